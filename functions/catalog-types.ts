@@ -1,0 +1,51 @@
+/**
+ * How a capability declares its Lambda functions, HTTP routes and schedules.
+ * The CDK stack builds functions, routes, schedules and IAM grants from these
+ * declarations, and the local runtime serves the same handlers from them, so
+ * the two cannot disagree.
+ */
+export type TableAccess = 'none' | 'read' | 'readwrite';
+
+export interface FunctionDef {
+  /** Logical name, unique across capabilities, e.g. 'org-mapping-api'. */
+  name: string;
+  /** Handler module relative to the repo root; it exports `handler`. */
+  entry: string;
+  description: string;
+  timeoutSeconds: number;
+  memoryMb?: number;
+  table: TableAccess;
+  /**
+   * Secrets the function reads or writes, as name patterns relative to the
+   * deployment's SECRET_PREFIX (`*` allowed at the end).
+   */
+  secrets?: { read?: string[]; write?: string[] };
+  /** Other functions (by logical name) this one invokes asynchronously. */
+  invokes?: string[];
+}
+
+export type HttpMethod = 'GET' | 'PUT' | 'POST' | 'DELETE';
+
+export interface RouteDef {
+  method: HttpMethod;
+  /** API Gateway syntax: `/org-mapping/{munchkinId}`. */
+  path: string;
+  function: string;
+}
+
+export interface ScheduleDef {
+  /** Name used by EventBridge Scheduler and by `POST /_local/schedules/{name}/run`. */
+  name: string;
+  /** EventBridge Scheduler expression, e.g. `rate(1 minute)`. */
+  expression: string;
+  /** Interval in seconds the local scheduler uses for the same expression. */
+  localEverySeconds: number;
+  function: string;
+  description: string;
+}
+
+export interface Capability {
+  functions: FunctionDef[];
+  routes: RouteDef[];
+  schedules: ScheduleDef[];
+}

@@ -1,0 +1,9 @@
+import type { Capability } from '../catalog-types';
+
+export const healthCapability: Capability = {
+  functions: [
+    { name: 'health', entry: 'functions/health/handler.ts', description: 'Liveness probe', timeoutSeconds: 5, table: 'none' },
+  ],
+  routes: [{ method: 'GET', path: '/health', function: 'health' }],
+  schedules: [],
+};

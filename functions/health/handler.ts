@@ -1,0 +1,6 @@
+import { createLogger } from '../../shared/logging/logger';
+import { httpRoute, json } from '../../shared/http';
+
+const logger = createLogger('health');
+
+export const handler = httpRoute({ logger, auth: 'public' }, async () => json(200, { status: 'ok', service: 'orgbridge' }));

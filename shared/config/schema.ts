@@ -1,0 +1,52 @@
+import { z } from 'zod';
+
+/**
+ * Every setting orgbridge reads from its environment, written once. The Lambda
+ * handlers, the local runtime and the CDK stack (which sets these variables on
+ * each function) all go through this schema, so a name or default cannot drift.
+ */
+const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+const optionalUrl = z.url().optional();
+
+export const configSchema = z.object({
+  STAGE: z.string().regex(/^[a-z][a-z0-9-]{0,20}$/, 'lower-case letters, digits and dashes').default('local'),
+  AWS_REGION: z.string().default('us-east-1'),
+  TABLE_NAME: z.string().min(3).default('orgbridge'),
+  /** Set only locally: DynamoDB Local's URL. */
+  DYNAMODB_ENDPOINT: optionalUrl,
+  SECRETS_BACKEND: z.enum(['aws', 'file']).default('aws'),
+  /** With SECRETS_BACKEND=file: a JSON file kept with mode 0600. */
+  LOCAL_SECRETS_FILE: z.string().default('.local/secrets.json'),
+  SECRET_PREFIX: z.string().regex(/^[A-Za-z0-9/_+=.@-]+$/).default('orgbridge/'),
+
+  /** Admin bearer tokens: HS256 with a key from the secret store, or an IdP's JWKS. */
+  ADMIN_JWT_SECRET_NAME: z.string().default('admin-jwt-key'),
+  ADMIN_JWKS_URL: optionalUrl,
+  ADMIN_JWT_ISSUER: z.string().default('orgbridge'),
+  ADMIN_JWT_AUDIENCE: z.string().default('orgbridge-admin'),
+
+  /** Base URL of this deployment's HTTP API, used for the IMS redirect URI and page origins. */
+  PUBLIC_BASE_URL: z.url().default('http://127.0.0.1:3000'),
+
+  IMS_BASE_URL: z.url().default('https://ims-na1.adobelogin.com'),
+  IMS_ISSUER: z.string().optional(),
+  IMS_CLIENT_ID: z.string().default('orgbridge-web'),
+  IMS_CLIENT_SECRET_NAME: z.string().default('ims-web-client-secret'),
+  IMS_SCOPES: z.string().default('openid,AdobeID,email,profile,read_organizations'),
+  IMS_ORG_ADMIN_CHECK: z.enum(['profile-roles', 'user-management']).default('profile-roles'),
+  UMAPI_BASE_URL: z.url().default('https://usermanagement.adobe.io/v2/usermanagement'),
+  ORG_MAPPING_ATTEMPT_TTL_SECONDS: positiveInt(600),
+
+  MARKETO_CALLS_PER_WINDOW: z.coerce.number().int().min(1).max(100).default(50),
+  MARKETO_WINDOW_SECONDS: z.coerce.number().positive().max(20).default(20),
+  MARKETO_MAX_CONCURRENT: z.coerce.number().int().min(1).max(10).default(5),
+  WEBHOOK_TOKEN_SECRET_NAME: z.string().default('aep-webhook-token'),
+  /** Name of the runner function the scheduler fans out to (set by the stack). */
+  PUSH_RUNNER_FUNCTION_NAME: z.string().optional(),
+
+  MAX_BODY_BYTES: positiveInt(6 * 1024 * 1024),
+  LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT', 'CRITICAL']).default('INFO'),
+});
+
+export type Config = z.infer<typeof configSchema>;
+export type ConfigKey = keyof Config;

@@ -1,0 +1,90 @@
+import { createRemoteJWKSet, jwtVerify, SignJWT, type JWTVerifyGetKey } from 'jose';
+import { z } from 'zod';
+import type { Config } from '../config';
+import { ForbiddenError, UnauthorizedError } from '../errors';
+import type { SecretStore } from '../secrets';
+
+/** What an admin token lets its bearer do. */
+export const PERMISSIONS = ['org-mapping', 'marketo-admin', 'push-clone-admin', 'campaign-admin'] as const;
+export type Permission = (typeof PERMISSIONS)[number];
+
+export interface AdminPrincipal {
+  subject: string;
+  /** The acting Marketo user's email. */
+  email: string;
+  /** Munchkin IDs this admin may act on; '*' for all. */
+  instances: string[];
+  permissions: Permission[];
+}
+
+const claimsSchema = z.object({
+  sub: z.string().min(1),
+  email: z.email(),
+  instances: z.array(z.string()).default([]),
+  permissions: z.array(z.string()).default([]),
+});
+
+type AuthConfig = Pick<Config, 'ADMIN_JWKS_URL' | 'ADMIN_JWT_SECRET_NAME' | 'ADMIN_JWT_ISSUER' | 'ADMIN_JWT_AUDIENCE'>;
+
+let remoteJwks: { url: string; keys: JWTVerifyGetKey } | undefined;
+
+/** Verifies an `Authorization: Bearer <jwt>` header; 401 for anything short of a valid token. */
+export async function authenticateAdmin(
+  authorization: string | undefined,
+  config: AuthConfig,
+  secrets: SecretStore,
+): Promise<AdminPrincipal> {
+  const match = /^Bearer\s+([A-Za-z0-9._-]+)$/i.exec(authorization?.trim() ?? '');
+  if (!match?.[1]) throw new UnauthorizedError('An admin bearer token is required (Authorization: Bearer <token>).');
+  let payload: unknown;
+  try {
+    const options = { issuer: config.ADMIN_JWT_ISSUER, audience: config.ADMIN_JWT_AUDIENCE, clockTolerance: 30 };
+    if (config.ADMIN_JWKS_URL) {
+      if (remoteJwks?.url !== config.ADMIN_JWKS_URL) {
+        remoteJwks = { url: config.ADMIN_JWKS_URL, keys: createRemoteJWKSet(new URL(config.ADMIN_JWKS_URL)) };
+      }
+      ({ payload } = await jwtVerify(match[1], remoteJwks.keys, { ...options, algorithms: ['RS256', 'ES256'] }));
+    } else {
+      const key = new TextEncoder().encode(await secrets.get(config.ADMIN_JWT_SECRET_NAME));
+      ({ payload } = await jwtVerify(match[1], key, { ...options, algorithms: ['HS256'] }));
+    }
+  } catch {
+    throw new UnauthorizedError('The admin token is invalid or expired.', 'invalid_token');
+  }
+  const claims = claimsSchema.safeParse(payload);
+  if (!claims.success) throw new UnauthorizedError('The admin token lacks the email claim.', 'invalid_token');
+  return {
+    subject: claims.data.sub,
+    email: claims.data.email,
+    instances: claims.data.instances,
+    permissions: claims.data.permissions.filter((p): p is Permission => (PERMISSIONS as readonly string[]).includes(p)),
+  };
+}
+
+export function requirePermission(principal: AdminPrincipal, permission: Permission): void {
+  if (!principal.permissions.includes(permission)) {
+    throw new ForbiddenError('missing_permission', `This action needs the "${permission}" permission.`);
+  }
+}
+
+export function requireInstance(principal: AdminPrincipal, munchkinId: string): void {
+  if (!principal.instances.includes('*') && !principal.instances.includes(munchkinId)) {
+    throw new ForbiddenError('instance_not_allowed', `Your admin token does not cover instance ${munchkinId}.`);
+  }
+}
+
+/** Mints an HS256 admin token (the local development token, and tests). */
+export async function signAdminToken(
+  key: string,
+  claims: { sub: string; email: string; instances: string[]; permissions: string[] },
+  options: { issuer: string; audience: string; expiresIn?: string },
+): Promise<string> {
+  return new SignJWT({ email: claims.email, instances: claims.instances, permissions: claims.permissions })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject(claims.sub)
+    .setIssuer(options.issuer)
+    .setAudience(options.audience)
+    .setIssuedAt()
+    .setExpirationTime(options.expiresIn ?? '12h')
+    .sign(new TextEncoder().encode(key));
+}

@@ -1,0 +1,12 @@
+export { httpRoute, type HttpRequest, type RouteSpec, describeError, lowerCaseHeaders, parseJsonBody, toErrorResponse } from './route';
+export { json, html, noContent, errorBody, type HttpResponse } from './responses';
+export { parseInput, describeIssues } from './validation';
+export {
+  authenticateAdmin,
+  requireInstance,
+  requirePermission,
+  signAdminToken,
+  PERMISSIONS,
+  type AdminPrincipal,
+  type Permission,
+} from './admin-auth';

@@ -1,0 +1,48 @@
+import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { assertSecretName, SecretNotFoundError, type SecretStore } from './secret-store';
+
+/**
+ * The local stand-in for Secrets Manager: one JSON file, readable by its owner
+ * only (0600). Read on every call, so several local processes stay in step.
+ */
+export class FileSecretStore implements SecretStore {
+  private writing: Promise<void> = Promise.resolve();
+
+  constructor(private readonly path: string) {}
+
+  async get(name: string): Promise<string> {
+    assertSecretName(name);
+    const value = (await this.readAll())[name];
+    if (value === undefined) throw new SecretNotFoundError(name);
+    return value;
+  }
+
+  refresh(name: string): Promise<string> {
+    return this.get(name);
+  }
+
+  put(name: string, value: string): Promise<void> {
+    assertSecretName(name);
+    // Serialise writers in this process so two puts cannot lose each other's secret.
+    this.writing = this.writing.then(async () => {
+      const all = await this.readAll();
+      all[name] = value;
+      await mkdir(dirname(this.path), { recursive: true, mode: 0o700 });
+      const temp = `${this.path}.${process.pid}.tmp`;
+      await writeFile(temp, JSON.stringify(all, null, 2), { mode: 0o600 });
+      await chmod(temp, 0o600);
+      await rename(temp, this.path);
+    });
+    return this.writing;
+  }
+
+  private async readAll(): Promise<Record<string, string>> {
+    try {
+      return JSON.parse(await readFile(this.path, 'utf8')) as Record<string, string>;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {};
+      throw error;
+    }
+  }
+}

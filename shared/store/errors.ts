@@ -1,0 +1,10 @@
+/** A conditional write lost: the item was not in the state the caller expected. */
+export class ConditionFailedError extends Error {
+  /** The item as it was when the condition failed, when DynamoDB returned it. */
+  readonly existing: Record<string, unknown> | undefined;
+  constructor(message: string, existing?: Record<string, unknown>, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'ConditionFailedError';
+    this.existing = existing;
+  }
+}

@@ -1,0 +1,255 @@
+import { DynamoDBClient, ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import {
+  BatchWriteCommand,
+  DeleteCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+  type TransactWriteCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { ConditionFailedError } from './errors';
+import { tableDefinition, type TableKey } from './table';
+
+export type Item = Record<string, unknown> & TableKey;
+
+/** A DynamoDB condition or update expression with its placeholders. */
+export interface Expression {
+  expression: string;
+  names?: Record<string, string>;
+  values?: Record<string, unknown>;
+}
+
+export interface QueryOptions {
+  /** Query gsi1 instead of the table. */
+  index?: 'gsi1';
+  partition: string;
+  /** Only sort keys that begin with this. */
+  sortPrefix?: string;
+  /** Only sort keys <= this (inclusive), e.g. "due before now". */
+  sortAtMost?: string;
+  limit?: number;
+  startKey?: Record<string, unknown>;
+  consistent?: boolean;
+  descending?: boolean;
+}
+
+export interface Page<T> {
+  items: T[];
+  nextKey?: Record<string, unknown>;
+}
+
+export type TransactOp =
+  | { put: Item; condition?: Expression }
+  | { update: TableKey; set: Expression; condition?: Expression }
+  | { delete: TableKey; condition?: Expression }
+  | { check: TableKey; condition: Expression };
+
+/**
+ * Typed access to the one table. Conditional writes that lose become
+ * ConditionFailedError carrying the item as it was, so callers never parse SDK
+ * error names.
+ */
+export class Store {
+  readonly tableName: string;
+  private readonly doc: DynamoDBDocumentClient;
+
+  constructor(options: { tableName: string; client: DynamoDBClient }) {
+    this.tableName = options.tableName;
+    this.doc = DynamoDBDocumentClient.from(options.client, {
+      marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
+    });
+  }
+
+  async get<T extends Item = Item>(key: TableKey, options: { consistent?: boolean } = {}): Promise<T | undefined> {
+    const out = await this.doc.send(
+      new GetCommand({ TableName: this.tableName, Key: pickKey(key), ConsistentRead: options.consistent ?? true }),
+    );
+    return out.Item as T | undefined;
+  }
+
+  async put(item: Item, condition?: Expression): Promise<void> {
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: item,
+          ...conditionParams(condition),
+          ReturnValuesOnConditionCheckFailure: condition ? 'ALL_OLD' : undefined,
+        }),
+      );
+    } catch (error) {
+      throw translate(error, `put ${item.pk}/${item.sk}`);
+    }
+  }
+
+  /** Writes the item only if no item has its key; otherwise ConditionFailedError with the existing one. */
+  putIfAbsent(item: Item): Promise<void> {
+    return this.put(item, { expression: 'attribute_not_exists(pk)' });
+  }
+
+  /** Applies an update expression; returns the item after the update. */
+  async update<T extends Item = Item>(key: TableKey, set: Expression, condition?: Expression): Promise<T> {
+    try {
+      const out = await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: pickKey(key),
+          UpdateExpression: set.expression,
+          ConditionExpression: condition?.expression,
+          ExpressionAttributeNames: mergeRecords(set.names, condition?.names),
+          ExpressionAttributeValues: mergeRecords(set.values, condition?.values),
+          ReturnValues: 'ALL_NEW',
+          ReturnValuesOnConditionCheckFailure: condition ? 'ALL_OLD' : undefined,
+        }),
+      );
+      return out.Attributes as T;
+    } catch (error) {
+      throw translate(error, `update ${key.pk}/${key.sk}`);
+    }
+  }
+
+  /** Deletes the item and returns it as it was (undefined when there was none). */
+  async delete<T extends Item = Item>(key: TableKey, condition?: Expression): Promise<T | undefined> {
+    try {
+      const out = await this.doc.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: pickKey(key),
+          ...conditionParams(condition),
+          ReturnValues: 'ALL_OLD',
+          ReturnValuesOnConditionCheckFailure: condition ? 'ALL_OLD' : undefined,
+        }),
+      );
+      return out.Attributes as T | undefined;
+    } catch (error) {
+      throw translate(error, `delete ${key.pk}/${key.sk}`);
+    }
+  }
+
+  async query<T extends Item = Item>(options: QueryOptions): Promise<Page<T>> {
+    const index = options.index ? tableDefinition.globalSecondaryIndexes.find((gsi) => gsi.indexName === options.index) : undefined;
+    const pkName = index ? index.partitionKey : tableDefinition.partitionKey;
+    const skName = index ? index.sortKey : tableDefinition.sortKey;
+    let keyCondition = '#pk = :pk';
+    const values: Record<string, unknown> = { ':pk': options.partition };
+    if (options.sortPrefix !== undefined) {
+      keyCondition += ' AND begins_with(#sk, :sk)';
+      values[':sk'] = options.sortPrefix;
+    } else if (options.sortAtMost !== undefined) {
+      keyCondition += ' AND #sk <= :sk';
+      values[':sk'] = options.sortAtMost;
+    }
+    const usesSort = options.sortPrefix !== undefined || options.sortAtMost !== undefined;
+    const out = await this.doc.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: index?.indexName,
+        KeyConditionExpression: keyCondition,
+        ExpressionAttributeNames: usesSort ? { '#pk': pkName, '#sk': skName } : { '#pk': pkName },
+        ExpressionAttributeValues: values,
+        Limit: options.limit,
+        ExclusiveStartKey: options.startKey,
+        ConsistentRead: index ? false : (options.consistent ?? false),
+        ScanIndexForward: !options.descending,
+      }),
+    );
+    return { items: (out.Items ?? []) as T[], nextKey: out.LastEvaluatedKey };
+  }
+
+  /** Every item of a partition (pages internally); for small partitions only. */
+  async queryAll<T extends Item = Item>(options: Omit<QueryOptions, 'startKey'>): Promise<T[]> {
+    const all: T[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page: Page<T> = await this.query<T>({ ...options, startKey });
+      all.push(...page.items);
+      startKey = page.nextKey;
+    } while (startKey && (options.limit === undefined || all.length < options.limit));
+    return all;
+  }
+
+  /** Unconditional puts, 25 an API call, retrying what DynamoDB leaves unprocessed. */
+  async putMany(items: Item[]): Promise<void> {
+    for (let start = 0; start < items.length; start += 25) {
+      let requests = items.slice(start, start + 25).map((item) => ({ PutRequest: { Item: item } }));
+      for (let attempt = 0; requests.length > 0; attempt += 1) {
+        if (attempt > 0) await sleep(Math.min(1000, 20 * 2 ** attempt));
+        const out = await this.doc.send(new BatchWriteCommand({ RequestItems: { [this.tableName]: requests } }));
+        requests = (out.UnprocessedItems?.[this.tableName] ?? []) as typeof requests;
+      }
+    }
+  }
+
+  /** All-or-nothing writes (at most 100). A failed condition becomes ConditionFailedError. */
+  async transact(ops: TransactOp[]): Promise<void> {
+    const TransactItems: NonNullable<TransactWriteCommandInput['TransactItems']> = ops.map((op) => {
+      const TableName = this.tableName;
+      if ('put' in op) return { Put: { TableName, Item: op.put, ...conditionParams(op.condition) } };
+      if ('update' in op) {
+        return {
+          Update: {
+            TableName,
+            Key: pickKey(op.update),
+            UpdateExpression: op.set.expression,
+            ConditionExpression: op.condition?.expression,
+            ExpressionAttributeNames: mergeRecords(op.set.names, op.condition?.names),
+            ExpressionAttributeValues: mergeRecords(op.set.values, op.condition?.values),
+          },
+        };
+      }
+      if ('delete' in op) return { Delete: { TableName, Key: pickKey(op.delete), ...conditionParams(op.condition) } };
+      return {
+        ConditionCheck: {
+          TableName,
+          Key: pickKey(op.check),
+          ConditionExpression: op.condition.expression,
+          ExpressionAttributeNames: op.condition.names,
+          ExpressionAttributeValues: op.condition.values,
+        },
+      };
+    });
+    try {
+      await this.doc.send(new TransactWriteCommand({ TransactItems }));
+    } catch (error) {
+      throw translate(error, 'transaction');
+    }
+  }
+}
+
+function pickKey(key: TableKey): TableKey {
+  return { pk: key.pk, sk: key.sk };
+}
+
+function conditionParams(condition: Expression | undefined) {
+  if (!condition) return {};
+  return {
+    ConditionExpression: condition.expression,
+    ExpressionAttributeNames: condition.names,
+    ExpressionAttributeValues: condition.values,
+  };
+}
+
+function mergeRecords<T>(a?: Record<string, T>, b?: Record<string, T>): Record<string, T> | undefined {
+  if (!a && !b) return undefined;
+  return { ...a, ...b };
+}
+
+function translate(error: unknown, operation: string): unknown {
+  if (error instanceof ConditionalCheckFailedException) {
+    const existing = error.Item ? unmarshall(error.Item) : undefined;
+    return new ConditionFailedError(`Condition failed on ${operation}`, existing, { cause: error });
+  }
+  if (error instanceof TransactionCanceledException) {
+    const conditional = error.CancellationReasons?.some((reason) => reason.Code === 'ConditionalCheckFailed');
+    if (conditional) return new ConditionFailedError(`Condition failed on ${operation}`, undefined, { cause: error });
+  }
+  return error;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
