@@ -1,3 +1,6 @@
+// The SDK's Node 22 notice would print in every run; toolchain.md pins SDK versions that support Node 20.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({

@@ -4,6 +4,8 @@
  * declarations, and the local runtime serves the same handlers from them, so
  * the two cannot disagree.
  */
+import type { ConfigKey } from '../shared/config/schema';
+
 export type TableAccess = 'none' | 'read' | 'readwrite';
 
 export interface FunctionDef {
@@ -20,8 +22,11 @@ export interface FunctionDef {
    * deployment's SECRET_PREFIX (`*` allowed at the end).
    */
   secrets?: { read?: string[]; write?: string[] };
-  /** Other functions (by logical name) this one invokes asynchronously. */
-  invokes?: string[];
+  /**
+   * Other functions this one invokes asynchronously, and the config variable
+   * that carries each one's deployed name.
+   */
+  invokes?: Array<{ function: string; envKey: ConfigKey }>;
 }
 
 export type HttpMethod = 'GET' | 'PUT' | 'POST' | 'DELETE';

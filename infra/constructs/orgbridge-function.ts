@@ -1,0 +1,105 @@
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { Architecture, LoggingFormat, Runtime, SystemLogLevel, ApplicationLogLevel, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { join } from 'node:path';
+import type { FunctionDef } from '../../functions/catalog';
+
+export interface OrgbridgeFunctionProps {
+  def: FunctionDef;
+  table: ITable;
+  secretPrefix: string;
+  environment: Record<string, string>;
+  repoRoot: string;
+}
+
+/**
+ * The Lambda defaults every orgbridge function shares (runtime, arm64, esbuild
+ * bundle, JSON logs, retention, tracing), and the least privilege its catalog
+ * entry asks for: table read or read/write, and only the secrets it names.
+ */
+export class OrgbridgeFunction extends Construct {
+  readonly fn: NodejsFunction;
+
+  constructor(scope: Construct, id: string, props: OrgbridgeFunctionProps) {
+    super(scope, id);
+    const { def } = props;
+    const logGroup = new LogGroup(this, 'Logs', { retention: RetentionDays.ONE_MONTH });
+    this.fn = new NodejsFunction(this, 'Function', {
+      entry: join(props.repoRoot, def.entry),
+      handler: 'handler',
+      description: def.description,
+      runtime: Runtime.NODEJS_24_X,
+      architecture: Architecture.ARM_64,
+      memorySize: def.memoryMb ?? 512,
+      timeout: Duration.seconds(def.timeoutSeconds),
+      tracing: Tracing.ACTIVE,
+      logGroup,
+      loggingFormat: LoggingFormat.JSON,
+      applicationLogLevelV2: ApplicationLogLevel.INFO,
+      systemLogLevelV2: SystemLogLevel.WARN,
+      environment: {
+        ...props.environment,
+        POWERTOOLS_SERVICE_NAME: `orgbridge-${def.name}`,
+        POWERTOOLS_METRICS_NAMESPACE: 'orgbridge',
+        NODE_OPTIONS: '--enable-source-maps',
+      },
+      bundling: {
+        format: OutputFormat.ESM,
+        target: 'node22',
+        minify: true,
+        sourceMap: true,
+        // ESM bundles need a require shim for the few CommonJS dependencies that call require().
+        banner: "import { createRequire as topLevelCreateRequire } from 'module'; const require = topLevelCreateRequire(import.meta.url);",
+        externalModules: ['@aws-sdk/*'],
+      },
+    });
+
+    if (def.table === 'read') props.table.grantReadData(this.fn);
+    if (def.table === 'readwrite') props.table.grantReadWriteData(this.fn);
+
+    const stack = Stack.of(this);
+    // Secrets Manager appends a random 6-character suffix to every secret ARN, so a
+    // name can only be granted with a trailing wildcard.
+    const secretArn = (pattern: string) =>
+      stack.formatArn({ service: 'secretsmanager', resource: 'secret', arnFormat: 2 as never, resourceName: `${props.secretPrefix}${pattern.replace(/\*$/, '')}*` });
+    const read = def.secrets?.read ?? [];
+    const write = def.secrets?.write ?? [];
+    if (read.length) {
+      this.fn.addToRolePolicy(new PolicyStatement({ effect: Effect.ALLOW, actions: ['secretsmanager:GetSecretValue'], resources: read.map(secretArn) }));
+    }
+    if (write.length) {
+      this.fn.addToRolePolicy(
+        new PolicyStatement({
+          effect: Effect.ALLOW,
+          actions: ['secretsmanager:CreateSecret', 'secretsmanager:PutSecretValue', 'secretsmanager:GetSecretValue'],
+          resources: write.map(secretArn),
+        }),
+      );
+    }
+
+    Validations.of(this.fn).acknowledge({
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+      reason: 'The basic execution role only lets the function write its own logs; CDK attaches it to every function.',
+    });
+    Validations.of(this.fn).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'X-Ray PutTraceSegments/PutTelemetryRecords do not support resource-level permissions.',
+    });
+    for (const pattern of [...read, ...write]) {
+      Validations.of(this.fn).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:${props.secretPrefix}${pattern.replace(/\*$/, '')}*]`,
+        reason: 'Secrets Manager ARNs end in a random suffix; the grant is limited to this function\'s own secret names.',
+      });
+    }
+    if (def.table !== 'none') {
+      Validations.of(this.fn).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::<DataTable6BEF8CA9.Arn>/index/*]',
+        reason: 'Queries the table\'s own indexes (the work-queue index); no other table is reachable.',
+      });
+    }
+  }
+}

@@ -1,0 +1,167 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { config as readConfig, resetConfigCache } from '../shared/config';
+import { signAdminToken } from '../shared/http';
+import { defaultPorts, resetDefaultPorts } from '../shared/runtime/ports';
+import { setLocalInvoker } from '../shared/runtime/invoker';
+import { SecretNotFoundError } from '../shared/secrets';
+import { createDynamoClient, ensureTable } from '../shared/store';
+import { functionNamed, schedules } from '../functions/catalog';
+import { demo } from './demo-identities';
+import { startDynamoLocal, type DynamoLocal } from './dynamodb-local';
+import { startGateway, type LocalGateway } from './gateway/server';
+import { loadHandler } from './gateway/handlers';
+import { localLambdaContext } from './gateway/lambda-context';
+import { sandboxLaunchers, type SandboxLaunch } from './sandboxes';
+import { startScheduler, type LocalScheduler } from './scheduler';
+
+export const repoRoot = resolve(fileURLToPath(new URL('..', import.meta.url)));
+
+export interface LocalRuntimeOptions {
+  port: number;
+  /** Where .local lives (data, secrets, endpoints.json). */
+  stateDir: string;
+  /** Keep DynamoDB in memory instead of under stateDir (tests). */
+  inMemory?: boolean;
+  /** Reuse a running DynamoDB Local instead of starting one. */
+  dynamoEndpoint?: string;
+  tableName?: string;
+  /** Start each sandbox on any free port instead of its default one (tests). */
+  anySandboxPort?: boolean;
+  /** Fire schedules on their timers (off in tests, which fire them on demand). */
+  timers?: boolean;
+}
+
+export interface LocalRuntime {
+  url: string;
+  endpoints: Record<string, unknown>;
+  adminToken: string;
+  scheduler: LocalScheduler;
+  sandboxes: Record<string, SandboxLaunch>;
+  stop(): Promise<void>;
+}
+
+/**
+ * The whole of orgbridge on one machine: DynamoDB Local, the vendor
+ * sandboxes, the gateway serving the Lambda handlers, and the scheduler.
+ */
+export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<LocalRuntime> {
+  const stateDir = resolve(options.stateDir);
+  await mkdir(stateDir, { recursive: true, mode: 0o700 });
+  const stoppers: Array<() => Promise<void>> = [];
+  const stop = async () => {
+    setLocalInvoker(undefined);
+    for (const stopOne of stoppers.reverse()) await stopOne().catch(() => undefined);
+  };
+  try {
+    let dynamo: DynamoLocal | undefined;
+    if (!options.dynamoEndpoint) {
+      dynamo = await startDynamoLocal(options.inMemory ? {} : { dataDir: join(stateDir, 'dynamodb') });
+      stoppers.push(dynamo.stop);
+    }
+    const dynamoEndpoint = options.dynamoEndpoint ?? dynamo!.endpoint;
+    const publicBaseUrl = `http://127.0.0.1:${options.port}`;
+
+    const sandboxes: Record<string, SandboxLaunch> = {};
+    for (const launcher of sandboxLaunchers) {
+      const launched = await launcher.start({ port: options.anySandboxPort ? 0 : launcher.defaultPort, publicBaseUrl, others: sandboxes });
+      sandboxes[launcher.name] = launched;
+      stoppers.push(launched.stop);
+    }
+
+    Object.assign(process.env, {
+      STAGE: 'local',
+      AWS_REGION: process.env.AWS_REGION ?? 'us-east-1',
+      AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? 'local',
+      AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? 'local',
+      AWS_EC2_METADATA_DISABLED: 'true',
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      TABLE_NAME: options.tableName ?? 'orgbridge-local',
+      DYNAMODB_ENDPOINT: dynamoEndpoint,
+      SECRETS_BACKEND: 'file',
+      LOCAL_SECRETS_FILE: join(stateDir, 'secrets.json'),
+      PUBLIC_BASE_URL: publicBaseUrl,
+      ...Object.assign({}, ...Object.values(sandboxes).map((s) => s.env)),
+    });
+    resetConfigCache();
+    resetDefaultPorts();
+    const config = readConfig();
+    await ensureTable(createDynamoClient(config), config.TABLE_NAME);
+    const { secrets } = defaultPorts();
+    const adminKey = await secretOrCreate(secrets, config.ADMIN_JWT_SECRET_NAME, () => randomBytes(32).toString('base64url'));
+    await secrets.put(config.IMS_CLIENT_SECRET_NAME, demo.orgbridgeImsClient.clientSecret);
+    await secrets.put(config.WEBHOOK_TOKEN_SECRET_NAME, demo.aepWebhookToken);
+    const adminToken = await signAdminToken(
+      adminKey,
+      { sub: 'local-admin', email: demo.marketo.adminEmail, instances: ['*'], permissions: ['org-mapping', 'marketo-admin', 'push-clone-admin', 'campaign-admin'] },
+      { issuer: config.ADMIN_JWT_ISSUER, audience: config.ADMIN_JWT_AUDIENCE, expiresIn: '30d' },
+    );
+
+    // Fan-out targets run in this process, without being awaited by the caller, as an async invoke would.
+    const inFlight = new Set<Promise<unknown>>();
+    setLocalInvoker({
+      invokeAsync: async (functionName, payload) => {
+        const fn = functionNamed(functionName);
+        const run = loadHandler(fn, repoRoot)
+          .then((handler) => handler(payload, localLambdaContext(fn)))
+          .catch((error: unknown) => console.error(`local invoke of ${functionName} failed: ${(error as Error).message}`));
+        inFlight.add(run);
+        void run.finally(() => inFlight.delete(run));
+      },
+    });
+    stoppers.push(async () => {
+      await Promise.allSettled([...inFlight]);
+    });
+
+    const scheduler = startScheduler({
+      root: repoRoot,
+      enabled: options.timers ?? true,
+      onError: (schedule, error) => console.error(`schedule ${schedule.name} failed: ${(error as Error).message}`),
+    });
+    stoppers.push(scheduler.stop);
+
+    const gateway: LocalGateway = await startGateway({
+      port: options.port,
+      root: repoRoot,
+      extraRoutes: async ({ method, url }) => {
+        const match = /^\/_local\/schedules\/([A-Za-z0-9-]+)\/run$/.exec(url.pathname);
+        if (!match) return undefined;
+        if (method !== 'POST') return { status: 405, body: { error: { code: 'method_not_allowed', message: 'Use POST.' } } };
+        const name = match[1] ?? '';
+        if (!schedules.some((s) => s.name === name)) {
+          return { status: 404, body: { error: { code: 'schedule_not_found', message: `No schedule named ${name}. Known: ${schedules.map((s) => s.name).join(', ') || 'none'}.` } } };
+        }
+        return { status: 200, body: { schedule: name, result: await scheduler.run(name) } };
+      },
+    });
+    stoppers.push(gateway.stop);
+
+    const endpoints = {
+      gateway: gateway.url,
+      dynamodb: dynamoEndpoint,
+      tableName: config.TABLE_NAME,
+      adminToken,
+      schedules: schedules.map((s) => ({ name: s.name, expression: s.expression, runNow: `POST ${gateway.url}/_local/schedules/${s.name}/run` })),
+      sandboxes: Object.fromEntries(Object.entries(sandboxes).map(([name, s]) => [name, { url: s.url, ...s.identities }])),
+      aepWebhookToken: demo.aepWebhookToken,
+    };
+    await writeFile(join(stateDir, 'endpoints.json'), JSON.stringify(endpoints, null, 2), { mode: 0o600 });
+    return { url: gateway.url, endpoints, adminToken, scheduler, sandboxes, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+async function secretOrCreate(secrets: ReturnType<typeof defaultPorts>['secrets'], name: string, make: () => string): Promise<string> {
+  try {
+    return await secrets.get(name);
+  } catch (error) {
+    if (!(error instanceof SecretNotFoundError)) throw error;
+    const value = make();
+    await secrets.put(name, value);
+    return value;
+  }
+}

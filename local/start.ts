@@ -1,0 +1,27 @@
+import './quiet-sdk-warning';
+import { JavaMissingError } from './dynamodb-local';
+import { startLocalRuntime } from './runtime';
+import { printWalkthrough } from './walkthrough';
+
+const port = Number(process.env.PORT ?? 3000);
+const inMemory = process.argv.includes('--in-memory') || process.env.ORGBRIDGE_IN_MEMORY === '1';
+const startedAt = Date.now();
+
+try {
+  const runtime = await startLocalRuntime({ port, stateDir: '.local', inMemory });
+  printWalkthrough(runtime, Date.now() - startedAt);
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`\n${signal}: stopping orgbridge (gateway, scheduler, sandboxes, DynamoDB Local)...`);
+    await runtime.stop();
+    console.log('Stopped. Data is kept under .local/ for the next start.');
+    process.exit(0);
+  };
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void shutdown(signal));
+} catch (error) {
+  if (error instanceof JavaMissingError) console.error(error.message);
+  else console.error(`orgbridge could not start: ${(error as Error).message}`);
+  process.exit(1);
+}
