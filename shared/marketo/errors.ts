@@ -1,0 +1,141 @@
+/**
+ * What to do about each Marketo error code, in one table.
+ *
+ * Source: https://experienceleague.adobe.com/en/docs/marketo-developer/marketo/rest/error-codes
+ * (AdobeDocs/marketo-developer.en, help/rest-api/error-codes.md). Response-level
+ * codes arrive in `errors[]` of an HTTP 200 envelope; record-level codes (1xxx)
+ * arrive in `result[].reasons[]` of a successful call.
+ */
+export type MarketoErrorKind =
+  /** Get a new access token and retry once. */
+  | 'reauthenticate'
+  /** The instance's rate (606) or concurrency (615) limit: wait for the next window, retry. */
+  | 'throttle'
+  /** 607: stop calling this instance until midnight US Central. */
+  | 'daily-quota'
+  /** Retry with exponential backoff and jitter, a capped number of times. */
+  | 'transient'
+  /** Our setup is wrong (permission, missing list, bad request shape): stop and tell the admin. */
+  | 'configuration'
+  /** One record was refused: skip it and report it; the call itself worked. */
+  | 'record';
+
+const CLASSIFICATION: Readonly<Record<string, MarketoErrorKind>> = {
+  '601': 'reauthenticate', // Access token invalid
+  '602': 'reauthenticate', // Access token expired
+  '606': 'throttle', // Max rate limit exceeded (100 calls / 20 s per instance)
+  '615': 'throttle', // Concurrent access limit reached (10 in flight)
+  '607': 'daily-quota', // Daily quota reached, resets at 12:00 AM Central
+  '604': 'transient', // Request time-out (e.g. database contention)
+  '608': 'transient', // API temporarily unavailable
+  '611': 'transient', // System error: "all unhandled exceptions"
+  '614': 'transient', // Invalid subscription: "usually temporary inaccessibility"
+  '713': 'transient', // Transient error: "wait and retry"
+  '1016': 'transient', // Too many imports queued (max 10, two processing)
+  '1019': 'transient', // Import in progress into the same list
+  '1029': 'transient', // Too many bulk extract jobs queued / export quota
+  '603': 'configuration', // Access denied: the API user's role lacks a permission, or IP allowlist
+  '605': 'configuration', // HTTP method not supported
+  '609': 'configuration', // Invalid JSON
+  '610': 'configuration', // Requested resource not found (wrong URL)
+  '612': 'configuration', // Invalid content type
+  '613': 'configuration', // Invalid multipart request
+  '1013': 'configuration', // Object (e.g. static list) not found
+  '1001': 'record', // Invalid value for a field's type
+  '1002': 'record', // Missing value for a required parameter
+  '1003': 'record', // Invalid data (also, response-level, "too many results match the filter")
+  '1004': 'record', // Lead not found
+  '1005': 'record', // Lead already exists
+  '1006': 'record', // Field not found
+  '1007': 'record', // Multiple leads match the lookup criteria
+  '1008': 'record', // Access denied to partition
+  '1015': 'record', // Lead not in list (harmless on remove)
+};
+
+/**
+ * Unknown codes are treated as configuration errors: Marketo refused the request
+ * for a reason we do not understand, so retrying would spend quota for nothing
+ * and a person has to look. (HTTP 5xx and network failures are transient; they
+ * are not codes and never reach this table.)
+ */
+export const DEFAULT_KIND: MarketoErrorKind = 'configuration';
+
+export function classifyMarketoCode(code: string): MarketoErrorKind {
+  return CLASSIFICATION[code] ?? DEFAULT_KIND;
+}
+
+/** Base of every error the Marketo client throws. Messages never carry a secret, a token or an email. */
+export class MarketoError extends Error {
+  readonly code: string;
+  readonly kind: MarketoErrorKind;
+
+  constructor(code: string, kind: MarketoErrorKind, message: string, options: { cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.kind = kind;
+  }
+}
+
+/** Stop and tell the admin: retrying cannot help until someone fixes the setup. */
+export class MarketoConfigError extends MarketoError {
+  constructor(code: string, message: string, options: { cause?: unknown } = {}) {
+    super(code, 'configuration', message, options);
+  }
+}
+
+/** The instance's daily quota is spent; nothing will succeed before `resumeAt`. */
+export class MarketoDailyQuotaError extends MarketoError {
+  readonly resumeAt: Date;
+  constructor(munchkinId: string, resumeAt: Date, options: { cause?: unknown } = {}) {
+    super(
+      '607',
+      'daily-quota',
+      `the daily API quota of Marketo instance ${munchkinId} is used up: calls resume at ${resumeAt.toISOString()} (midnight US Central)`,
+      options,
+    );
+    this.resumeAt = resumeAt;
+  }
+}
+
+/** Marketo could not be reached or kept failing after every retry: try again later. */
+export class MarketoUnavailableError extends MarketoError {
+  constructor(code: string, message: string, options: { cause?: unknown } = {}) {
+    super(code, 'transient', message, options);
+  }
+}
+
+/** The identity service refused the client ID and secret (HTTP 401). */
+export class MarketoAuthError extends MarketoError {
+  constructor(munchkinId: string, options: { cause?: unknown } = {}) {
+    super(
+      '401',
+      'reauthenticate',
+      `Marketo instance ${munchkinId} refused the API client credentials: check the client ID and secret of the custom service (Admin > LaunchPoint)`,
+      options,
+    );
+  }
+}
+
+/** Marketo refused the request as a whole because of what we sent (too many records, too many matches): fix the input. */
+export class MarketoRequestError extends MarketoError {
+  constructor(code: string, message: string, options: { cause?: unknown } = {}) {
+    super(code, 'record', message, options);
+  }
+}
+
+/**
+ * A message that says what to do, for a configuration code met while doing
+ * `operation` on `target` (e.g. 'list 1001').
+ */
+export function configurationMessage(code: string, munchkinId: string, operation: string, target: string | undefined): string {
+  const subject = target ?? operation;
+  switch (code) {
+    case '1013':
+      return `${subject} was not found in instance ${munchkinId}: check the mapping ID`;
+    case '603':
+      return `access to ${subject} was denied in instance ${munchkinId}: give the API-only user's role the permission ${operation} needs, or allow our address in the IP allowlist`;
+    default:
+      return `Marketo instance ${munchkinId} refused ${operation}${target ? ` on ${target}` : ''} with code ${code}: this needs a change in setup`;
+  }
+}

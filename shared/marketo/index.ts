@@ -1,0 +1,27 @@
+export { MarketoClient, MAX_RECORDS_PER_CALL, type MarketoClientOptions, type SyncAction, type SyncLeadsRequest, type LeadFieldValue } from './client';
+export { CallBudget, budgetForInstance, budgetOptionsFromConfig, DEFAULT_SKEW_MARGIN_MS, type BudgetSlot, type CallBudgetOptions } from './call-budget';
+export {
+  classifyMarketoCode,
+  DEFAULT_KIND,
+  MarketoError,
+  MarketoAuthError,
+  MarketoConfigError,
+  MarketoDailyQuotaError,
+  MarketoRequestError,
+  MarketoUnavailableError,
+  type MarketoErrorKind,
+} from './errors';
+export { centralDay, nextCentralMidnight } from './central-time';
+export { csvField, toCsv, type CsvValue } from './csv';
+export { processTokenCache, TokenCache, type MarketoCredentials } from './token-provider';
+export type { CallKind, MarketoClientStats } from './transport';
+export type {
+  AddToListResult,
+  ImportStatus,
+  MarketoLead,
+  MarketoReason,
+  MarketoStaticList,
+  MemberOfListResult,
+  RemoveFromListResult,
+  SyncLeadResult,
+} from './schemas';

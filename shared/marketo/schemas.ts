@@ -1,0 +1,84 @@
+import { z } from 'zod';
+
+/**
+ * Marketo's answers, parsed rather than trusted. Codes are documented as quoted
+ * integers; a bare number is accepted and turned into the same string.
+ * https://experienceleague.adobe.com/en/docs/marketo-developer/marketo/rest/error-codes
+ */
+const code = z.union([z.string(), z.number()]).transform(String);
+
+export const reasonSchema = z.object({ code, message: z.string().default('') });
+export type MarketoReason = z.infer<typeof reasonSchema>;
+
+/** The envelope of every REST answer; `result` is parsed per endpoint afterwards. */
+export const envelopeSchema = z.object({
+  requestId: z.string().optional(),
+  success: z.boolean(),
+  result: z.array(z.unknown()).optional(),
+  errors: z.array(reasonSchema).optional(),
+  warnings: z.array(z.unknown()).optional(),
+  moreResult: z.boolean().optional(),
+  nextPageToken: z.string().optional(),
+});
+export type MarketoEnvelope = z.infer<typeof envelopeSchema>;
+
+export const tokenSchema = z.object({
+  access_token: z.string().min(1),
+  token_type: z.string(),
+  expires_in: z.number().nonnegative(),
+  scope: z.string().optional(),
+});
+
+const skipped = z.object({ status: z.literal('skipped'), reasons: z.array(reasonSchema).default([]), id: z.number().optional() });
+
+export const syncLeadResultSchema = z.discriminatedUnion('status', [
+  z.object({ status: z.literal('created'), id: z.number() }),
+  z.object({ status: z.literal('updated'), id: z.number() }),
+  skipped,
+]);
+export type SyncLeadResult = z.infer<typeof syncLeadResultSchema>;
+
+/** A lead as Marketo returns it: `id` always, other fields as asked for (absent means null). */
+export const leadSchema = z.looseObject({ id: z.number(), email: z.string().nullable().optional() });
+export type MarketoLead = z.infer<typeof leadSchema>;
+
+export const staticListSchema = z.looseObject({
+  id: z.number(),
+  name: z.string(),
+  description: z.string().nullable().optional(),
+  programName: z.string().nullable().optional(),
+  workspaceName: z.string().nullable().optional(),
+  createdAt: z.string().optional(),
+  updatedAt: z.string().optional(),
+});
+export type MarketoStaticList = z.infer<typeof staticListSchema>;
+
+export const addToListResultSchema = z.discriminatedUnion('status', [
+  z.object({ status: z.literal('added'), id: z.number() }),
+  skipped.extend({ id: z.number() }),
+]);
+export type AddToListResult = z.infer<typeof addToListResultSchema>;
+
+export const removeFromListResultSchema = z.discriminatedUnion('status', [
+  z.object({ status: z.literal('removed'), id: z.number() }),
+  skipped.extend({ id: z.number() }),
+]);
+export type RemoveFromListResult = z.infer<typeof removeFromListResultSchema>;
+
+export const memberOfListResultSchema = z.discriminatedUnion('status', [
+  z.object({ status: z.literal('memberof'), id: z.number() }),
+  z.object({ status: z.literal('notmemberof'), id: z.number() }),
+  skipped.extend({ id: z.number() }),
+]);
+export type MemberOfListResult = z.infer<typeof memberOfListResultSchema>;
+
+export const importStatusSchema = z.object({
+  batchId: z.number(),
+  importId: z.string().optional(),
+  status: z.enum(['Queued', 'Importing', 'Complete', 'Failed']),
+  numOfLeadsProcessed: z.number().optional(),
+  numOfRowsFailed: z.number().optional(),
+  numOfRowsWithWarning: z.number().optional(),
+  message: z.string().optional(),
+});
+export type ImportStatus = z.infer<typeof importStatusSchema>;

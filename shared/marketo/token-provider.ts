@@ -1,0 +1,175 @@
+import { MarketoAuthError, MarketoUnavailableError } from './errors';
+import { exchange, fullJitterDelay, parseJson, type BackoffOptions } from './retry';
+import { tokenSchema } from './schemas';
+
+/**
+ * Marketo access tokens (https://experienceleague.adobe.com/en/docs/marketo-developer/marketo/rest/authentication):
+ * a token lives 3600 s; asking again before it expires returns the same token
+ * with its remaining life, so every worker of one custom service can share it.
+ * Tokens belong to a custom service (client ID), hence the cache key.
+ */
+export interface MarketoCredentials {
+  clientId: string;
+  clientSecret: string;
+}
+
+interface CachedToken {
+  accessToken: string;
+  expiresAtMs: number;
+}
+
+/**
+ * Stop using a token this long before it expires: enough for a call to reach
+ * Marketo with it. Asking Identity earlier would only return the same token.
+ */
+const EXPIRY_MARGIN_MS = 10_000;
+
+/** The tokens of this process, per (identity URL, client ID). */
+export class TokenCache {
+  private readonly tokens = new Map<string, CachedToken>();
+  private readonly pending = new Map<string, Promise<CachedToken>>();
+
+  valid(key: string, now: number): CachedToken | undefined {
+    const token = this.tokens.get(key);
+    return token && token.expiresAtMs - EXPIRY_MARGIN_MS > now ? token : undefined;
+  }
+
+  /** One token request per key at a time: concurrent callers share it. */
+  fetchOnce(key: string, fetchToken: () => Promise<CachedToken>): Promise<CachedToken> {
+    const inFlight = this.pending.get(key);
+    if (inFlight) return inFlight;
+    const request = fetchToken()
+      .then((token) => {
+        this.tokens.set(key, token);
+        return token;
+      })
+      .finally(() => this.pending.delete(key));
+    this.pending.set(key, request);
+    return request;
+  }
+
+  /** Forgets `accessToken` unless another caller already replaced it. */
+  invalidate(key: string, accessToken: string): void {
+    if (this.tokens.get(key)?.accessToken === accessToken) this.tokens.delete(key);
+  }
+
+  clear(): void {
+    this.tokens.clear();
+  }
+}
+
+export const processTokenCache = new TokenCache();
+
+export interface TokenProviderOptions {
+  munchkinId: string;
+  identityBaseUrl: string;
+  credentials: () => Promise<MarketoCredentials>;
+  fetch: typeof fetch;
+  timeoutMs: number;
+  maxRetries: number;
+  backoff: BackoffOptions;
+  now: () => number;
+  sleep: (ms: number) => Promise<void>;
+  cache: TokenCache;
+  /** Called once per identity request actually sent. */
+  onTokenCall: () => void;
+}
+
+export class TokenProvider {
+  private credentials: Promise<MarketoCredentials> | undefined;
+
+  constructor(private readonly options: TokenProviderOptions) {}
+
+  /** A token valid for at least the expiry margin. */
+  async token(): Promise<string> {
+    const key = await this.cacheKey();
+    const cached = this.options.cache.valid(key, this.options.now());
+    if (cached) return cached.accessToken;
+    return (await this.options.cache.fetchOnce(key, () => this.fetchFreshToken())).accessToken;
+  }
+
+  /** Marketo said 601/602 for this token: drop it so the next call asks Identity. */
+  async invalidate(accessToken: string): Promise<void> {
+    this.options.cache.invalidate(await this.cacheKey(), accessToken);
+  }
+
+  private async cacheKey(): Promise<string> {
+    const { clientId } = await this.readCredentials();
+    return `${this.options.identityBaseUrl}|${clientId}`;
+  }
+
+  private readCredentials(): Promise<MarketoCredentials> {
+    this.credentials ??= this.options.credentials();
+    return this.credentials;
+  }
+
+  private async fetchFreshToken(): Promise<CachedToken> {
+    let rereadCredentials = false;
+    for (let failures = 0; ; ) {
+      const outcome = await this.requestToken();
+      if (outcome.type === 'token') {
+        // Identity hands back the live token until it expires: when that is
+        // within the margin, wait it out and ask again for a fresh one.
+        if (outcome.token.expiresAtMs - EXPIRY_MARGIN_MS <= this.options.now()) {
+          await this.options.sleep(Math.max(0, outcome.token.expiresAtMs - this.options.now()) + 1);
+          continue;
+        }
+        return outcome.token;
+      }
+      if (outcome.type === 'refused') {
+        // A rotated secret: read the secret store once more before giving up.
+        if (rereadCredentials) throw new MarketoAuthError(this.options.munchkinId);
+        rereadCredentials = true;
+        this.credentials = undefined;
+        continue;
+      }
+      if (failures >= this.options.maxRetries) {
+        throw new MarketoUnavailableError(outcome.code, `the identity service of Marketo instance ${this.options.munchkinId} kept failing (${outcome.code}); try again later`, {
+          cause: outcome.cause,
+        });
+      }
+      await this.options.sleep(fullJitterDelay(failures, this.options.backoff));
+      failures += 1;
+    }
+  }
+
+  private async requestToken(): Promise<
+    { type: 'token'; token: CachedToken } | { type: 'refused' } | { type: 'failed'; code: string; cause?: unknown }
+  > {
+    const { clientId, clientSecret } = await this.readCredentials();
+    // The documented form: credentials as query parameters. The URL is never put into an error.
+    const query = new URLSearchParams({ grant_type: 'client_credentials', client_id: clientId, client_secret: clientSecret });
+    const url = `${this.options.identityBaseUrl}/oauth/token?${query.toString()}`;
+    this.options.onTokenCall();
+    const sentAt = this.options.now();
+    let answer;
+    try {
+      answer = await exchange(this.options.fetch, url, { method: 'POST' }, this.options.timeoutMs);
+    } catch (error) {
+      return { type: 'failed', code: isTimeout(error) ? 'timeout' : 'network', cause: stripped(error) };
+    }
+    if (answer.status === 401) return { type: 'refused' };
+    if (answer.status !== 200) return { type: 'failed', code: String(answer.status) };
+    const parsed = tokenSchema.safeParse(parseJson(answer.text));
+    if (!parsed.success) return { type: 'failed', code: 'unexpected-response' };
+    // Count the life from when we asked, so network time shortens it rather than lengthens it.
+    return { type: 'token', token: { accessToken: parsed.data.access_token, expiresAtMs: sentAt + parsed.data.expires_in * 1000 } };
+  }
+}
+
+export function isTimeout(error: unknown): boolean {
+  return error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
+}
+
+/**
+ * A transport error without anything that could hold the request URL (and so
+ * the client secret): its name, message and the system error code only.
+ */
+export function stripped(error: unknown): Error {
+  if (!(error instanceof Error)) return new Error('request failed');
+  const cause = error.cause;
+  const systemCode = cause && typeof cause === 'object' && 'code' in cause && typeof cause.code === 'string' ? ` (${cause.code})` : '';
+  const copy = new Error(`${error.message}${systemCode}`);
+  copy.name = error.name;
+  return copy;
+}
