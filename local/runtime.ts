@@ -10,7 +10,7 @@ import { SecretNotFoundError } from '../shared/secrets';
 import { createDynamoClient, ensureTable } from '../shared/store';
 import { functionNamed, schedules } from '../functions/catalog';
 import { demo } from './demo-identities';
-import { startDynamoLocal, type DynamoLocal } from './dynamodb-local';
+import { freePort, startDynamoLocal, type DynamoLocal } from './dynamodb-local';
 import { startGateway, type LocalGateway } from './gateway/server';
 import { loadHandler } from './gateway/handlers';
 import { localLambdaContext } from './gateway/lambda-context';
@@ -62,7 +62,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       stoppers.push(dynamo.stop);
     }
     const dynamoEndpoint = options.dynamoEndpoint ?? dynamo!.endpoint;
-    const publicBaseUrl = `http://127.0.0.1:${options.port}`;
+    const port = options.port === 0 ? await freePort() : options.port;
+    const publicBaseUrl = `http://127.0.0.1:${port}`;
 
     const sandboxes: Record<string, SandboxLaunch> = {};
     for (const launcher of sandboxLaunchers) {
@@ -123,7 +124,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     stoppers.push(scheduler.stop);
 
     const gateway: LocalGateway = await startGateway({
-      port: options.port,
+      port,
       root: repoRoot,
       extraRoutes: async ({ method, url }) => {
         const match = /^\/_local\/schedules\/([A-Za-z0-9-]+)\/run$/.exec(url.pathname);

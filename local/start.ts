@@ -8,7 +8,7 @@ const inMemory = process.argv.includes('--in-memory') || process.env.ORGBRIDGE_I
 const startedAt = Date.now();
 
 try {
-  const runtime = await startLocalRuntime({ port, stateDir: '.local', inMemory });
+  const runtime = await startLocalRuntime({ port, stateDir: process.env.ORGBRIDGE_STATE_DIR ?? '.local', inMemory });
   printWalkthrough(runtime, Date.now() - startedAt);
   let stopping = false;
   const shutdown = async (signal: string) => {

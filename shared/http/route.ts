@@ -6,6 +6,7 @@ import type { z } from 'zod';
 import { AppError, BadRequestError, PayloadTooLargeError } from '../errors';
 import { defaultPorts, type Ports } from '../runtime/ports';
 import { authenticateAdmin, type AdminPrincipal } from './admin-auth';
+import { redactText } from '../logging/redact';
 import { errorBody, json, type HttpResponse } from './responses';
 import { parseInput } from './validation';
 
@@ -106,7 +107,7 @@ export function toErrorResponse(error: unknown, event: APIGatewayProxyEventV2 | 
   if (error instanceof AppError) {
     if (error.status >= 500) logger.error('request failed upstream', { code: error.code, error: describeError(error) });
     else logger.info('request refused', { status: error.status, code: error.code });
-    const message = error.expose ? error.message : 'The request could not be completed.';
+    const message = error.expose ? redactText(error.message) : 'The request could not be completed.';
     return json(error.status, errorBody(error.code, message, error.expose ? error.details : undefined), { 'x-request-id': requestId });
   }
   logger.error('unhandled error', { error: describeError(error) });

@@ -1,7 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { redactingReplacer } from './redact';
 
-export { maskEmail, redactText, redactingReplacer } from './redact';
+export { maskEmail, redactText, redactingReplacer, registerSecretValue } from './redact';
 
 /**
  * One Powertools Logger per function (built at module scope by the handler's

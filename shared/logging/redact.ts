@@ -2,10 +2,27 @@ import { createHash } from 'node:crypto';
 
 /** Keys whose values are credentials, whatever their shape. */
 const SECRET_KEY = /secret|password|passwd|token|authorization|cookie|api[-_]?key|code_verifier|verifier|credential|private/i;
-const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g;
+// The local part allows every character RFC 5322 allows unquoted.
+const EMAIL = /[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g;
 /** A JWT or a bearer credential inside free text. */
 const JWT = /eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g;
 const BEARER = /(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/gi;
+
+/** `client_secret=...`, `"password": "..."`, `token: ...` inside free text (a vendor error, a URL). */
+const SECRET_ASSIGNMENT = /((?:secret|password|passwd|token|api[-_]?key|authorization|code_verifier)[A-Za-z_]*["']?\s*[:=]\s*["']?)[^\s"'&,;}]+/gi;
+
+/**
+ * Every secret value this process has read or written through the secret
+ * store. A secret can reach a log line in ways no key name or pattern
+ * foresees (a vendor echoing it in an error), so known values are scrubbed
+ * wherever they appear.
+ */
+const knownSecretValues = new Set<string>();
+
+export function registerSecretValue(value: string): void {
+  // Short values would scrub ordinary words; secrets we handle are long.
+  if (value.length >= 8) knownSecretValues.add(value);
+}
 
 /** A stable, non-reversible stand-in for an email, so log lines about one person can still be joined. */
 export function maskEmail(email: string): string {
@@ -14,7 +31,13 @@ export function maskEmail(email: string): string {
 }
 
 export function redactText(text: string): string {
-  return text.replace(JWT, '[REDACTED_JWT]').replace(BEARER, '$1 [REDACTED]').replace(EMAIL, (email) => maskEmail(email));
+  let out = text;
+  for (const secret of knownSecretValues) if (out.includes(secret)) out = out.split(secret).join('[REDACTED]');
+  return out
+    .replace(JWT, '[REDACTED_JWT]')
+    .replace(BEARER, '$1 [REDACTED]')
+    .replace(SECRET_ASSIGNMENT, '$1[REDACTED]')
+    .replace(EMAIL, (email) => maskEmail(email));
 }
 
 /**

@@ -5,6 +5,7 @@ import {
   ResourceNotFoundException,
   type SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
+import { registerSecretValue } from '../logging/redact';
 import { assertSecretName, SecretNotFoundError, type SecretStore } from './secret-store';
 
 /** Secrets Manager, cached for the life of the container (secrets change rarely; refresh() rereads). */
@@ -17,7 +18,11 @@ export class AwsSecretStore implements SecretStore {
   ) {}
 
   get(name: string): Promise<string> {
-    assertSecretName(name);
+    try {
+      assertSecretName(name);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     let value = this.cache.get(name);
     if (!value) {
       value = this.fetch(name);
@@ -35,6 +40,7 @@ export class AwsSecretStore implements SecretStore {
 
   async put(name: string, value: string): Promise<void> {
     assertSecretName(name);
+    registerSecretValue(value);
     const SecretId = this.prefix + name;
     try {
       await this.client.send(new PutSecretValueCommand({ SecretId, SecretString: value }));
@@ -49,6 +55,7 @@ export class AwsSecretStore implements SecretStore {
     try {
       const out = await this.client.send(new GetSecretValueCommand({ SecretId: this.prefix + name }));
       if (out.SecretString === undefined) throw new SecretNotFoundError(name);
+      registerSecretValue(out.SecretString);
       return out.SecretString;
     } catch (error) {
       if (error instanceof ResourceNotFoundException) throw new SecretNotFoundError(name);

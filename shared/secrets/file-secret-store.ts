@@ -1,5 +1,6 @@
 import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { registerSecretValue } from '../logging/redact';
 import { assertSecretName, SecretNotFoundError, type SecretStore } from './secret-store';
 
 /**
@@ -15,6 +16,7 @@ export class FileSecretStore implements SecretStore {
     assertSecretName(name);
     const value = (await this.readAll())[name];
     if (value === undefined) throw new SecretNotFoundError(name);
+    registerSecretValue(value);
     return value;
   }
 
@@ -22,8 +24,9 @@ export class FileSecretStore implements SecretStore {
     return this.get(name);
   }
 
-  put(name: string, value: string): Promise<void> {
+  async put(name: string, value: string): Promise<void> {
     assertSecretName(name);
+    registerSecretValue(value);
     // Serialise writers in this process so two puts cannot lose each other's secret.
     this.writing = this.writing.then(async () => {
       const all = await this.readAll();

@@ -1,0 +1,70 @@
+import { spawn, execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { freePort } from '../../../local/dynamodb-local';
+import { createDynamoClient, Store } from '../../../shared/store';
+
+/** Runs `npm start`'s entry point as a user would, until it prints that it is ready. */
+async function startOrgbridge(stateDir: string, port: number) {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'local/start.ts'], {
+    env: { ...process.env, PORT: String(port), ORGBRIDGE_STATE_DIR: stateDir, LOG_LEVEL: 'SILENT' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`not ready in 30 s:\n${output}`)), 30_000);
+    child.stdout.on('data', () => {
+      if (output.includes('orgbridge is running locally')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`exited with ${code}:\n${output}`)));
+  });
+  const stop = async () => {
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    child.kill('SIGINT');
+    return exited;
+  };
+  return { child, stop, output: () => output };
+}
+
+function javaProcessesUsing(dir: string): string[] {
+  const lines = execFileSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' }).split('\n');
+  return lines.filter((line) => line.includes('DynamoDBLocal') && line.includes(dir));
+}
+
+describe('npm start', () => {
+  it('serves /health, writes endpoints.json, stops cleanly on Ctrl-C and keeps data for the next start', async () => {
+    const stateDir = mkdtempSync(join(tmpdir(), 'orgbridge-start-'));
+    const port = await freePort();
+    const first = await startOrgbridge(stateDir, port);
+    const health = await fetch(`http://127.0.0.1:${port}/health`);
+    expect(health.status).toBe(200);
+    const endpoints = JSON.parse(readFileSync(join(stateDir, 'endpoints.json'), 'utf8')) as { adminToken: string; dynamodb: string; tableName: string; gateway: string };
+    expect(endpoints.gateway).toBe(`http://127.0.0.1:${port}`);
+    expect(endpoints.adminToken.split('.')).toHaveLength(3);
+    const store = new Store({ tableName: endpoints.tableName, client: createDynamoClient({ AWS_REGION: 'us-east-1', DYNAMODB_ENDPOINT: endpoints.dynamodb }) });
+    await store.put({ pk: 'TEST#persist', sk: 'ITEM', value: 42 });
+
+    const adminKeyBefore = (JSON.parse(readFileSync(join(stateDir, 'secrets.json'), 'utf8')) as Record<string, string>)['admin-jwt-key'];
+    expect(await first.stop()).toBe(0);
+    expect(javaProcessesUsing(stateDir)).toEqual([]);
+
+    const second = await startOrgbridge(stateDir, port);
+    const endpointsAgain = JSON.parse(readFileSync(join(stateDir, 'endpoints.json'), 'utf8')) as { dynamodb: string; adminToken: string };
+    const storeAgain = new Store({ tableName: endpoints.tableName, client: createDynamoClient({ AWS_REGION: 'us-east-1', DYNAMODB_ENDPOINT: endpointsAgain.dynamodb }) });
+    expect((await storeAgain.get({ pk: 'TEST#persist', sk: 'ITEM' }))?.value).toBe(42);
+    // The development admin key survives restarts, so tokens handed out earlier keep working.
+    const adminKeyAfter = (JSON.parse(readFileSync(join(stateDir, 'secrets.json'), 'utf8')) as Record<string, string>)['admin-jwt-key'];
+    expect(adminKeyAfter).toBeTruthy();
+    expect(adminKeyAfter).toBe(adminKeyBefore);
+    expect(await second.stop()).toBe(0);
+    expect(javaProcessesUsing(stateDir)).toEqual([]);
+    expect(existsSync(join(stateDir, 'secrets.json'))).toBe(true);
+  }, 90_000);
+});

@@ -1,0 +1,48 @@
+import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import { toApiGatewayEvent } from '../../local/gateway/event';
+import { localLambdaContext } from '../../local/gateway/lambda-context';
+
+/** An API Gateway v2 event as the local gateway (and API Gateway) would build it. */
+export function apiEvent(input: {
+  method?: string;
+  path: string;
+  routeKey?: string;
+  pathParameters?: Record<string, string>;
+  headers?: Record<string, string>;
+  body?: string | Buffer;
+}): APIGatewayProxyEventV2 {
+  const url = new URL(input.path, 'http://127.0.0.1:3000');
+  const body = typeof input.body === 'string' ? Buffer.from(input.body) : (input.body ?? Buffer.alloc(0));
+  return toApiGatewayEvent({
+    method: input.method ?? 'GET',
+    url,
+    headers: { 'content-type': 'application/json', ...(input.body !== undefined ? { 'content-length': String(body.length) } : {}), ...input.headers },
+    body,
+    sourceIp: '127.0.0.1',
+    route: { routeKey: input.routeKey ?? `${input.method ?? 'GET'} ${url.pathname}`, pathParameters: input.pathParameters ?? {} },
+  });
+}
+
+export function lambdaContext(name = 'test', timeoutSeconds = 30): Context {
+  return localLambdaContext({ name, entry: 'test', description: 'test', timeoutSeconds, table: 'none' });
+}
+
+/** Captures everything written to stdout and stderr while `run` executes (the logger writes there). */
+export async function captureOutput<T>(run: () => Promise<T>): Promise<{ result: T; output: string }> {
+  const chunks: string[] = [];
+  const originalOut = process.stdout.write.bind(process.stdout);
+  const originalErr = process.stderr.write.bind(process.stderr);
+  const capture = (chunk: string | Uint8Array) => {
+    chunks.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
+    return true;
+  };
+  process.stdout.write = capture as typeof process.stdout.write;
+  process.stderr.write = capture as typeof process.stderr.write;
+  try {
+    const result = await run();
+    return { result, output: chunks.join('') };
+  } finally {
+    process.stdout.write = originalOut;
+    process.stderr.write = originalErr;
+  }
+}
