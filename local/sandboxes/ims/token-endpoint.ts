@@ -30,12 +30,8 @@ function presentedCredentials(request: SandboxRequest, params: URLSearchParams):
   if (basic?.[1]) {
     const decoded = Buffer.from(basic[1], 'base64').toString('utf8');
     const separator = decoded.indexOf(':');
-    if (separator < 0) return undefined;
-    try {
-      return { clientId: decodeURIComponent(decoded.slice(0, separator)), clientSecret: decodeURIComponent(decoded.slice(separator + 1)) };
-    } catch {
-      return undefined;
-    }
+    // Adobe documents `Base64(clientId:clientSecret)` with no URL-encoding of either part.
+    return separator < 0 ? undefined : { clientId: decoded.slice(0, separator), clientSecret: decoded.slice(separator + 1) };
   }
   const clientId = params.get('client_id');
   const clientSecret = params.get('client_secret');

@@ -1,0 +1,59 @@
+import { ServiceUnavailableError, UpstreamError } from '../errors';
+
+/**
+ * UMAPI said 429, or our own call budget has no room before the deadline.
+ * Do not sleep: save the cursor (`page`) and resume at `retryAt`. UMAPI's
+ * Retry-After can be many minutes (vendor-apis.md, UMAPI).
+ */
+export class UmapiThrottledError extends ServiceUnavailableError {
+  /** Epoch ms after which a call may be made again. */
+  readonly retryAt: number;
+  /** The page that was not fetched, when paging. */
+  readonly page: number | undefined;
+  /** True when our own budget stopped the call (no request was sent). */
+  readonly selfImposed: boolean;
+
+  constructor(operation: string, retryAt: number, options: { page?: number; selfImposed?: boolean; requestId?: string } = {}) {
+    const who = options.selfImposed ? 'our call budget for the User Management API is spent' : 'the User Management API is throttling us (429)';
+    const request = options.requestId ? ` (X-Request-Id ${options.requestId})` : '';
+    super('umapi_throttled', `${operation}: ${who}; resume after ${new Date(retryAt).toISOString()}${request}.`);
+    this.retryAt = retryAt;
+    this.page = options.page;
+    this.selfImposed = options.selfImposed ?? false;
+  }
+}
+
+/** UMAPI could not be reached or kept failing with 502/503/504 or timeouts: retry later. */
+export class UmapiUnavailableError extends UpstreamError {
+  readonly httpStatus: number | undefined;
+  readonly page: number | undefined;
+
+  constructor(operation: string, detail: string, options: { cause?: unknown; httpStatus?: number; page?: number; requestId?: string } = {}) {
+    const request = options.requestId ? ` (X-Request-Id ${options.requestId})` : '';
+    super('umapi_unavailable', `${operation}: the User Management API is unavailable (${detail})${request}. Try again later.`, { cause: options.cause });
+    this.httpStatus = options.httpStatus;
+    this.page = options.page;
+  }
+}
+
+const ADVICE: Record<number, string> = {
+  400: 'check the organization ID',
+  401: 'the server-to-server token is invalid or expired; get a new one',
+  403: 'check the API key (client ID) and that the credential has the User Management API for this org',
+  404: 'the group or user does not exist in this org',
+};
+
+/** UMAPI refused the request (400/401/403/404): a configuration problem to fix, not to retry. */
+export class UmapiRejectedError extends UpstreamError {
+  readonly httpStatus: number;
+  /** UMAPI's `result` code, e.g. `error.group.not_found`, when it sent one. */
+  readonly result: string | undefined;
+
+  constructor(operation: string, httpStatus: number, result: string | undefined, requestId?: string) {
+    const advice = ADVICE[httpStatus] ?? 'unexpected answer';
+    const request = requestId ? ` (X-Request-Id ${requestId})` : '';
+    super('umapi_rejected', `${operation}: the User Management API answered HTTP ${httpStatus}${result ? ` ${result}` : ''}; ${advice}${request}.`);
+    this.httpStatus = httpStatus;
+    this.result = result;
+  }
+}
