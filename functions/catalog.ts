@@ -1,10 +1,11 @@
 import type { Capability, FunctionDef, RouteDef, ScheduleDef } from './catalog-types';
 import { healthCapability } from './health/catalog';
+import { marketoInstancesCapability } from './marketo-instances/catalog';
 
 export type { Capability, FunctionDef, RouteDef, ScheduleDef } from './catalog-types';
 
 /** Every capability orgbridge deploys. Add a capability's catalog here. */
-const capabilities: Capability[] = [healthCapability];
+const capabilities: Capability[] = [healthCapability, marketoInstancesCapability];
 
 export const functions: FunctionDef[] = capabilities.flatMap((c) => c.functions);
 export const routes: RouteDef[] = capabilities.flatMap((c) => c.routes);

@@ -10,7 +10,9 @@ import { redactText } from '../logging/redact';
 import { errorBody, json, type HttpResponse } from './responses';
 import { parseInput } from './validation';
 
-export interface HttpRequest<B, P, Q> {
+export type AuthMode = 'admin' | 'public';
+
+export interface HttpRequest<B, P, Q, A extends AuthMode = AuthMode> {
   params: P;
   query: Q;
   body: B;
@@ -19,8 +21,8 @@ export interface HttpRequest<B, P, Q> {
   /** Header names are lower-case. */
   headers: Record<string, string | undefined>;
   requestId: string;
-  /** Set when the route requires an admin token. */
-  admin: AdminPrincipal | undefined;
+  /** The verified admin, on routes that require an admin token. */
+  admin: A extends 'admin' ? AdminPrincipal : undefined;
   event: APIGatewayProxyEventV2;
   context: Context;
 }
@@ -28,10 +30,10 @@ export interface HttpRequest<B, P, Q> {
 type Schema = z.ZodType;
 type Out<S> = S extends z.ZodType ? z.infer<S> : undefined;
 
-export interface RouteSpec<BS extends Schema | undefined, PS extends Schema | undefined, QS extends Schema | undefined> {
+export interface RouteSpec<BS extends Schema | undefined, PS extends Schema | undefined, QS extends Schema | undefined, A extends AuthMode> {
   logger: Logger;
   /** 'admin' requires a valid admin token; 'public' leaves authentication to the core (webhook, callback). */
-  auth: 'admin' | 'public';
+  auth: A;
   params?: PS;
   query?: QS;
   body?: BS;
@@ -45,10 +47,12 @@ export interface RouteSpec<BS extends Schema | undefined, PS extends Schema | un
  * one place that turns errors into the `{error:{code,message,details}}`
  * envelope, never with a stack or a secret.
  */
-export function httpRoute<BS extends Schema | undefined = undefined, PS extends Schema | undefined = undefined, QS extends Schema | undefined = undefined>(
-  spec: RouteSpec<BS, PS, QS>,
-  core: (request: HttpRequest<Out<BS>, Out<PS>, Out<QS>>, ports: Ports) => Promise<HttpResponse>,
-) {
+export function httpRoute<
+  A extends AuthMode,
+  BS extends Schema | undefined = undefined,
+  PS extends Schema | undefined = undefined,
+  QS extends Schema | undefined = undefined,
+>(spec: RouteSpec<BS, PS, QS, A>, core: (request: HttpRequest<Out<BS>, Out<PS>, Out<QS>, A>, ports: Ports) => Promise<HttpResponse>) {
   const { logger } = spec;
   const getPorts = spec.ports ?? defaultPorts;
   return middy<APIGatewayProxyEventV2, HttpResponse>()
@@ -64,7 +68,12 @@ export function httpRoute<BS extends Schema | undefined = undefined, PS extends 
       logger.appendKeys({ correlation_id: requestId, route: event.routeKey ?? `${event.requestContext?.http?.method} ${event.rawPath}` });
       const rawBody = decodeBody(event, spec.maxBodyBytes ?? ports.config.MAX_BODY_BYTES);
       const headers = lowerCaseHeaders(event.headers);
-      const admin = spec.auth === 'admin' ? await authenticateAdmin(headers.authorization, ports.config, ports.secrets) : undefined;
+      const admin = (spec.auth === 'admin' ? await authenticateAdmin(headers.authorization, ports.config, ports.secrets) : undefined) as HttpRequest<
+        unknown,
+        unknown,
+        unknown,
+        A
+      >['admin'];
       const params = (spec.params ? parseInput(spec.params, event.pathParameters ?? {}, 'path') : undefined) as Out<PS>;
       const query = (spec.query ? parseInput(spec.query, event.queryStringParameters ?? {}, 'query string') : undefined) as Out<QS>;
       const body = (spec.body ? parseInput(spec.body, parseJsonBody(rawBody), 'request body') : undefined) as Out<BS>;

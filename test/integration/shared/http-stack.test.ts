@@ -38,8 +38,8 @@ describe('the HTTP stack every handler uses', () => {
   const bodySchema = z.object({ name: z.string().min(1), count: z.number().int().positive() });
   const echo = () =>
     httpRoute({ logger, auth: 'admin', body: bodySchema, ports: () => ports }, async (request) => {
-      requirePermission(request.admin!, 'org-mapping');
-      return json(200, { name: request.body.name, by: request.admin!.email });
+      requirePermission(request.admin, 'org-mapping');
+      return json(200, { name: request.body.name, by: request.admin.email });
     });
   const call = (handler: ReturnType<typeof echo>, headers: Record<string, string>, body?: string) =>
     handler(apiEvent({ method: 'POST', path: '/echo', headers, body }), lambdaContext());

@@ -1,0 +1,19 @@
+import type { Capability } from '../catalog-types';
+
+export const marketoInstancesCapability: Capability = {
+  functions: [
+    {
+      name: 'marketo-instances-api',
+      entry: 'functions/marketo-instances/handler.ts',
+      description: 'Register and read Marketo instances',
+      timeoutSeconds: 10,
+      table: 'readwrite',
+      secrets: { write: ['marketo/*'] },
+    },
+  ],
+  routes: [
+    { method: 'PUT', path: '/marketo/instances/{munchkinId}', function: 'marketo-instances-api' },
+    { method: 'GET', path: '/marketo/instances/{munchkinId}', function: 'marketo-instances-api' },
+  ],
+  schedules: [],
+};

@@ -1,0 +1,64 @@
+import { z } from 'zod';
+import type { Clock } from '../../../shared/clock';
+import { BadRequestError, NotFoundError } from '../../../shared/errors';
+import { imsOrgIdSchema, serviceUrlSchema } from '../../../shared/identifiers';
+import { instanceSecretName, readInstance, writeInstance, type MarketoInstance } from '../../../shared/instances/instance-store';
+import type { SecretStore } from '../../../shared/secrets';
+import type { Store } from '../../../shared/store';
+
+export const instanceInputSchema = z.object({
+  name: z.string().trim().min(1).max(200),
+  restEndpoint: serviceUrlSchema,
+  identityEndpoint: serviceUrlSchema,
+  clientId: z.string().trim().min(1).max(200),
+  /** Required when the instance is first registered; omit it later to keep the stored one. */
+  clientSecret: z.string().min(1).max(500).optional(),
+  hipaaReady: z.boolean().default(false),
+  onboardedImsOrgId: imsOrgIdSchema.optional(),
+});
+export type InstanceInput = z.infer<typeof instanceInputSchema>;
+
+/** What a read shows: the instance, and whether a secret is stored (never the secret). */
+export type InstanceView = MarketoInstance & { clientSecretStored: true };
+
+export interface InstancePorts {
+  store: Store;
+  secrets: SecretStore;
+  clock: Clock;
+}
+
+/** Creates or replaces an instance registration; the secret goes to the secret store first. */
+export async function registerInstance(
+  ports: InstancePorts,
+  munchkinId: string,
+  input: InstanceInput,
+  actor: string,
+): Promise<{ instance: InstanceView; created: boolean }> {
+  const existing = await readInstance(ports.store, munchkinId);
+  if (!existing && input.clientSecret === undefined) {
+    throw new BadRequestError('client_secret_required', `Instance ${munchkinId} is new: give the API-only user's client secret (Admin > LaunchPoint > View Details).`);
+  }
+  // Secret first: an instance item must never point at a secret that was not written.
+  if (input.clientSecret !== undefined) await ports.secrets.put(instanceSecretName(munchkinId), input.clientSecret);
+  const now = new Date(ports.clock.now()).toISOString();
+  const instance: MarketoInstance = {
+    munchkinId,
+    name: input.name,
+    restEndpoint: input.restEndpoint,
+    identityEndpoint: input.identityEndpoint,
+    clientId: input.clientId,
+    hipaaReady: input.hipaaReady,
+    onboardedImsOrgId: input.onboardedImsOrgId,
+    createdAt: existing?.createdAt ?? now,
+    updatedAt: now,
+    updatedBy: actor,
+  };
+  await writeInstance(ports.store, instance);
+  return { instance: { ...instance, clientSecretStored: true }, created: !existing };
+}
+
+export async function getInstance(store: Store, munchkinId: string): Promise<InstanceView> {
+  const instance = await readInstance(store, munchkinId);
+  if (!instance) throw new NotFoundError('instance_not_found', `Marketo instance ${munchkinId} is not registered: register it with PUT /marketo/instances/${munchkinId}.`);
+  return { ...instance, clientSecretStored: true };
+}

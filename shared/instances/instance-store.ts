@@ -1,0 +1,34 @@
+import { z } from 'zod';
+import type { Store } from '../store';
+
+/** A registered Marketo instance. Its API user's client secret lives in the secret store, never here. */
+export const marketoInstanceSchema = z.object({
+  munchkinId: z.string(),
+  name: z.string(),
+  /** REST API base, e.g. https://123-ABC-456.mktorest.com (the `/rest` paths are added by the client). */
+  restEndpoint: z.string(),
+  /** Identity base, e.g. https://123-ABC-456.mktorest.com (the `/identity` path is added by the client). */
+  identityEndpoint: z.string(),
+  clientId: z.string(),
+  hipaaReady: z.boolean(),
+  /** Set for subscriptions onboarded to the Adobe Business Platform / IMS: the org ID is then read-only. */
+  onboardedImsOrgId: z.string().optional(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  updatedBy: z.string(),
+});
+export type MarketoInstance = z.infer<typeof marketoInstanceSchema>;
+
+export const instanceKey = (munchkinId: string) => ({ pk: `INSTANCE#${munchkinId}`, sk: 'INSTANCE' });
+
+/** Where the instance's API-only user's client secret is kept. */
+export const instanceSecretName = (munchkinId: string) => `marketo/${munchkinId}/client-secret`;
+
+export async function readInstance(store: Store, munchkinId: string): Promise<MarketoInstance | undefined> {
+  const item = await store.get(instanceKey(munchkinId));
+  return item ? marketoInstanceSchema.parse(item) : undefined;
+}
+
+export async function writeInstance(store: Store, instance: MarketoInstance): Promise<void> {
+  await store.put({ ...instanceKey(instance.munchkinId), type: 'marketo-instance', ...instance });
+}

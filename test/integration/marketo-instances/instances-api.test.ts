@@ -1,0 +1,93 @@
+import { readFileSync } from 'node:fs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { handler } from '../../../functions/marketo-instances/handler';
+import type { Ports } from '../../../shared/runtime/ports';
+import { apiEvent, lambdaContext } from '../../support/http-events';
+import { adminToken, useLocalPorts } from '../../support/local-ports';
+
+const route = (method: 'GET' | 'PUT', munchkinId: string) => ({
+  method,
+  path: `/marketo/instances/${munchkinId}`,
+  routeKey: `${method} /marketo/instances/{munchkinId}`,
+  pathParameters: { munchkinId },
+});
+
+const validBody = {
+  name: 'Demo instance',
+  restEndpoint: 'https://123-ABC-456.mktorest.com',
+  identityEndpoint: 'https://123-ABC-456.mktorest.com',
+  clientId: 'client-id-1',
+  clientSecret: 'launchpoint-secret-value-1',
+};
+
+describe('PUT/GET /marketo/instances/{munchkinId}', () => {
+  let ports: Ports;
+  let token: string;
+  beforeAll(async () => {
+    ports = await useLocalPorts('instances');
+    token = await adminToken();
+  });
+
+  const send = async (method: 'GET' | 'PUT', munchkinId: string, body?: unknown, bearer = token) => {
+    const response = await handler(
+      apiEvent({ ...route(method, munchkinId), headers: { authorization: `Bearer ${bearer}` }, body: body === undefined ? undefined : JSON.stringify(body) }),
+      lambdaContext(),
+    );
+    return { status: response.statusCode, body: JSON.parse(response.body ?? '{}') as Record<string, any> };
+  };
+
+  it('registers an instance, keeps the secret in the secret store only, and never returns it', async () => {
+    const created = await send('PUT', '123-abc-456', validBody);
+    expect(created.status).toBe(201);
+    expect(created.body.munchkinId).toBe('123-ABC-456');
+    expect(JSON.stringify(created.body)).not.toContain(validBody.clientSecret);
+    const read = await send('GET', '123-ABC-456');
+    expect(read.status).toBe(200);
+    expect(read.body).toMatchObject({ name: 'Demo instance', clientId: 'client-id-1', hipaaReady: false, clientSecretStored: true });
+    expect(JSON.stringify(read.body)).not.toContain(validBody.clientSecret);
+    const item = await ports.store.get({ pk: 'INSTANCE#123-ABC-456', sk: 'INSTANCE' });
+    expect(JSON.stringify(item)).not.toContain(validBody.clientSecret);
+    expect(await ports.secrets.get('marketo/123-ABC-456/client-secret')).toBe(validBody.clientSecret);
+    expect(readFileSync(ports.config.LOCAL_SECRETS_FILE, 'utf8')).toContain(validBody.clientSecret);
+  });
+
+  it('keeps the stored secret when an update omits it', async () => {
+    await send('PUT', '222-BBB-222', validBody);
+    const { clientSecret: _omitted, ...withoutSecret } = validBody;
+    const updated = await send('PUT', '222-BBB-222', { ...withoutSecret, name: 'Renamed', hipaaReady: true });
+    expect(updated.status).toBe(200);
+    expect(updated.body).toMatchObject({ name: 'Renamed', hipaaReady: true });
+    expect(await ports.secrets.get('marketo/222-BBB-222/client-secret')).toBe(validBody.clientSecret);
+  });
+
+  it('canonicalises an onboarded org ID', async () => {
+    const response = await send('PUT', '333-CCC-333', { ...validBody, onboardedImsOrgId: 'a1b2c3d4e5f6a7b8c9d0e1f2@adobeorg' });
+    expect(response.body.onboardedImsOrgId).toBe('A1B2C3D4E5F6A7B8C9D0E1F2@AdobeOrg');
+  });
+
+  it.each([
+    ['a malformed Munchkin ID', 'ABC-123-XYZ', validBody, 400, 'validation_failed'],
+    ['a plain-http endpoint', '444-DDD-444', { ...validBody, restEndpoint: 'http://example.com' }, 400, 'validation_failed'],
+    ['a malformed onboarded org ID', '444-DDD-444', { ...validBody, onboardedImsOrgId: 'XYZ@AdobeOrg' }, 400, 'validation_failed'],
+    ['a new instance without its secret', '555-EEE-555', { ...validBody, clientSecret: undefined }, 400, 'client_secret_required'],
+  ])('refuses %s and stores nothing', async (_label, munchkinId, body, status, code) => {
+    const response = await send('PUT', munchkinId, body);
+    expect(response.status).toBe(status);
+    expect(response.body.error.code).toBe(code);
+    expect(await ports.store.get({ pk: `INSTANCE#${munchkinId.toUpperCase()}`, sk: 'INSTANCE' })).toBeUndefined();
+  });
+
+  it('answers an unknown instance with 404 and what to do', async () => {
+    const response = await send('GET', '999-ZZZ-999');
+    expect(response.status).toBe(404);
+    expect(response.body.error.message).toContain('PUT /marketo/instances/999-ZZZ-999');
+  });
+
+  it('refuses an admin whose token does not cover the instance or lacks the permission', async () => {
+    const otherInstance = await adminToken({ instances: ['111-AAA-111'] });
+    expect((await send('PUT', '666-FFF-666', validBody, otherInstance)).status).toBe(403);
+    const noPermission = await adminToken({ permissions: ['org-mapping'] });
+    expect((await send('PUT', '666-FFF-666', validBody, noPermission)).body.error.code).toBe('missing_permission');
+    expect((await send('GET', '123-ABC-456', undefined, 'nope')).status).toBe(401);
+  });
+});
