@@ -1,0 +1,55 @@
+import { demo } from '../../../local/demo-identities';
+import { createImsSandbox, type ImsSandbox, type ImsSandboxOptions } from '../../../local/sandboxes/ims';
+import { ManualClock } from '../../../shared/clock';
+import { ImsClient } from '../../../shared/ims';
+
+export const REDIRECT_URI = 'https://orgbridge.test/oauth/ims/callback';
+export const FALLBACK_REDIRECT_URI = 'https://orgbridge.test/oauth/ims/default';
+
+export interface SignInResult {
+  status: number;
+  /** The redirect IMS answered with, when it did. */
+  location: URL | undefined;
+  html: string;
+}
+
+function redirectOf(response: Response): URL | undefined {
+  const location = response.headers.get('location');
+  return location === null ? undefined : new URL(location);
+}
+
+/** What a person does in a browser: open the authorize URL, fill in the form, press Sign in (no scripts). */
+export async function signIn(authorizeUrl: string, credentials: { email: string; password: string }): Promise<SignInResult> {
+  const page = await fetch(authorizeUrl, { redirect: 'manual' });
+  const pageHtml = await page.text();
+  if (page.status !== 200) return { status: page.status, location: redirectOf(page), html: pageHtml };
+  const form = /<form method="post" action="([^"]+)">/.exec(pageHtml);
+  const requestId = /name="request" value="([^"]+)"/.exec(pageHtml);
+  if (!form?.[1] || !requestId?.[1]) throw new Error('the IMS sandbox login page has no sign-in form');
+  const answer = await fetch(new URL(form[1], authorizeUrl), {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ request: requestId[1], email: credentials.email, password: credentials.password }),
+    redirect: 'manual',
+  });
+  return { status: answer.status, location: redirectOf(answer), html: await answer.text() };
+}
+
+export interface ImsWorld {
+  clock: ManualClock;
+  ims: ImsSandbox;
+  /** Our web credential's client. */
+  web: ImsClient;
+  /** Our server-to-server credential's client. */
+  s2s: ImsClient;
+}
+
+/** An IMS sandbox on loopback with a test clock, and clients for both demo credentials. */
+export async function startIms(options: ImsSandboxOptions = {}): Promise<ImsWorld> {
+  const clock = new ManualClock();
+  const ims = createImsSandbox({ redirectUri: REDIRECT_URI, defaultRedirectUri: FALLBACK_REDIRECT_URI, now: () => clock.now(), ...options });
+  const baseUrl = await ims.server.start();
+  const client = (credential: { clientId: string; clientSecret: string }) =>
+    new ImsClient({ baseUrl, clientId: credential.clientId, clientSecret: async () => credential.clientSecret, timeoutMs: 2_000, now: () => clock.now() });
+  return { clock, ims, web: client(demo.orgbridgeImsClient), s2s: client(demo.serverToServerClient) };
+}
