@@ -1,0 +1,205 @@
+import { toCsv } from '../../../shared/marketo/csv';
+import type { SandboxResponse, SandboxServer } from '../framework';
+import { CsvSyntaxError, parseCsv } from './csv';
+import { failure, objectNotFound, success, wholeNumber } from './envelope';
+import { parseMultipart } from './multipart';
+import type { FieldValue, MarketoState } from './state';
+
+/**
+ * Bulk lead import (https://experienceleague.adobe.com/en/docs/marketo-developer/marketo/rest/bulk-lead-import):
+ * a CSV upserted asynchronously (create or update, never a per-record result),
+ * the rows also added to `listId`. Jobs run first in, first out, two at a time;
+ * at most 10 may be queued, the running ones included (1016); a second import
+ * into a list that is still importing gets 1019. Jobs advance lazily: each
+ * request and inspection brings them up to the sandbox's clock.
+ */
+export type ImportState = 'Queued' | 'Importing' | 'Complete' | 'Failed';
+
+export interface ImportJob {
+  batchId: number;
+  status: ImportState;
+  lookupField: string;
+  listId?: number;
+  queuedAt: number;
+  startedAt?: number;
+  numOfLeadsProcessed: number;
+  numOfRowsFailed: number;
+  numOfRowsWithWarning: number;
+  message: string;
+  failures: Array<{ row: string[]; reason: string }>;
+  header: string[];
+  /** The file, until the job has run. */
+  csv?: string;
+}
+
+const MAX_PROCESSING = 2;
+const MAX_QUEUED = 10;
+
+export class ImportQueue {
+  private readonly jobs: ImportJob[] = [];
+  private nextBatchId = 1000;
+
+  constructor(
+    private readonly state: MarketoState,
+    private readonly now: () => number,
+    private readonly importDurationMs: number,
+  ) {}
+
+  submit(csv: string, lookupField: string, listId: number | undefined): ImportJob | { refuse: SandboxResponse } {
+    this.advance();
+    const unfinished = this.jobs.filter((job) => job.status === 'Queued' || job.status === 'Importing');
+    if (unfinished.length >= MAX_QUEUED) return { refuse: failure('1016', 'Too many imports') };
+    if (listId !== undefined && unfinished.some((job) => job.listId === listId)) return { refuse: failure('1019', 'Import in progress') };
+    const job: ImportJob = {
+      batchId: this.nextBatchId++,
+      status: 'Queued',
+      lookupField,
+      listId,
+      queuedAt: this.now(),
+      numOfLeadsProcessed: 0,
+      numOfRowsFailed: 0,
+      numOfRowsWithWarning: 0,
+      message: '',
+      failures: [],
+      header: [],
+      csv,
+    };
+    this.jobs.push(job);
+    this.advance();
+    return job;
+  }
+
+  job(batchId: number): ImportJob | undefined {
+    this.advance();
+    return this.jobs.find((job) => job.batchId === batchId);
+  }
+
+  all(): ImportJob[] {
+    this.advance();
+    return this.jobs.map((job) => ({ ...job, failures: [...job.failures] }));
+  }
+
+  /** Runs the timeline up to now: finish due jobs in finishing order, each freeing its slot for the next queued job at that instant. */
+  advance(): void {
+    const now = this.now();
+    for (;;) {
+      this.startQueued(now);
+      const due = this.jobs
+        .filter((job) => job.status === 'Importing' && (job.startedAt ?? now) + this.importDurationMs <= now)
+        .sort((a, b) => (a.startedAt ?? 0) - (b.startedAt ?? 0))[0];
+      if (!due) return;
+      this.run(due);
+      this.startQueued((due.startedAt ?? now) + this.importDurationMs);
+    }
+  }
+
+  private startQueued(at: number): void {
+    let processing = this.jobs.filter((job) => job.status === 'Importing').length;
+    for (const job of this.jobs) {
+      if (processing >= MAX_PROCESSING) return;
+      if (job.status !== 'Queued') continue;
+      job.status = 'Importing';
+      job.startedAt = Math.max(at, job.queuedAt);
+      processing += 1;
+    }
+  }
+
+  private run(job: ImportJob): void {
+    const csv = job.csv ?? '';
+    job.csv = undefined;
+    let records: string[][];
+    try {
+      records = parseCsv(csv);
+    } catch (error) {
+      return this.fail(job, error instanceof CsvSyntaxError ? `Invalid file: ${error.message}` : 'Invalid file');
+    }
+    const [header, ...rows] = records;
+    if (!header) return this.fail(job, 'Empty file');
+    job.header = header;
+    const unknown = header.find((field) => field !== 'id' && !this.state.isWritableField(field));
+    if (unknown) return this.fail(job, `Field '${unknown}' not found`);
+    if (!header.includes(job.lookupField)) return this.fail(job, `Lookup field '${job.lookupField}' is not a column`);
+    for (const row of rows) {
+      const failed = this.importRow(job, header, row);
+      if (failed) job.failures.push({ row, reason: failed });
+      else job.numOfLeadsProcessed += 1;
+    }
+    job.numOfRowsFailed = job.failures.length;
+    job.status = 'Complete';
+    const members = job.listId === undefined ? '' : ` (${job.numOfLeadsProcessed} members)`;
+    job.message =
+      job.numOfRowsFailed === 0
+        ? `Import succeeded, ${job.numOfLeadsProcessed} records imported${members}`
+        : `Import completed with errors, ${job.numOfLeadsProcessed} records imported${members}, ${job.numOfRowsFailed} failed`;
+  }
+
+  /** Upserts one row; answers why it failed, if it did. */
+  private importRow(job: ImportJob, header: string[], row: string[]): string | undefined {
+    if (row.length !== header.length) return `Row has ${row.length} fields, the header ${header.length}`;
+    const fields: Record<string, FieldValue> = {};
+    header.forEach((name, index) => {
+      if (name !== 'id') fields[name] = row[index] === '' ? null : (row[index] ?? null);
+    });
+    const key = row[header.indexOf(job.lookupField)] ?? '';
+    if (key === '') return `Value for lookup field '${job.lookupField}' not specified`;
+    const matches = this.state.leadsMatching(job.lookupField, job.lookupField === 'id' ? Number(key) : key);
+    if (matches.length > 1) return 'Multiple lead match lookup criteria';
+    const [match] = matches;
+    // lookupField id makes the import update-only.
+    if (!match && job.lookupField === 'id') return 'Lead not found';
+    const lead = match ? this.state.updateLead(match.id, fields) : this.state.createLead(fields);
+    if (lead && job.listId !== undefined && this.state.list(job.listId)) this.state.addMember(job.listId, lead.id);
+    return undefined;
+  }
+
+  private fail(job: ImportJob, message: string): void {
+    job.status = 'Failed';
+    job.message = message;
+  }
+}
+
+export function bulkRoutes(server: SandboxServer, state: MarketoState, imports: ImportQueue): void {
+  server.route('POST', '/bulk/v1/leads.json', (request) => {
+    const parts = parseMultipart(request.headers['content-type'], request.body);
+    if (!parts) return failure('613', 'Invalid Multipart Request');
+    const text = (name: string) => parts.get(name)?.content.toString('utf8') ?? request.query.get(name) ?? undefined;
+    const file = parts.get('file');
+    if (!file) return failure('701', 'file cannot be blank');
+    const format = (text('format') ?? 'csv').toLowerCase();
+    if (format !== 'csv') return failure('1003', `Format '${format}' is not supported by this sandbox`);
+    const lookupField = text('lookupField') ?? 'email';
+    if (lookupField !== 'id' && !state.isWritableField(lookupField)) return failure('1006', `Field '${lookupField}' not found`);
+    const listText = text('listId');
+    const listId = listText === undefined ? undefined : wholeNumber(listText);
+    if (listText !== undefined && (listId === undefined || !state.list(listId))) return objectNotFound('List');
+    const job = imports.submit(file.content.toString('utf8'), lookupField, listId);
+    if ('refuse' in job) return job.refuse;
+    return success([{ batchId: job.batchId, importId: String(job.batchId), status: job.status }]);
+  });
+
+  server.route('GET', '/bulk/v1/leads/batch/:batchId.json', (request) => {
+    const job = imports.job(wholeNumber(request.params.batchId) ?? 0);
+    if (!job) return objectNotFound('Import');
+    return success([statusOf(job)]);
+  });
+
+  server.route('GET', '/bulk/v1/leads/batch/:batchId/failures.json', (request) => {
+    const job = imports.job(wholeNumber(request.params.batchId) ?? 0);
+    if (!job) return objectNotFound('Import');
+    const columns = [...job.header, 'Import Failure Reason'];
+    const rows = job.failures.map(({ row, reason }) => Object.fromEntries([...row.map((value, index) => [job.header[index] ?? `column${index}`, value]), ['Import Failure Reason', reason]]));
+    return { status: 200, headers: { 'content-type': 'text/csv' }, body: toCsv(columns, rows) };
+  });
+}
+
+function statusOf(job: ImportJob) {
+  return {
+    batchId: job.batchId,
+    importId: String(job.batchId),
+    status: job.status,
+    numOfLeadsProcessed: job.numOfLeadsProcessed,
+    numOfRowsFailed: job.numOfRowsFailed,
+    numOfRowsWithWarning: job.numOfRowsWithWarning,
+    message: job.message,
+  };
+}

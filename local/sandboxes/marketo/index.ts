@@ -1,0 +1,160 @@
+import { demo } from '../../demo-identities';
+import { SandboxServer, type SandboxRequest } from '../framework';
+import { TokenIssuer } from './auth';
+import { bulkRoutes, ImportQueue, type ImportJob } from './bulk';
+import { defineMarketoFaults } from './faults';
+import { leadRoutes } from './leads';
+import { gateRestCall, InstanceLimits, type LimitCounters } from './limits';
+import { listRoutes } from './lists';
+import { seedDemoInstance } from './seed';
+import { copyLead, MarketoState, type FieldValue, type SandboxLead, type SandboxList } from './state';
+
+export { MARKETO_FAULT_KINDS } from './faults';
+export { DEMO_LEAD_COUNT, DEMO_LIST_MEMBER_COUNT } from './seed';
+export type { FieldValue, SandboxLead, SandboxList } from './state';
+export type { ImportJob } from './bulk';
+
+export interface MarketoSandboxOptions {
+  munchkinId?: string;
+  clientId?: string;
+  clientSecret?: string;
+  /** 100 per 20 s at Marketo. */
+  callsPerWindow?: number;
+  windowMs?: number;
+  maxConcurrent?: number;
+  dailyQuota?: number;
+  tokenTtlSeconds?: number;
+  /** Time a sync takes between reading and writing leads (and so the window for duplicate-creating races). */
+  processingLatencyMs?: number;
+  /** Time a bulk import job spends importing. */
+  importDurationMs?: number;
+  /** Custom lead fields the instance knows besides the standard ones. */
+  customFields?: string[];
+  /** Seed the demo leads and lists (default true). */
+  seed?: boolean;
+  now?: () => number;
+}
+
+export type EndpointKind =
+  | 'identity'
+  | 'syncLeads'
+  | 'findLeads'
+  | 'getList'
+  | 'addToList'
+  | 'removeFromList'
+  | 'listMembers'
+  | 'isMember'
+  | 'importLeads'
+  | 'importStatus'
+  | 'other';
+
+export interface MarketoSandboxStats extends LimitCounters {
+  /** Calls the instance itself answered (injected faults are counted apart). */
+  callsByKind: Record<EndpointKind, number>;
+  /** 606 and 615 answers given by the limits, never injected ones. */
+  realRateLimitErrors: number;
+  injectedFaults: number;
+  peakConcurrency: number;
+}
+
+export function endpointKind(request: Pick<SandboxRequest, 'method' | 'path' | 'query'>): EndpointKind {
+  const { method, path } = request;
+  if (path.startsWith('/identity/')) return 'identity';
+  if (path === '/rest/v1/leads.json') return method === 'GET' || request.query.get('_method') === 'GET' ? 'findLeads' : 'syncLeads';
+  if (/^\/rest\/v1\/lists\/[^/]+\/leads\/ismember\.json$/.test(path)) return 'isMember';
+  if (/^\/rest\/v1\/lists\/[^/]+\/leads\.json$/.test(path)) return method === 'POST' ? 'addToList' : method === 'DELETE' ? 'removeFromList' : 'listMembers';
+  if (/^\/rest\/v1\/lists\/[^/]+\.json$/.test(path)) return 'getList';
+  if (path === '/bulk/v1/leads.json') return 'importLeads';
+  if (path.startsWith('/bulk/v1/leads/batch/')) return 'importStatus';
+  return 'other';
+}
+
+export type MarketoSandbox = ReturnType<typeof createMarketoSandbox>;
+
+/** A loopback Marketo Engage instance that behaves as Adobe documents, unkind parts included. */
+export function createMarketoSandbox(options: MarketoSandboxOptions = {}) {
+  const now = options.now ?? Date.now;
+  const settings = {
+    munchkinId: options.munchkinId ?? demo.marketo.munchkinId,
+    clientId: options.clientId ?? demo.marketo.clientId,
+    clientSecret: options.clientSecret ?? demo.marketo.clientSecret,
+    callsPerWindow: options.callsPerWindow ?? 100,
+    windowMs: options.windowMs ?? 20_000,
+    maxConcurrent: options.maxConcurrent ?? 10,
+    dailyQuota: options.dailyQuota ?? 50_000,
+    tokenTtlSeconds: options.tokenTtlSeconds ?? 3600,
+    processingLatencyMs: options.processingLatencyMs ?? 0,
+    importDurationMs: options.importDurationMs ?? 200,
+  };
+  const server = new SandboxServer('marketo');
+  const state = new MarketoState(now);
+  for (const field of options.customFields ?? []) state.addField(field);
+  if (options.seed ?? true) seedDemoInstance(state);
+  const tokens = new TokenIssuer(settings.clientId, settings.clientSecret, settings.tokenTtlSeconds, now);
+  const limitOptions = { ...settings, now };
+  const limits = new InstanceLimits(limitOptions);
+  const imports = new ImportQueue(state, now, settings.importDurationMs);
+  const callsByKind = Object.fromEntries(
+    ['identity', 'syncLeads', 'findLeads', 'getList', 'addToList', 'removeFromList', 'listMembers', 'isMember', 'importLeads', 'importStatus', 'other'].map((kind) => [kind, 0]),
+  ) as Record<EndpointKind, number>;
+
+  const identity = (request: SandboxRequest) => tokens.answer(request);
+  server.route('GET', '/identity/oauth/token', identity);
+  server.route('POST', '/identity/oauth/token', identity);
+  leadRoutes(server, state, { processingLatencyMs: settings.processingLatencyMs });
+  listRoutes(server, state);
+  bulkRoutes(server, state, imports);
+  defineMarketoFaults(server);
+  server.latencyMs = 0;
+
+  const gate = gateRestCall(tokens, limits, limitOptions);
+  server.around = (request, next) => {
+    const kind = endpointKind(request);
+    callsByKind[kind] += 1;
+    return kind === 'identity' ? next() : gate(request, kind === 'importLeads', next);
+  };
+
+  return {
+    server,
+    settings,
+    start: (port = 0) => server.start(port),
+    stop: () => server.stop(),
+    get baseUrl(): string {
+      return server.baseUrl;
+    },
+    /** What Marketo's Admin > Web Services shows as the Identity URL. */
+    get identityUrl(): string {
+      return `${server.baseUrl}/identity`;
+    },
+
+    leads: (): SandboxLead[] => state.allLeads().map(copyLead),
+    lead: (id: number): SandboxLead | undefined => {
+      const lead = state.lead(id);
+      return lead && copyLead(lead);
+    },
+    leadsByEmail: (email: string): SandboxLead[] => state.leadsMatching('email', email).map(copyLead),
+    lists: (): SandboxList[] => state.allLists(),
+    listMemberIds: (listId: number): number[] => state.memberIds(listId),
+    duplicateEmails: (): string[] => state.duplicateEmails(),
+    imports: (): ImportJob[] => imports.all(),
+    stats: (): MarketoSandboxStats => ({
+      ...limits.counters,
+      callsByKind: { ...callsByKind },
+      realRateLimitErrors: limits.counters.rateWindowRejections + limits.counters.concurrencyRejections,
+      injectedFaults: server.calls.filter((call) => call.fault !== undefined).length,
+      peakConcurrency: limits.gauge.peak,
+    }),
+
+    addLead: (fields: Record<string, FieldValue>): SandboxLead => copyLead(state.createLead(fields)),
+    addList: (name: string, id?: number): SandboxList => {
+      const list = state.addList(name, id);
+      return { id: list.id, name: list.name, memberIds: [], createdAt: list.createdAt, updatedAt: list.updatedAt };
+    },
+    addToList: (listId: number, leadIds: readonly number[]): void => leadIds.forEach((id) => state.addMember(listId, id)),
+    addField: (name: string): void => state.addField(name),
+    /** Forgets every issued token: the next call with one gets 601. */
+    revokeTokens: (): void => tokens.revokeAll(),
+    /** Spends quota as other integrations on the instance would. */
+    spendDailyQuota: (calls: number): void => limits.spendQuota(calls),
+  };
+}

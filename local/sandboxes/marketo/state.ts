@@ -1,0 +1,208 @@
+/**
+ * The Marketo sandbox's database: leads, static lists and the lead fields the
+ * instance knows. Inspection methods return copies so tests cannot change
+ * state behind the sandbox's back.
+ */
+export type FieldValue = string | number | boolean | null;
+
+export interface SandboxLead {
+  id: number;
+  email: string | null;
+  fields: Record<string, FieldValue>;
+  partitionName: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface SandboxList {
+  id: number;
+  name: string;
+  memberIds: number[];
+  createdAt: string;
+  updatedAt: string;
+}
+
+interface StoredList {
+  id: number;
+  name: string;
+  members: Set<number>;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** Standard REST field names (https://experienceleague.adobe.com/en/docs/marketo-developer/marketo/rest/list-of-standard-fields). */
+export const STANDARD_FIELDS = [
+  'email',
+  'firstName',
+  'lastName',
+  'middleName',
+  'salutation',
+  'company',
+  'title',
+  'phone',
+  'mobilePhone',
+  'address',
+  'city',
+  'state',
+  'country',
+  'postalCode',
+  'website',
+  'industry',
+  'leadSource',
+  'unsubscribed',
+] as const;
+
+/** Fields Marketo sets itself: readable, never writable through sync. */
+export const SYSTEM_FIELDS = ['id', 'createdAt', 'updatedAt'] as const;
+
+export const DEFAULT_PARTITION = 'Default';
+
+const emailKey = (email: string) => email.trim().toLowerCase();
+
+export class MarketoState {
+  private readonly leadsById = new Map<number, SandboxLead>();
+  /** Lower-cased email to lead IDs: Marketo matches emails case-insensitively, and duplicates can exist. */
+  private readonly idsByEmail = new Map<string, Set<number>>();
+  private readonly listsById = new Map<number, StoredList>();
+  private readonly writableFields = new Set<string>(STANDARD_FIELDS);
+  private nextLeadId = 1;
+  private nextListId = 1100;
+
+  constructor(private readonly now: () => number) {}
+
+  private stamp(): string {
+    return new Date(this.now()).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  }
+
+  isField(name: string): boolean {
+    return this.writableFields.has(name) || (SYSTEM_FIELDS as readonly string[]).includes(name);
+  }
+
+  isWritableField(name: string): boolean {
+    return this.writableFields.has(name);
+  }
+
+  addField(name: string): void {
+    this.writableFields.add(name);
+  }
+
+  createLead(fields: Record<string, FieldValue>, partitionName = DEFAULT_PARTITION): SandboxLead {
+    const at = this.stamp();
+    const lead: SandboxLead = { id: this.nextLeadId++, email: null, fields: {}, partitionName, createdAt: at, updatedAt: at };
+    this.leadsById.set(lead.id, lead);
+    this.writeFields(lead, fields);
+    return lead;
+  }
+
+  updateLead(id: number, fields: Record<string, FieldValue>): SandboxLead | undefined {
+    const lead = this.leadsById.get(id);
+    if (!lead) return undefined;
+    this.writeFields(lead, fields);
+    lead.updatedAt = this.stamp();
+    return lead;
+  }
+
+  private writeFields(lead: SandboxLead, fields: Record<string, FieldValue>): void {
+    for (const [name, value] of Object.entries(fields)) {
+      if (name === 'id') continue;
+      lead.fields[name] = value;
+    }
+    const email = typeof lead.fields.email === 'string' && lead.fields.email !== '' ? lead.fields.email : null;
+    if (email !== lead.email) {
+      if (lead.email) this.idsByEmail.get(emailKey(lead.email))?.delete(lead.id);
+      if (email) {
+        const ids = this.idsByEmail.get(emailKey(email)) ?? new Set<number>();
+        ids.add(lead.id);
+        this.idsByEmail.set(emailKey(email), ids);
+      }
+      lead.email = email;
+    }
+  }
+
+  lead(id: number): SandboxLead | undefined {
+    return this.leadsById.get(id);
+  }
+
+  /** Leads whose `field` equals `value`; emails compare case-insensitively. */
+  leadsMatching(field: string, value: FieldValue): SandboxLead[] {
+    if (field === 'id') {
+      const lead = this.leadsById.get(Number(value));
+      return lead ? [lead] : [];
+    }
+    if (field === 'email') {
+      if (typeof value !== 'string') return [];
+      const ids = this.idsByEmail.get(emailKey(value));
+      return ids ? [...ids].flatMap((id) => this.leadsById.get(id) ?? []) : [];
+    }
+    return [...this.leadsById.values()].filter((lead) => lead.fields[field] === value);
+  }
+
+  allLeads(): SandboxLead[] {
+    return [...this.leadsById.values()];
+  }
+
+  /** Emails held by more than one lead: what racing upserts of one email leave behind. */
+  duplicateEmails(): string[] {
+    return [...this.idsByEmail.entries()].filter(([, ids]) => ids.size > 1).map(([email]) => email);
+  }
+
+  addList(name: string, id?: number): StoredList {
+    const listId = id ?? this.nextListId++;
+    if (this.listsById.has(listId)) throw new Error(`list ${listId} already exists`);
+    const at = this.stamp();
+    const list: StoredList = { id: listId, name, members: new Set(), createdAt: at, updatedAt: at };
+    this.listsById.set(listId, list);
+    return list;
+  }
+
+  list(id: number): StoredList | undefined {
+    return this.listsById.get(id);
+  }
+
+  addMember(listId: number, leadId: number): void {
+    const list = this.listsById.get(listId);
+    if (!list || !this.leadsById.has(leadId)) throw new Error(`cannot add lead ${leadId} to list ${listId}`);
+    list.members.add(leadId);
+    list.updatedAt = this.stamp();
+  }
+
+  removeMember(listId: number, leadId: number): boolean {
+    const list = this.listsById.get(listId);
+    const removed = list?.members.delete(leadId) ?? false;
+    if (list && removed) list.updatedAt = this.stamp();
+    return removed;
+  }
+
+  /** Member IDs in ascending order, the order Marketo pages them in. */
+  memberIds(listId: number): number[] {
+    return [...(this.listsById.get(listId)?.members ?? [])].sort((a, b) => a - b);
+  }
+
+  allLists(): SandboxList[] {
+    return [...this.listsById.values()].map((list) => ({
+      id: list.id,
+      name: list.name,
+      memberIds: this.memberIds(list.id),
+      createdAt: list.createdAt,
+      updatedAt: list.updatedAt,
+    }));
+  }
+}
+
+export function copyLead(lead: SandboxLead): SandboxLead {
+  return { ...lead, fields: { ...lead.fields } };
+}
+
+/** A lead as the REST API shows it: `id` plus the asked-for fields that have a value. */
+export function leadView(lead: SandboxLead, fields: readonly string[]): Record<string, FieldValue> {
+  const view: Record<string, FieldValue> = { id: lead.id };
+  for (const field of fields) {
+    if (field === 'id') continue;
+    const value = field === 'createdAt' ? lead.createdAt : field === 'updatedAt' ? lead.updatedAt : lead.fields[field];
+    if (value !== undefined && value !== null) view[field] = value;
+  }
+  return view;
+}
+
+/** Fields returned when a read names none (https://experienceleague.adobe.com/en/docs/marketo-developer/marketo/rest/leads). */
+export const DEFAULT_READ_FIELDS = ['id', 'email', 'updatedAt', 'createdAt', 'firstName', 'lastName'] as const;
