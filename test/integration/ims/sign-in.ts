@@ -42,6 +42,8 @@ export interface ImsWorld {
   web: ImsClient;
   /** Our server-to-server credential's client. */
   s2s: ImsClient;
+  /** A fresh client (its own token cache) for a credential. */
+  clientFor(credential: { clientId: string; clientSecret: string }, timeoutMs?: number): ImsClient;
 }
 
 /** An IMS sandbox on loopback with a test clock, and clients for both demo credentials. */
@@ -49,7 +51,7 @@ export async function startIms(options: ImsSandboxOptions = {}): Promise<ImsWorl
   const clock = new ManualClock();
   const ims = createImsSandbox({ redirectUri: REDIRECT_URI, defaultRedirectUri: FALLBACK_REDIRECT_URI, now: () => clock.now(), ...options });
   const baseUrl = await ims.server.start();
-  const client = (credential: { clientId: string; clientSecret: string }) =>
-    new ImsClient({ baseUrl, clientId: credential.clientId, clientSecret: async () => credential.clientSecret, timeoutMs: 2_000, now: () => clock.now() });
-  return { clock, ims, web: client(demo.orgbridgeImsClient), s2s: client(demo.serverToServerClient) };
+  const clientFor = (credential: { clientId: string; clientSecret: string }, timeoutMs = 2_000) =>
+    new ImsClient({ baseUrl, clientId: credential.clientId, clientSecret: async () => credential.clientSecret, timeoutMs, now: () => clock.now() });
+  return { clock, ims, web: clientFor(demo.orgbridgeImsClient), s2s: clientFor(demo.serverToServerClient), clientFor };
 }
