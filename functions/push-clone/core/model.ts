@@ -1,0 +1,142 @@
+import { z } from 'zod';
+
+/**
+ * Push clone's data model: every item, its key, and the meaning of each state.
+ * The webhook (ingest) writes what AEP says a person should be (`desired`);
+ * the runner writes what Marketo has (`applied`). A membership is pending while
+ * the two differ, and only then carries the work-queue keys (gsi1).
+ *
+ * | item | pk | sk |
+ * |---|---|---|
+ * | destination | `DEST#<destinationId>` | `DEST` |
+ * | destination of an instance (for the runner) | `INSTANCE#<munchkinId>` | `DEST#<destinationId>` |
+ * | audience stats | `DEST#<destinationId>` | `STATS#<audienceId>` |
+ * | membership (person in an audience) | `DEST#<destinationId>#AUD#<audienceId>` | `P#<email>` |
+ * | pending membership (gsi1) | gsi1pk `PUSH#<munchkinId>` | gsi1sk `<notBefore ISO>#<destinationId>#<audienceId>#<email>` |
+ * | inbox (activations received, not yet folded in) | `INBOX#<munchkinId>` | `<receivedAt ISO>#<uuid>` |
+ * | work marker (instance has inbox or pending work) | `PUSH_WORK` | `<munchkinId>` |
+ * | lead ID cache | `LEADS#<munchkinId>` | `<email>` |
+ * | parked instance (daily quota) | `INSTANCE#<munchkinId>` | `PUSH_PARK` |
+ * | Marketo calls per US-Central day | `INSTANCE#<munchkinId>` | `MARKETO_CALLS#<yyyy-mm-dd>` |
+ */
+
+export const PERSON_CREATION_MODES = ['createMissing', 'matchExistingOnly'] as const;
+export type PersonCreationMode = (typeof PERSON_CREATION_MODES)[number];
+
+/** After an audience's end date, syncing stops; this says what becomes of the list. */
+export const END_DATE_BEHAVIORS = ['freeze', 'removeMembers'] as const;
+export type EndDateBehavior = (typeof END_DATE_BEHAVIORS)[number];
+
+export const fieldMappingSchema = z.object({
+  /** Path in the AEP profile, e.g. `person.name.firstName`. */
+  source: z.string().min(1).max(200),
+  /** Marketo field REST name, e.g. `company`. */
+  target: z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,99}$/, 'a Marketo field REST name'),
+});
+export type FieldMapping = z.infer<typeof fieldMappingSchema>;
+
+export const DEFAULT_FIELD_MAPPINGS: FieldMapping[] = [
+  { source: 'person.name.firstName', target: 'firstName' },
+  { source: 'person.name.lastName', target: 'lastName' },
+  // AEP's "companyName" is Marketo's `company` (not `companyName`): vendor-apis.md, Sync Leads.
+  { source: 'companyName', target: 'company' },
+];
+
+export const storedAudienceSchema = z.object({
+  audienceId: z.string(),
+  /** The Marketo static list ID (the "mapping ID"). */
+  listId: z.number().int().positive(),
+  startDate: z.string(),
+  endDate: z.string().optional(),
+  /** Set once the end-date behaviour has been carried out. */
+  endHandledAt: z.string().optional(),
+});
+export type StoredAudience = z.infer<typeof storedAudienceSchema>;
+
+export const destinationSchema = z.object({
+  destinationId: z.string(),
+  name: z.string(),
+  description: z.string().optional(),
+  munchkinId: z.string(),
+  /** The IMS org of the instance's confirmed mapping when the destination was saved. */
+  imsOrgId: z.string(),
+  personCreationMode: z.enum(PERSON_CREATION_MODES),
+  identityNamespace: z.literal('Email'),
+  fieldMappings: z.array(fieldMappingSchema),
+  partitionName: z.string().optional(),
+  endDateBehavior: z.enum(END_DATE_BEHAVIORS),
+  audiences: z.array(storedAudienceSchema),
+  /** A destination stops on configuration errors (list gone, permission) until it is saved again. */
+  state: z.enum(['active', 'stopped']),
+  stoppedReason: z.string().optional(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export type Destination = z.infer<typeof destinationSchema>;
+
+export type Presence = 'in' | 'out';
+export type FieldValue = string | number | boolean | null;
+
+/** What happened to a person the last time the runner handled them. */
+export const outcomeSchema = z.object({
+  kind: z.enum(['added', 'removed', 'skipped', 'failed', 'expired']),
+  /** For skipped and failed: a reason code (e.g. `not_found_in_marketo`, Marketo's `1006`). */
+  reason: z.string().optional(),
+  at: z.string(),
+});
+export type Outcome = z.infer<typeof outcomeSchema>;
+
+export const membershipSchema = z.object({
+  destinationId: z.string(),
+  audienceId: z.string(),
+  munchkinId: z.string(),
+  /** Lower-cased, trimmed: the identity in the Email namespace. */
+  email: z.string(),
+  desired: z.enum(['in', 'out']),
+  /** AEP's lastQualificationTime in epoch ms: the newest wins. */
+  qualifiedAt: z.number(),
+  /** Marketo field values to send when the person is created or updated. */
+  attributes: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])),
+  /** What the list holds as far as we know: in, out, or never touched. */
+  applied: z.enum(['in', 'out', 'none']),
+  /** Incremented on every change of `desired`, so the runner's write-back cannot hide a newer activation. */
+  version: z.number().int(),
+  outcome: outcomeSchema.optional(),
+  gsi1pk: z.string().optional(),
+  gsi1sk: z.string().optional(),
+});
+export type Membership = z.infer<typeof membershipSchema>;
+
+export const keys = {
+  destination: (destinationId: string) => ({ pk: `DEST#${destinationId}`, sk: 'DEST' }),
+  instanceDestination: (munchkinId: string, destinationId: string) => ({ pk: `INSTANCE#${munchkinId}`, sk: `DEST#${destinationId}` }),
+  instanceDestinationsPrefix: (munchkinId: string) => ({ partition: `INSTANCE#${munchkinId}`, sortPrefix: 'DEST#' }),
+  stats: (destinationId: string, audienceId: string) => ({ pk: `DEST#${destinationId}`, sk: `STATS#${audienceId}` }),
+  membershipPartition: (destinationId: string, audienceId: string) => `DEST#${destinationId}#AUD#${audienceId}`,
+  membership: (destinationId: string, audienceId: string, email: string) => ({ pk: `DEST#${destinationId}#AUD#${audienceId}`, sk: `P#${email}` }),
+  pendingPartition: (munchkinId: string) => `PUSH#${munchkinId}`,
+  pendingSort: (notBeforeIso: string, destinationId: string, audienceId: string, email: string) => `${notBeforeIso}#${destinationId}#${audienceId}#${email}`,
+  inboxPartition: (munchkinId: string) => `INBOX#${munchkinId}`,
+  workMarker: (munchkinId: string) => ({ pk: 'PUSH_WORK', sk: munchkinId }),
+  workMarkerPartition: 'PUSH_WORK',
+  leadId: (munchkinId: string, email: string) => ({ pk: `LEADS#${munchkinId}`, sk: email }),
+  park: (munchkinId: string) => ({ pk: `INSTANCE#${munchkinId}`, sk: 'PUSH_PARK' }),
+  callsPerDay: (munchkinId: string, centralDate: string) => ({ pk: `INSTANCE#${munchkinId}`, sk: `MARKETO_CALLS#${centralDate}` }),
+} as const;
+
+/** The identity as we key it: AEP may send `Jane@Example.com ` and `jane@example.com` for one person. */
+export function canonicalEmail(email: string): string {
+  return email.trim().toLowerCase();
+}
+
+/**
+ * Parses the mapping ID an admin pasted: `1001`, `ST1001A1`, or a whole list URL
+ * ending `#ST1001A1` (Marketo's UI). Returns undefined when it is none of these.
+ */
+export function parseMappingId(input: string | number): number | undefined {
+  const text = String(input).trim();
+  const match = /^(\d+)$/.exec(text) ?? /(?:^|[#/])ST(\d+)A\d+\/?$/i.exec(text);
+  if (!match?.[1]) return undefined;
+  const id = Number(match[1]);
+  return Number.isSafeInteger(id) && id > 0 ? id : undefined;
+}
