@@ -5,9 +5,9 @@ import type { Store } from '../store';
 export const marketoInstanceSchema = z.object({
   munchkinId: z.string(),
   name: z.string(),
-  /** REST API base, e.g. https://123-ABC-456.mktorest.com (the `/rest` paths are added by the client). */
+  /** As Admin > Web Services shows it, e.g. https://123-ABC-456.mktorest.com/rest. */
   restEndpoint: z.string(),
-  /** Identity base, e.g. https://123-ABC-456.mktorest.com (the `/identity` path is added by the client). */
+  /** As Admin > Web Services shows it, e.g. https://123-ABC-456.mktorest.com/identity. */
   identityEndpoint: z.string(),
   clientId: z.string(),
   hipaaReady: z.boolean(),
