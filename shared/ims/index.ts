@@ -4,6 +4,6 @@ export { IdTokenInvalidError, ImsRejectedError, ImsUnavailableError } from './er
 export type { IdTokenFailure } from './errors';
 export type { IdTokenClaims } from './id-token';
 export { ProfileRolesOrgAdminCheck, sameOrg, UserManagementOrgAdminCheck } from './org-admin-check';
-export type { OrgAdminCheck } from './org-admin-check';
+export type { OrgAdminCheck, OrgAdminQuestion } from './org-admin-check';
 export { createPkcePair, randomToken, s256Challenge } from './pkce';
 export type { PkcePair } from './pkce';

@@ -6,8 +6,16 @@ import type { ImsClient } from './client';
  * public login docs do not say how to ask, so the question sits behind one
  * interface with two answers (vendor-apis.md, IMS, "Org-admin check").
  */
+export interface OrgAdminQuestion {
+  orgId: string;
+  /** The signed-in person's IMS access token. */
+  accessToken: string;
+  sub: string;
+  email: string;
+}
+
 export interface OrgAdminCheck {
-  isOrgAdmin(input: { orgId: string; accessToken: string; sub: string; email: string }): Promise<boolean>;
+  isOrgAdmin(input: OrgAdminQuestion): Promise<boolean>;
 }
 
 /** `A1B2...@AdobeOrg`, `a1b2...@adobeorg` and `A1B2...` name the same org. */
@@ -24,7 +32,7 @@ export function sameOrg(a: string, b: string): boolean {
 export class ProfileRolesOrgAdminCheck implements OrgAdminCheck {
   constructor(private readonly ims: Pick<ImsClient, 'profileRoles'>) {}
 
-  async isOrgAdmin(input: { orgId: string; accessToken: string }): Promise<boolean> {
+  async isOrgAdmin(input: OrgAdminQuestion): Promise<boolean> {
     const roles = await this.ims.profileRoles(input.accessToken);
     return roles.some((role) => role.namedRole === 'org_admin' && sameOrg(role.organization ?? role.target ?? '', input.orgId));
   }
@@ -40,7 +48,7 @@ export class UserManagementOrgAdminCheck implements OrgAdminCheck {
   /** `umapiFor` gives the client for an org we hold a credential for, or undefined. */
   constructor(private readonly umapiFor: (orgId: string) => Pick<UmapiClient, 'user'> | undefined) {}
 
-  async isOrgAdmin(input: { orgId: string; email: string }): Promise<boolean> {
+  async isOrgAdmin(input: OrgAdminQuestion): Promise<boolean> {
     const umapi = this.umapiFor(input.orgId);
     if (!umapi) return false;
     const user = await umapi.user(input.email);
