@@ -15,7 +15,8 @@ export interface MarketoCredentials {
 
 interface CachedToken {
   accessToken: string;
-  expiresAtMs: number;
+  /** Until when we hand the token out before asking Identity again. */
+  useUntilMs: number;
 }
 
 /**
@@ -31,7 +32,7 @@ export class TokenCache {
 
   valid(key: string, now: number): CachedToken | undefined {
     const token = this.tokens.get(key);
-    return token && token.expiresAtMs - EXPIRY_MARGIN_MS > now ? token : undefined;
+    return token && token.useUntilMs > now ? token : undefined;
   }
 
   /** One token request per key at a time: concurrent callers share it. */
@@ -107,15 +108,7 @@ export class TokenProvider {
     let rereadCredentials = false;
     for (let failures = 0; ; ) {
       const outcome = await this.requestToken();
-      if (outcome.type === 'token') {
-        // Identity hands back the live token until it expires: when that is
-        // within the margin, wait it out and ask again for a fresh one.
-        if (outcome.token.expiresAtMs - EXPIRY_MARGIN_MS <= this.options.now()) {
-          await this.options.sleep(Math.max(0, outcome.token.expiresAtMs - this.options.now()) + 1);
-          continue;
-        }
-        return outcome.token;
-      }
+      if (outcome.type === 'token') return outcome.token;
       if (outcome.type === 'refused') {
         // A rotated secret: read the secret store once more before giving up.
         if (rereadCredentials) throw new MarketoAuthError(this.options.munchkinId);
@@ -153,7 +146,12 @@ export class TokenProvider {
     const parsed = tokenSchema.safeParse(parseJson(answer.text));
     if (!parsed.success) return { type: 'failed', code: 'unexpected-response' };
     // Count the life from when we asked, so network time shortens it rather than lengthens it.
-    return { type: 'token', token: { accessToken: parsed.data.access_token, expiresAtMs: sentAt + parsed.data.expires_in * 1000 } };
+    const expiresAtMs = sentAt + parsed.data.expires_in * 1000;
+    // Identity returns the live token until it expires. When even a fresh answer
+    // is inside the margin, use it to its end; a call that arrives late gets 602
+    // and the transport refreshes then.
+    const useUntilMs = expiresAtMs - EXPIRY_MARGIN_MS > sentAt ? expiresAtMs - EXPIRY_MARGIN_MS : expiresAtMs;
+    return { type: 'token', token: { accessToken: parsed.data.access_token, useUntilMs } };
   }
 }
 
