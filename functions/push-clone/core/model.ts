@@ -71,6 +71,8 @@ export const destinationSchema = z.object({
   stoppedReason: z.string().optional(),
   createdAt: z.string(),
   updatedAt: z.string(),
+  /** The admin (token subject) who saved it last. */
+  updatedBy: z.string().optional(),
 });
 export type Destination = z.infer<typeof destinationSchema>;
 
@@ -102,10 +104,19 @@ export const membershipSchema = z.object({
   /** Incremented on every change of `desired`, so the runner's write-back cannot hide a newer activation. */
   version: z.number().int(),
   outcome: outcomeSchema.optional(),
+  /** The Marketo lead ID once the runner knows it, so an exit costs neither a lookup nor a cache read. */
+  leadId: z.number().int().positive().optional(),
   gsi1pk: z.string().optional(),
   gsi1sk: z.string().optional(),
 });
 export type Membership = z.infer<typeof membershipSchema>;
+
+/** `LEADS#<munchkinId>` / `<email>`: a person's Marketo lead ID, learnt from a sync or a lookup. */
+export const leadIdItemSchema = z.object({ email: z.string(), leadId: z.number().int().positive(), at: z.string() });
+
+/** `INSTANCE#<munchkinId>` / `PUSH_PARK`: no Marketo call for this instance before `resumeAt` (607, daily quota). */
+export const parkSchema = z.object({ munchkinId: z.string(), resumeAt: z.string(), reason: z.string() });
+export type Park = z.infer<typeof parkSchema>;
 
 export const keys = {
   destination: (destinationId: string) => ({ pk: `DEST#${destinationId}`, sk: 'DEST' }),
@@ -140,3 +151,103 @@ export function parseMappingId(input: string | number): number | undefined {
   const id = Number(match[1]);
   return Number.isSafeInteger(id) && id > 0 ? id : undefined;
 }
+
+// ---------------------------------------------------------------------------
+// Added with the webhook, ingest and status (additive: the names above are stable).
+// ---------------------------------------------------------------------------
+
+export const APPLIED_STATES = ['in', 'out', 'none'] as const;
+export type AppliedState = (typeof APPLIED_STATES)[number];
+
+/**
+ * The one rule for "this membership has work": the list should change. A person
+ * who left before we ever added them (`desired: out`, `applied: none`) costs
+ * nothing, so is not pending. Ingest and the runner's write-back both use this.
+ */
+export function isPendingState(desired: Presence, applied: AppliedState): boolean {
+  return applied === 'none' ? desired === 'in' : desired !== applied;
+}
+
+export const fieldValueSchema = z.union([z.string(), z.number(), z.boolean(), z.null()]);
+
+/** One person's membership of one audience as an activation stated it, normalised by the parser. */
+export const activationRecordSchema = z.object({
+  audienceId: z.string(),
+  email: z.string(),
+  presence: z.enum(['in', 'out']),
+  /** AEP's lastQualificationTime (or the receipt time when AEP sent none), epoch ms. */
+  qualifiedAt: z.number(),
+  attributes: z.record(z.string(), fieldValueSchema),
+});
+export type ActivationRecord = z.infer<typeof activationRecordSchema>;
+
+/**
+ * An inbox item: the records of (part of) one webhook delivery, written before
+ * the webhook answers. `records` is the JSON of ActivationRecord[] in one string
+ * attribute: far cheaper to marshal than a list of maps, and its size is known
+ * exactly when chunking under DynamoDB's 400 KB item limit.
+ */
+export const inboxItemSchema = z.object({
+  munchkinId: z.string(),
+  destinationId: z.string(),
+  /** When the webhook received the delivery (epoch ms): "arrived after the end date" is judged on this. */
+  receivedAt: z.number(),
+  recordCount: z.number().int().nonnegative(),
+  records: z.string(),
+});
+export type InboxItem = z.infer<typeof inboxItemSchema>;
+
+/** The inbox sort key: receipt time first, so a query reads the oldest deliveries first. */
+export function inboxKey(munchkinId: string, receivedAtMs: number, id: string) {
+  return { pk: keys.inboxPartition(munchkinId), sk: `${new Date(receivedAtMs).toISOString()}#${id}` };
+}
+
+/**
+ * The work marker of an instance. Every webhook delivery SETs `updatedAt` and
+ * ADDs 1 to `version`; a runner that found nothing left deletes the marker only
+ * on the condition `version = <the version it read>`, so it can never delete a
+ * marker for work that arrived meanwhile.
+ */
+export const workMarkerSchema = z.object({
+  munchkinId: z.string(),
+  updatedAt: z.string(),
+  version: z.number().int().positive(),
+});
+export type WorkMarker = z.infer<typeof workMarkerSchema>;
+
+/** The pointer item `keys.instanceDestination`: lets the runner and ingest list an instance's destinations. */
+export const instanceDestinationSchema = z.object({ destinationId: z.string() });
+
+/**
+ * Stats of one audience (`keys.stats`), written by the runner with
+ * `ADD <field> :n` (counters) and `SET lastRunAt, lastError`. Counter names
+ * come from `statsFieldFor`, so the runner and the status read agree.
+ */
+export const STATS_COUNTER_FIELDS = ['added', 'removed', 'failed', 'expired'] as const;
+export const SKIPPED_FIELD_PREFIX = 'skipped_';
+export const STATS_LAST_RUN_FIELD = 'lastRunAt';
+export const STATS_LAST_ERROR_FIELD = 'lastError';
+/** The field of `keys.callsPerDay` that counts Marketo calls (ADD). */
+export const MARKETO_CALLS_FIELD = 'calls';
+
+/**
+ * The counter an outcome increments: `added`, `removed`, `failed`, `expired`,
+ * or `skipped_<reason>` (reason reduced to [A-Za-z0-9_], `unspecified` when absent),
+ * e.g. `skipped_not_found_in_marketo`, `skipped_1006`.
+ */
+export function statsFieldFor(outcome: Pick<Outcome, 'kind' | 'reason'>): string {
+  if (outcome.kind !== 'skipped') return outcome.kind;
+  const reason = (outcome.reason ?? '').replace(/[^A-Za-z0-9_]/g, '_').slice(0, 100);
+  return `${SKIPPED_FIELD_PREFIX}${reason || 'unspecified'}`;
+}
+
+const counter = z.number().int().nonnegative().default(0);
+export const audienceStatsSchema = z.looseObject({
+  added: counter,
+  removed: counter,
+  failed: counter,
+  expired: counter,
+  lastRunAt: z.string().optional(),
+  lastError: z.string().optional(),
+});
+export type AudienceStats = z.infer<typeof audienceStatsSchema>;
