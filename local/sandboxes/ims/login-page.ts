@@ -9,8 +9,9 @@ function escapeHtml(text: string): string {
 const PAGE_HEADERS = {
   'content-type': 'text/html; charset=utf-8',
   'cache-control': 'no-store',
-  // The page works without scripts (a plain form post), so it allows none.
-  'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
+  // The page works without scripts (a plain form post), so it allows none. No form-action: browsers
+  // apply it to the redirect that follows the post, which goes to the client's (other) origin.
+  'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
   'x-content-type-options': 'nosniff',
 };
 

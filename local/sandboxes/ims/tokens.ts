@@ -65,7 +65,7 @@ export function parseScopes(scope: string | null | undefined): string[] {
  */
 export class ImsTokenService {
   readonly keyId = SIGNING_KEY_ID;
-  private readonly keys = generateKeyPair('RS256', { extractable: true });
+  private readonly keys = generateKeyPair('RS256');
   private readonly pending = new Map<string, PendingAuthorization>();
   readonly codes = new Map<string, IssuedCode>();
   private readonly accessTokens = new Map<string, AccessTokenRecord>();
