@@ -1,0 +1,138 @@
+import type { Clock } from '../../../shared/clock';
+import type { Config } from '../../../shared/config';
+import { BadRequestError, ConflictError, NotFoundError } from '../../../shared/errors';
+import { readInstance, type MarketoInstance } from '../../../shared/instances/instance-store';
+import { marketoClientFor } from '../../../shared/instances/marketo-for-instance';
+import { readConfirmedMapping } from '../../../shared/instances/org-mapping-store';
+import type { MarketoClient } from '../../../shared/marketo';
+import type { SecretStore } from '../../../shared/secrets';
+import { ConditionFailedError, type Store } from '../../../shared/store';
+import type { DestinationInput } from './destination-input';
+import { checkLists, sharedListWarnings } from './list-checks';
+import { destinationSchema, instanceDestinationSchema, keys, type Destination, type StoredAudience } from './model';
+
+export { destinationIdSchema, destinationInputSchema, type DestinationInput } from './destination-input';
+
+export interface DestinationPorts {
+  store: Store;
+  secrets: SecretStore;
+  clock: Clock;
+  config: Pick<Config, 'MARKETO_CALLS_PER_WINDOW' | 'MARKETO_WINDOW_SECONDS' | 'MARKETO_MAX_CONCURRENT'>;
+}
+
+/** Builds the Marketo client of an instance; tests pass one with fast retries. */
+export type MarketoFactory = (instance: MarketoInstance) => MarketoClient;
+
+export interface SavedDestination {
+  destination: Destination;
+  created: boolean;
+  /** Things worth knowing that did not stop the save (a list that is not empty, a list shared by audiences). */
+  warnings: string[];
+}
+
+/**
+ * Creates or replaces a destination (docs/push-clone.md, step 1). Nothing is
+ * written unless the instance is registered, has a confirmed org mapping and
+ * every target list exists in Marketo. The destination and the instance's
+ * pointer to it are written in one transaction, conditioned on the version the
+ * save started from, so two admins saving at once cannot interleave.
+ */
+export async function saveDestination(
+  ports: DestinationPorts,
+  destinationId: string,
+  input: DestinationInput,
+  actor: string,
+  marketoFactory: MarketoFactory = (instance) => marketoClientFor(instance, ports),
+): Promise<SavedDestination> {
+  const { munchkinId } = input;
+  const existing = await readDestination(ports.store, destinationId);
+  if (existing && existing.munchkinId !== munchkinId) {
+    throw new ConflictError(
+      'munchkin_id_immutable',
+      `Destination ${destinationId} pushes to instance ${existing.munchkinId}; its people and lists belong there. Create a new destination for instance ${munchkinId}.`,
+    );
+  }
+  const instance = await readInstance(ports.store, munchkinId);
+  if (!instance) {
+    throw new BadRequestError('instance_not_registered', `Marketo instance ${munchkinId} is not registered: register it with PUT /marketo/instances/${munchkinId} first.`);
+  }
+  if (instance.hipaaReady) {
+    throw new ConflictError('hipaa_ready_instance', `Marketo instance ${munchkinId} is HIPAA-ready: it cannot receive Adobe Experience Platform audiences.`);
+  }
+  const mapping = await readConfirmedMapping(ports.store, munchkinId);
+  if (!mapping) {
+    throw new ConflictError(
+      'org_mapping_required',
+      `Marketo instance ${munchkinId} has no confirmed Adobe Organization Mapping: map it to your IMS org (PUT /org-mapping/${munchkinId}, then POST /org-mapping/${munchkinId}/confirm) and save the destination again.`,
+    );
+  }
+
+  const audiences: StoredAudience[] = input.audiences.map((audience) => {
+    const before = existing?.audiences.find((old) => old.audienceId === audience.audienceId);
+    // The end-date behaviour was carried out for that end date; a new end date reopens the audience.
+    const endHandledAt = before && before.endDate === audience.endDate ? before.endHandledAt : undefined;
+    return { audienceId: audience.audienceId, listId: audience.mappingId, startDate: audience.startDate, endDate: audience.endDate, endHandledAt };
+  });
+  const listWarnings = await checkLists(
+    marketoFactory(instance),
+    munchkinId,
+    audiences.map((audience) => audience.listId),
+  );
+
+  const now = new Date(ports.clock.now()).toISOString();
+  const destination: Destination = {
+    destinationId,
+    name: input.name,
+    description: input.description,
+    munchkinId,
+    imsOrgId: mapping.imsOrgId,
+    personCreationMode: input.personCreationMode,
+    identityNamespace: input.identityNamespace,
+    fieldMappings: input.fieldMappings,
+    partitionName: input.partitionName,
+    endDateBehavior: input.endDateBehavior,
+    audiences,
+    // Saving is how an admin says "fixed": a destination stopped on a configuration error runs again.
+    state: 'active',
+    createdAt: existing?.createdAt ?? now,
+    updatedAt: now,
+    updatedBy: actor,
+  };
+  try {
+    await ports.store.transact([
+      {
+        put: { ...keys.destination(destinationId), type: 'push-destination', ...destination },
+        condition: existing
+          ? { expression: 'updatedAt = :previous', values: { ':previous': existing.updatedAt } }
+          : { expression: 'attribute_not_exists(pk)' },
+      },
+      { put: { ...keys.instanceDestination(munchkinId, destinationId), type: 'push-instance-destination', destinationId } },
+    ]);
+  } catch (error) {
+    if (!(error instanceof ConditionFailedError)) throw error;
+    throw new ConflictError('destination_changed', `Destination ${destinationId} was changed while you saved it: read it again and retry.`);
+  }
+  return { destination, created: !existing, warnings: [...listWarnings, ...sharedListWarnings(audiences)] };
+}
+
+export async function readDestination(store: Store, destinationId: string): Promise<Destination | undefined> {
+  const item = await store.get(keys.destination(destinationId));
+  return item ? destinationSchema.parse(item) : undefined;
+}
+
+export async function getDestination(store: Store, destinationId: string): Promise<Destination> {
+  const destination = await readDestination(store, destinationId);
+  if (!destination) {
+    throw new NotFoundError('destination_not_found', `Push destination ${destinationId} does not exist: create it with PUT /push-clone/destinations/${destinationId}.`);
+  }
+  return destination;
+}
+
+/** Every destination of an instance (pointer items, then each destination): for ingest and the runner. */
+export async function listInstanceDestinations(store: Store, munchkinId: string): Promise<Destination[]> {
+  const pointers = await store.queryAll(keys.instanceDestinationsPrefix(munchkinId));
+  const destinations = await Promise.all(
+    pointers.map((pointer) => readDestination(store, instanceDestinationSchema.parse(pointer).destinationId)),
+  );
+  return destinations.filter((destination): destination is Destination => destination?.munchkinId === munchkinId);
+}

@@ -1,0 +1,126 @@
+import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
+import type { Clock } from '../../../shared/clock';
+import type { Config } from '../../../shared/config';
+import { BadRequestError, ForbiddenError, NotFoundError, ServiceUnavailableError, UnauthorizedError } from '../../../shared/errors';
+import { imsOrgIdSchema } from '../../../shared/identifiers';
+import type { SecretStore } from '../../../shared/secrets';
+import type { Item, Store } from '../../../shared/store';
+import { parseActivation, type ActivationCounts } from './activation-parser';
+import { readDestination } from './destinations';
+import { inboxKey, keys, type ActivationRecord, type InboxItem } from './model';
+
+export interface InboxPorts {
+  store: Store;
+  secrets: SecretStore;
+  clock: Clock;
+  config: Pick<Config, 'WEBHOOK_TOKEN_SECRET_NAME'>;
+}
+
+export interface ActivationDelivery {
+  destinationId: string;
+  /** The Authorization header as received. */
+  authorization: string | undefined;
+  /** `x-gw-ims-org-id`: the IMS org AEP says the delivery comes from. */
+  imsOrgId: string | undefined;
+  body: string;
+}
+
+export type AcceptedActivation = { accepted: number; inboxItems: number } & ActivationCounts;
+
+/**
+ * Inbox items stay well under DynamoDB's 400 KB item limit: the records string
+ * plus keys and a few attributes. 300 KB of records is ~1,000-1,500 profiles.
+ */
+export const INBOX_CHUNK_BYTES = 300_000;
+
+/**
+ * The webhook's work (docs/push-clone.md, step 2): authenticate, check the
+ * destination and the sender's org, parse leniently, write the records durably
+ * into the instance's inbox (one item per ~300 KB, so a 1,000-profile body is
+ * one or two writes), then touch the instance's work marker. Only after both
+ * writes does the caller answer 200, so a 200 means "kept".
+ */
+export async function acceptActivation(ports: InboxPorts, delivery: ActivationDelivery): Promise<AcceptedActivation> {
+  await authenticateWebhook(ports, delivery.authorization);
+  const destination = await readDestination(ports.store, delivery.destinationId);
+  if (!destination) throw new NotFoundError('destination_not_found', `Push destination ${delivery.destinationId} does not exist.`);
+  if (delivery.imsOrgId !== undefined && canonicalOrg(delivery.imsOrgId) !== destination.imsOrgId) {
+    throw new ForbiddenError('ims_org_mismatch', `This activation names another IMS org than the one destination ${destination.destinationId} is mapped to.`);
+  }
+  const receivedAt = ports.clock.now();
+  const parsed = parseActivation(delivery.body, {
+    mappedAudienceIds: new Set(destination.audiences.map((audience) => audience.audienceId)),
+    fieldMappings: destination.fieldMappings,
+    receivedAt,
+  });
+  if (!parsed.readable) throw new BadRequestError('unreadable_activation', parsed.reason);
+
+  const items = inboxItems(destination.munchkinId, destination.destinationId, receivedAt, parsed.records);
+  if (items.length > 0) {
+    await shedLoadOnThrottling(async () => {
+      await ports.store.putMany(items);
+      await ports.store.update(keys.workMarker(destination.munchkinId), {
+        expression: 'SET munchkinId = :munchkinId, updatedAt = :now ADD version :one',
+        values: { ':munchkinId': destination.munchkinId, ':now': new Date(receivedAt).toISOString(), ':one': 1 },
+      });
+    });
+  }
+  return { accepted: parsed.records.length, inboxItems: items.length, ...parsed.counts };
+}
+
+/** `Authorization: Bearer <token>` against the secret store's token, compared in constant time. */
+async function authenticateWebhook(ports: InboxPorts, authorization: string | undefined): Promise<void> {
+  const match = /^Bearer\s+(\S+)$/i.exec(authorization?.trim() ?? '');
+  if (!match?.[1]) throw new UnauthorizedError('The activation webhook needs Authorization: Bearer <token>.');
+  const expected = await ports.secrets.get(ports.config.WEBHOOK_TOKEN_SECRET_NAME);
+  // Hashing first makes both sides 32 bytes, as timingSafeEqual needs, without leaking the token's length.
+  const digest = (value: string) => createHash('sha256').update(value, 'utf8').digest();
+  if (!timingSafeEqual(digest(match[1]), digest(expected))) throw new UnauthorizedError('The activation webhook token is not valid.', 'invalid_token');
+}
+
+function canonicalOrg(header: string): string | undefined {
+  const parsed = imsOrgIdSchema.safeParse(header);
+  return parsed.success ? parsed.data : undefined;
+}
+
+/** Records split into inbox items of at most INBOX_CHUNK_BYTES of JSON each. */
+export function inboxItems(munchkinId: string, destinationId: string, receivedAt: number, records: readonly ActivationRecord[]): Item[] {
+  const items: Item[] = [];
+  let chunk: string[] = [];
+  let bytes = 0;
+  const flush = () => {
+    if (chunk.length === 0) return;
+    const inbox: InboxItem = { munchkinId, destinationId, receivedAt, recordCount: chunk.length, records: `[${chunk.join(',')}]` };
+    items.push({ ...inboxKey(munchkinId, receivedAt, randomUUID()), type: 'push-inbox', ...inbox });
+    chunk = [];
+    bytes = 0;
+  };
+  for (const record of records) {
+    const json = JSON.stringify(record);
+    const size = Buffer.byteLength(json, 'utf8') + 1;
+    if (bytes + size > INBOX_CHUNK_BYTES) flush();
+    chunk.push(json);
+    bytes += size;
+  }
+  flush();
+  return items;
+}
+
+/** DynamoDB's throttling errors by name (SDK v3 error classes carry the service's error code as `name`). */
+const THROTTLING_ERRORS = new Set(['ProvisionedThroughputExceededException', 'ThrottlingException', 'RequestLimitExceeded']);
+
+export function isStoreThrottling(error: unknown): boolean {
+  return error instanceof Error && THROTTLING_ERRORS.has(error.name);
+}
+
+/** AEP retries 5xx and never retries a 400: throttling must be a 503, so the delivery comes back. */
+async function shedLoadOnThrottling(write: () => Promise<void>): Promise<void> {
+  try {
+    await write();
+  } catch (error) {
+    if (isStoreThrottling(error)) {
+      throw new ServiceUnavailableError('store_throttled', 'We are receiving more than we can store right now: retry this delivery.', { cause: error });
+    }
+    throw error;
+  }
+}
