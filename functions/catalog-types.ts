@@ -18,8 +18,9 @@ export interface FunctionDef {
   memoryMb?: number;
   table: TableAccess;
   /**
-   * Secrets the function reads or writes, as name patterns relative to the
-   * deployment's SECRET_PREFIX (`*` allowed at the end).
+   * Secrets the function reads or writes: a config variable that holds a
+   * secret name (e.g. `ADMIN_JWT_SECRET_NAME`), or a name pattern relative to
+   * the deployment's SECRET_PREFIX (`marketo/*`).
    */
   secrets?: { read?: string[]; write?: string[] };
   /**

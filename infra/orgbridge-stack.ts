@@ -56,6 +56,7 @@ export class OrgbridgeStack extends Stack {
     }
 
     const environment: Record<string, string> = {
+      UMAPI_CLIENT_SECRET_NAME: String(configDefaults.UMAPI_CLIENT_SECRET_NAME),
       ...props.settings,
       ...secretNames,
       STAGE: props.stage,

@@ -94,6 +94,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     const adminKey = await secretOrCreate(secrets, config.ADMIN_JWT_SECRET_NAME, () => randomBytes(32).toString('base64url'));
     await secrets.put(config.IMS_CLIENT_SECRET_NAME, demo.orgbridgeImsClient.clientSecret);
     await secrets.put(config.WEBHOOK_TOKEN_SECRET_NAME, demo.aepWebhookToken);
+    await secrets.put(config.UMAPI_CLIENT_SECRET_NAME, demo.serverToServerClient.clientSecret);
     const adminToken = await signAdminToken(
       adminKey,
       { sub: 'local-admin', email: demo.marketo.adminEmail, instances: ['*'], permissions: ['org-mapping', 'marketo-admin', 'push-clone-admin', 'campaign-admin'] },

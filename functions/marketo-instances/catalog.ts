@@ -8,7 +8,7 @@ export const marketoInstancesCapability: Capability = {
       description: 'Register and read Marketo instances',
       timeoutSeconds: 10,
       table: 'readwrite',
-      secrets: { write: ['marketo/*'] },
+      secrets: { read: ['ADMIN_JWT_SECRET_NAME'], write: ['marketo/*'] },
     },
   ],
   routes: [

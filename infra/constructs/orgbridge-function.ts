@@ -1,4 +1,4 @@
-import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import { ArnFormat, CfnElement, Duration, Stack, Token, Validations } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Architecture, LoggingFormat, Runtime, SystemLogLevel, ApplicationLogLevel, Tracing } from 'aws-cdk-lib/aws-lambda';
@@ -65,9 +65,12 @@ export class OrgbridgeFunction extends Construct {
     // Secrets Manager appends a random 6-character suffix to every secret ARN, so a
     // name can only be granted with a trailing wildcard.
     const secretArn = (pattern: string) =>
-      stack.formatArn({ service: 'secretsmanager', resource: 'secret', arnFormat: 2 as never, resourceName: `${props.secretPrefix}${pattern.replace(/\*$/, '')}*` });
-    const read = def.secrets?.read ?? [];
-    const write = def.secrets?.write ?? [];
+      stack.formatArn({ service: 'secretsmanager', resource: 'secret', arnFormat: ArnFormat.COLON_RESOURCE_NAME, resourceName: secretResourceName(pattern) });
+    const secretResourceName = (pattern: string) => `${props.secretPrefix}${pattern.replace(/\*$/, '')}*`;
+    // A config variable name stands for the secret name the deployment configured.
+    const resolve = (pattern: string) => (/^[A-Z][A-Z0-9_]*$/.test(pattern) ? required(props.environment[pattern], pattern) : pattern);
+    const read = (def.secrets?.read ?? []).map(resolve);
+    const write = (def.secrets?.write ?? []).map(resolve);
     if (read.length) {
       this.fn.addToRolePolicy(new PolicyStatement({ effect: Effect.ALLOW, actions: ['secretsmanager:GetSecretValue'], resources: read.map(secretArn) }));
     }
@@ -89,17 +92,26 @@ export class OrgbridgeFunction extends Construct {
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason: 'X-Ray PutTraceSegments/PutTelemetryRecords do not support resource-level permissions.',
     });
-    for (const pattern of [...read, ...write]) {
+    // cdk-nag names each wildcard finding by the resource as it appears in the template.
+    const region = Token.isUnresolved(stack.region) ? '<AWS::Region>' : stack.region;
+    const account = Token.isUnresolved(stack.account) ? '<AWS::AccountId>' : stack.account;
+    for (const pattern of new Set([...read, ...write])) {
       Validations.of(this.fn).acknowledge({
-        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:${props.secretPrefix}${pattern.replace(/\*$/, '')}*]`,
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:${region}:${account}:secret:${secretResourceName(pattern)}]`,
         reason: 'Secrets Manager ARNs end in a random suffix; the grant is limited to this function\'s own secret names.',
       });
     }
     if (def.table !== 'none') {
+      const tableLogicalId = stack.resolve(stack.getLogicalId(props.table.node.defaultChild as CfnElement)) as string;
       Validations.of(this.fn).acknowledge({
-        id: 'AwsSolutions-IAM5[Resource::<DataTable6BEF8CA9.Arn>/index/*]',
+        id: `AwsSolutions-IAM5[Resource::<${tableLogicalId}.Arn>/index/*]`,
         reason: 'Queries the table\'s own indexes (the work-queue index); no other table is reachable.',
       });
     }
   }
+}
+
+function required(value: string | undefined, variable: string): string {
+  if (!value) throw new Error(`The stack sets no ${variable}, which a function's catalog entry names as its secret`);
+  return value;
 }

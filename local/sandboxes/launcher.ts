@@ -10,6 +10,8 @@ export interface SandboxLaunch {
   /** Demo identities written to .local/endpoints.json. */
   identities: Record<string, unknown>;
   stop(): Promise<void>;
+  /** The sandbox object itself, for sandboxes that others need in-process (IMS for UMAPI). */
+  sandbox?: unknown;
 }
 
 export interface SandboxLauncher {

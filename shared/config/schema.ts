@@ -35,6 +35,10 @@ export const configSchema = z.object({
   IMS_SCOPES: z.string().default('openid,AdobeID,email,profile,read_organizations'),
   IMS_ORG_ADMIN_CHECK: z.enum(['profile-roles', 'user-management']).default('profile-roles'),
   UMAPI_BASE_URL: z.url().default('https://usermanagement.adobe.io/v2/usermanagement'),
+  /** orgbridge's OAuth server-to-server credential (scope user_management_sdk) for the User Management API. */
+  UMAPI_CLIENT_ID: z.string().default('orgbridge-s2s'),
+  UMAPI_CLIENT_SECRET_NAME: z.string().default('ims-s2s-client-secret'),
+  IMS_TIMEOUT_MS: positiveInt(10_000),
   ORG_MAPPING_ATTEMPT_TTL_SECONDS: positiveInt(600),
 
   MARKETO_CALLS_PER_WINDOW: z.coerce.number().int().min(1).max(100).default(50),

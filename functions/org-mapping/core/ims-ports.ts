@@ -1,0 +1,75 @@
+import type { Config } from '../../../shared/config';
+import { ImsClient, ProfileRolesOrgAdminCheck, UserManagementOrgAdminCheck, USER_MANAGEMENT_SCOPES, ORG_MAPPING_SCOPES, type OrgAdminCheck } from '../../../shared/ims';
+import type { SecretStore } from '../../../shared/secrets';
+import { UmapiClient } from '../../../shared/umapi';
+import type { ConfirmationSettings } from './start-confirmation';
+
+type ImsConfig = Pick<
+  Config,
+  | 'IMS_BASE_URL'
+  | 'IMS_ISSUER'
+  | 'IMS_CLIENT_ID'
+  | 'IMS_CLIENT_SECRET_NAME'
+  | 'IMS_SCOPES'
+  | 'IMS_TIMEOUT_MS'
+  | 'IMS_ORG_ADMIN_CHECK'
+  | 'UMAPI_BASE_URL'
+  | 'UMAPI_CLIENT_ID'
+  | 'UMAPI_CLIENT_SECRET_NAME'
+  | 'PUBLIC_BASE_URL'
+  | 'ORG_MAPPING_ATTEMPT_TTL_SECONDS'
+>;
+
+export interface OrgMappingIms {
+  ims: ImsClient;
+  orgAdminCheck: OrgAdminCheck;
+  settings: ConfirmationSettings;
+}
+
+/**
+ * orgbridge's IMS web credential, the org-admin check the deployment chose,
+ * and the one registered redirect URI (never built from a request).
+ */
+export function orgMappingIms(config: ImsConfig, secrets: SecretStore): OrgMappingIms {
+  const ims = new ImsClient({
+    baseUrl: config.IMS_BASE_URL,
+    clientId: config.IMS_CLIENT_ID,
+    clientSecret: () => secrets.get(config.IMS_CLIENT_SECRET_NAME),
+    issuer: config.IMS_ISSUER,
+    timeoutMs: config.IMS_TIMEOUT_MS,
+  });
+  const publicBase = config.PUBLIC_BASE_URL.replace(/\/+$/, '');
+  const requestedScopes = config.IMS_SCOPES.split(/[\s,]+/).filter(Boolean);
+  const scopes = [...new Set([...requestedScopes, ...(config.IMS_ORG_ADMIN_CHECK === 'profile-roles' ? ORG_MAPPING_SCOPES : [])])];
+  return {
+    ims,
+    orgAdminCheck: config.IMS_ORG_ADMIN_CHECK === 'profile-roles' ? new ProfileRolesOrgAdminCheck(ims) : userManagementCheck(config, secrets),
+    settings: {
+      redirectUri: `${publicBase}/org-mapping/callback`,
+      scopes,
+      openerOrigin: new URL(publicBase).origin,
+      attemptTtlMs: config.ORG_MAPPING_ATTEMPT_TTL_SECONDS * 1000,
+    },
+  };
+}
+
+/** The documented route: UMAPI with orgbridge's server-to-server credential. */
+function userManagementCheck(config: ImsConfig, secrets: SecretStore): OrgAdminCheck {
+  const serverIms = new ImsClient({
+    baseUrl: config.IMS_BASE_URL,
+    clientId: config.UMAPI_CLIENT_ID,
+    clientSecret: () => secrets.get(config.UMAPI_CLIENT_SECRET_NAME),
+    issuer: config.IMS_ISSUER,
+    timeoutMs: config.IMS_TIMEOUT_MS,
+  });
+  return new UserManagementOrgAdminCheck(
+    (orgId) =>
+      new UmapiClient({
+        baseUrl: config.UMAPI_BASE_URL,
+        orgId,
+        apiKey: config.UMAPI_CLIENT_ID,
+        token: () => serverIms.clientCredentialsToken(USER_MANAGEMENT_SCOPES),
+        onTokenRejected: () => serverIms.forgetClientCredentialsToken(USER_MANAGEMENT_SCOPES),
+      }),
+  );
+}

@@ -1,0 +1,39 @@
+import { z } from 'zod';
+import { httpRoute, json, requireInstance, requirePermission, routeByKey } from '../../shared/http';
+import { imsOrgIdSchema, munchkinIdSchema } from '../../shared/identifiers';
+import { createLogger } from '../../shared/logging/logger';
+import { orgMappingIms } from './core/ims-ports';
+import { enterOrgId, getMappingView } from './core/mapping';
+import { startConfirmation } from './core/start-confirmation';
+
+const logger = createLogger('org-mapping-api');
+const params = z.object({ munchkinId: munchkinIdSchema });
+
+const getMapping = httpRoute({ logger, auth: 'admin', params }, async ({ params, admin }, ports) => {
+  requirePermission(admin, 'org-mapping');
+  requireInstance(admin, params.munchkinId);
+  return json(200, await getMappingView(ports.store, params.munchkinId));
+});
+
+/** Edit, enter the org ID, OK. */
+const putMapping = httpRoute({ logger, auth: 'admin', params, body: z.object({ imsOrgId: imsOrgIdSchema }) }, async ({ params, body, admin }, ports) => {
+  requirePermission(admin, 'org-mapping');
+  requireInstance(admin, params.munchkinId);
+  return json(200, await enterOrgId(ports, params.munchkinId, body.imsOrgId, admin.subject));
+});
+
+/** Confirm: returns the IMS authorize URL the admin page opens in a popup. */
+const confirmMapping = httpRoute({ logger, auth: 'admin', params }, async ({ params, admin }, ports) => {
+  requirePermission(admin, 'org-mapping');
+  requireInstance(admin, params.munchkinId);
+  const { ims, settings } = orgMappingIms(ports.config, ports.secrets);
+  const started = await startConfirmation({ ...ports, ims }, params.munchkinId, admin.email, settings);
+  logger.info('org mapping confirmation started', { munchkinId: params.munchkinId, attemptId: started.attemptId });
+  return json(201, { ...started, statusUrl: `/org-mapping/${params.munchkinId}` });
+});
+
+export const handler = routeByKey({
+  'GET /org-mapping/{munchkinId}': getMapping,
+  'PUT /org-mapping/{munchkinId}': putMapping,
+  'POST /org-mapping/{munchkinId}/confirm': confirmMapping,
+});

@@ -1,0 +1,81 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { demo } from '../../../local/demo-identities';
+import { stateKey } from '../../../functions/org-mapping/core/attempt-store';
+import { completeConfirmation } from '../../../functions/org-mapping/core/complete-confirmation';
+import { orgMappingIms } from '../../../functions/org-mapping/core/ims-ports';
+import { enterOrgId } from '../../../functions/org-mapping/core/mapping';
+import { startConfirmation } from '../../../functions/org-mapping/core/start-confirmation';
+import { ManualClock } from '../../../shared/clock';
+import { readOrgMapping } from '../../../shared/instances/org-mapping-store';
+import { signIn } from '../ims/sign-in';
+import { mapThroughPopup, registerInstance, startOrgMappingWorld, type OrgMappingWorld } from './world';
+
+describe('the single-use state', () => {
+  let world: OrgMappingWorld;
+  beforeAll(async () => {
+    world = await startOrgMappingWorld('org-mapping-state');
+  });
+  afterAll(() => world.stop());
+
+  async function startAt(clock: ManualClock, munchkinId: string) {
+    await registerInstance(world.ports, munchkinId);
+    const { ims, orgAdminCheck, settings } = orgMappingIms(world.ports.config, world.ports.secrets);
+    const ports = { store: world.ports.store, clock, ims, orgAdminCheck, redirectUri: settings.redirectUri };
+    await enterOrgId(ports, munchkinId, demo.org.id, 'test');
+    const started = await startConfirmation(ports, munchkinId, demo.marketo.adminEmail, settings);
+    const signedIn = await signIn(started.authorizeUrl, demo.imsUsers.orgAdmin);
+    const query = Object.fromEntries(signedIn.location!.searchParams) as { code: string; state: string };
+    return { ports, query };
+  }
+
+  it('refuses an expired state even while it is still in the table (TTL deletion is lazy)', async () => {
+    const clock = new ManualClock(Date.now());
+    const { ports, query } = await startAt(clock, '800-HHH-001');
+    clock.advance(world.ports.config.ORG_MAPPING_ATTEMPT_TTL_SECONDS * 1000 + 1);
+    const result = await completeConfirmation(ports, query);
+    expect(result.outcome).toBe('state_expired');
+    expect((await readOrgMapping(world.ports.store, '800-HHH-001'))?.confirmed).toBeUndefined();
+  });
+
+  it('lets exactly one of two simultaneous callbacks with the same state through', async () => {
+    const clock = new ManualClock(Date.now());
+    const { ports, query } = await startAt(clock, '800-HHH-002');
+    const outcomes = (await Promise.all([completeConfirmation(ports, query), completeConfirmation(ports, query)])).map((r) => r.outcome).sort();
+    expect(outcomes).toEqual(['mapped', 'state_invalid']);
+  });
+
+  it('stores the state only as a hash, so a table read cannot replay it', async () => {
+    const clock = new ManualClock(Date.now());
+    await registerInstance(world.ports, '800-HHH-003');
+    const { ims, orgAdminCheck, settings } = orgMappingIms(world.ports.config, world.ports.secrets);
+    const ports = { store: world.ports.store, clock, ims, orgAdminCheck, redirectUri: settings.redirectUri };
+    await enterOrgId(ports, '800-HHH-003', demo.org.id, 'test');
+    const started = await startConfirmation(ports, '800-HHH-003', demo.marketo.adminEmail, settings);
+    const state = new URL(started.authorizeUrl).searchParams.get('state')!;
+    const stored = await world.ports.store.get(stateKey(state));
+    expect(stored).toMatchObject({ attemptId: started.attemptId });
+    expect(JSON.stringify(stored)).not.toContain(state);
+    const { items } = await world.ports.store.query({ partition: `ORGMAP_ATTEMPT#${started.attemptId}` });
+    expect(JSON.stringify(items)).not.toContain(state);
+  });
+});
+
+describe('the org-admin check through the User Management API', () => {
+  let world: OrgMappingWorld;
+  beforeAll(async () => {
+    world = await startOrgMappingWorld('org-mapping-umapi', { IMS_ORG_ADMIN_CHECK: 'user-management' });
+  });
+  afterAll(() => world.stop());
+
+  it('maps for an org admin and refuses a plain member, asking UMAPI', async () => {
+    await registerInstance(world.ports, '900-JJJ-001');
+    const callsBefore = world.umapi.stats().calls;
+    const mapped = await mapThroughPopup('900-JJJ-001', demo.org.id, demo.imsUsers.orgAdmin);
+    expect(mapped.result.outcome).toBe('mapped');
+    expect(world.umapi.stats().calls).toBeGreaterThan(callsBefore);
+
+    await registerInstance(world.ports, '900-JJJ-002');
+    const refused = await mapThroughPopup('900-JJJ-002', demo.org.id, demo.imsUsers.member, demo.imsUsers.member.email);
+    expect(refused.result.outcome).toBe('not_org_admin');
+  });
+});
