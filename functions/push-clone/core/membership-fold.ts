@@ -1,0 +1,122 @@
+import { ConditionFailedError, type Store } from '../../../shared/store';
+import { isPendingState, keys, membershipSchema, type ActivationRecord, type Destination, type Membership, type Presence, type StoredAudience } from './model';
+
+/**
+ * Folding one activation record into its membership item (docs/push-clone.md,
+ * step 3). Per person and audience the newest `qualifiedAt` wins, so deliveries
+ * may come in any order and any number of times:
+ *
+ * - older than what we hold: nothing changes (`stale`);
+ * - equal, same presence: nothing changes (a redelivery);
+ * - equal, different presence: `out` wins. AEP stamping "in" and "out" at one
+ *   instant is a tie we must break the same way whatever the arrival order, and
+ *   removal is the safe side: a person wrongly kept in a list keeps receiving
+ *   marketing after leaving the audience, while a person wrongly removed comes
+ *   back with AEP's next realized/existing delivery, which carries a later time;
+ * - newer: desired, qualifiedAt and attributes are replaced; `version` goes up
+ *   only when `desired` changes (the runner's write-back is conditioned on it).
+ *
+ * Every write is conditioned on the state it was computed from, and a lost
+ * condition returns the item as it is now (ALL_OLD), so the fold retries from
+ * fresh state without an extra read. That makes it safe beside the runner and
+ * beside a second ingest of the same record after a crash.
+ */
+export type FoldOutcome = 'applied' | 'stale';
+
+export interface FoldTarget {
+  destination: Destination;
+  audience: StoredAudience;
+}
+
+/** Which of two statements about one person and audience wins (the same rule as the conditional writes). */
+export function newerStatement<T extends { qualifiedAt: number; presence: Presence }>(a: T, b: T): T {
+  if (a.qualifiedAt !== b.qualifiedAt) return a.qualifiedAt > b.qualifiedAt ? a : b;
+  return a.presence === 'out' ? a : b;
+}
+
+const MAX_ATTEMPTS = 8;
+
+export async function foldRecord(store: Store, target: FoldTarget, record: ActivationRecord, now: number): Promise<FoldOutcome> {
+  const { destination, audience } = target;
+  const key = keys.membership(destination.destinationId, audience.audienceId, record.email);
+  const queueKeys = {
+    gsi1pk: keys.pendingPartition(destination.munchkinId),
+    // Work may not start before the audience's start date: the runner's query `gsi1sk <= now` skips it until then.
+    gsi1sk: keys.pendingSort(new Date(Math.max(Date.parse(audience.startDate), now)).toISOString(), destination.destinationId, audience.audienceId, record.email),
+  };
+  const create = async (): Promise<Membership | undefined> => {
+    const fresh: Membership = {
+      destinationId: destination.destinationId,
+      audienceId: audience.audienceId,
+      munchkinId: destination.munchkinId,
+      email: record.email,
+      desired: record.presence,
+      qualifiedAt: record.qualifiedAt,
+      attributes: record.attributes,
+      applied: 'none',
+      version: 1,
+      ...(isPendingState(record.presence, 'none') ? queueKeys : {}),
+    };
+    try {
+      await store.put({ ...key, type: 'push-membership', ...fresh }, { expression: 'attribute_not_exists(pk)' });
+      return undefined;
+    } catch (error) {
+      return currentItem(error) ?? (await read(store, key));
+    }
+  };
+  // Most records of a backfill are new people: try the create first, and let a lost condition hand back the item.
+  let existing = await create();
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt += 1) {
+    if (!existing) return 'applied';
+    if (!isNewer(record, existing)) return 'stale';
+    try {
+      await store.update(key, nextState(existing, record, queueKeys), {
+        expression: '#version = :readVersion AND #qualifiedAt = :readQualifiedAt AND #applied = :readApplied',
+        names: { '#version': 'version', '#qualifiedAt': 'qualifiedAt', '#applied': 'applied' },
+        values: { ':readVersion': existing.version, ':readQualifiedAt': existing.qualifiedAt, ':readApplied': existing.applied },
+      });
+      return 'applied';
+    } catch (error) {
+      existing = currentItem(error) ?? (await read(store, key)) ?? (await create());
+    }
+  }
+  throw new Error(`membership ${key.pk} kept changing while an activation was folded into it (${MAX_ATTEMPTS} attempts)`);
+}
+
+async function read(store: Store, key: { pk: string; sk: string }): Promise<Membership | undefined> {
+  const item = await store.get(key);
+  return item ? membershipSchema.parse(item) : undefined;
+}
+
+function isNewer(record: ActivationRecord, existing: Membership): boolean {
+  if (record.qualifiedAt !== existing.qualifiedAt) return record.qualifiedAt > existing.qualifiedAt;
+  return record.presence === 'out' && existing.desired === 'in';
+}
+
+/** The update for a newer statement; the work-queue keys follow `isPendingState`. */
+function nextState(existing: Membership, record: ActivationRecord, queueKeys: { gsi1pk: string; gsi1sk: string }) {
+  const desiredChanged = record.presence !== existing.desired;
+  const pending = isPendingState(record.presence, existing.applied);
+  const names = { '#desired': 'desired', '#qualifiedAt': 'qualifiedAt', '#attributes': 'attributes', '#version': 'version' };
+  const values: Record<string, unknown> = {
+    ':desired': record.presence,
+    ':qualifiedAt': record.qualifiedAt,
+    ':attributes': record.attributes,
+    ':version': existing.version + (desiredChanged ? 1 : 0),
+  };
+  let expression = 'SET #desired = :desired, #qualifiedAt = :qualifiedAt, #attributes = :attributes, #version = :version';
+  if (!pending) return { expression: `${expression} REMOVE gsi1pk, gsi1sk`, names, values };
+  // Already queued for the same change: keep its place rather than send it to the back.
+  if (desiredChanged || existing.gsi1sk === undefined) {
+    expression += ', gsi1pk = :gsi1pk, gsi1sk = :gsi1sk';
+    values[':gsi1pk'] = queueKeys.gsi1pk;
+    values[':gsi1sk'] = queueKeys.gsi1sk;
+  }
+  return { expression, names, values };
+}
+
+/** The item a lost condition returned; undefined (read it again) when DynamoDB returned none. */
+function currentItem(error: unknown): Membership | undefined {
+  if (!(error instanceof ConditionFailedError)) throw error;
+  return error.existing ? membershipSchema.parse(error.existing) : undefined;
+}

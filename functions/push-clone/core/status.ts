@@ -1,0 +1,108 @@
+import { z } from 'zod';
+import type { Clock } from '../../../shared/clock';
+import { centralDay } from '../../../shared/marketo';
+import type { Store } from '../../../shared/store';
+import { audienceStatsSchema, keys, MARKETO_CALLS_FIELD, SKIPPED_FIELD_PREFIX, type Destination, type StoredAudience } from './model';
+
+export interface AudienceStatus {
+  audienceId: string;
+  listId: number;
+  startDate: string;
+  endDate?: string;
+  /** scheduled: before the start date; syncing; ended: past the end date. */
+  phase: 'scheduled' | 'syncing' | 'ended';
+  /** Memberships whose list change is still to be made (due now or later). */
+  pending: number;
+  /** Of those, the ones that may not start before the audience's start date. */
+  pendingNotYetDue: number;
+  added: number;
+  removed: number;
+  failed: number;
+  expired: number;
+  /** Skipped people by reason, e.g. { not_found_in_marketo: 3 }. */
+  skipped: Record<string, number>;
+  lastRunAt?: string;
+  lastError?: string;
+}
+
+export interface DestinationStatus {
+  destination: Destination;
+  audiences: AudienceStatus[];
+  /** Marketo calls spent on the instance today (US Central day, as Marketo's quota counts). */
+  marketoCallsToday: { day: string; calls: number };
+}
+
+const pendingItemSchema = z.object({ destinationId: z.string(), audienceId: z.string(), gsi1sk: z.string() });
+const callsSchema = z.looseObject({ [MARKETO_CALLS_FIELD]: z.number().default(0) });
+
+/** docs/push-clone.md, step 7: the setup and, per audience, what is pending and what the runner did. */
+export async function destinationStatus(ports: { store: Store; clock: Clock }, destination: Destination): Promise<DestinationStatus> {
+  const { destinationId } = destination;
+  const now = ports.clock.now();
+  const day = centralDay(now);
+  const [pending, stats, callsItem] = await Promise.all([
+    countPending(ports.store, destination, new Date(now).toISOString()),
+    Promise.all(destination.audiences.map((audience) => ports.store.get(keys.stats(destinationId, audience.audienceId)))),
+    ports.store.get(keys.callsPerDay(destination.munchkinId, day)),
+  ]);
+  const audiences = destination.audiences.map((audience, index) => {
+    const counters = audienceStatsSchema.parse(stats[index] ?? {});
+    const counts = pending.get(audience.audienceId) ?? { pending: 0, notYetDue: 0 };
+    return {
+      audienceId: audience.audienceId,
+      listId: audience.listId,
+      startDate: audience.startDate,
+      endDate: audience.endDate,
+      phase: phaseOf(audience, now),
+      pending: counts.pending,
+      pendingNotYetDue: counts.notYetDue,
+      added: counters.added,
+      removed: counters.removed,
+      failed: counters.failed,
+      expired: counters.expired,
+      skipped: skippedByReason(counters),
+      lastRunAt: counters.lastRunAt,
+      lastError: counters.lastError,
+    };
+  });
+  return { destination, audiences, marketoCallsToday: { day, calls: callsSchema.parse(callsItem ?? {})[MARKETO_CALLS_FIELD] } };
+}
+
+function phaseOf(audience: StoredAudience, now: number): AudienceStatus['phase'] {
+  if (now < Date.parse(audience.startDate)) return 'scheduled';
+  if (audience.endDate !== undefined && now >= Date.parse(audience.endDate)) return 'ended';
+  return 'syncing';
+}
+
+/**
+ * Pending memberships per audience, read from the sparse work queue (gsi1,
+ * `PUSH#<munchkinId>`): only pending items are in it, so the read grows with
+ * the backlog, not with the audience. (Our Store offers no Select COUNT; with
+ * one, the membership partitions could be counted without returning items.)
+ */
+async function countPending(store: Store, destination: Destination, nowIso: string): Promise<Map<string, { pending: number; notYetDue: number }>> {
+  const counts = new Map<string, { pending: number; notYetDue: number }>();
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const page = await store.query({ index: 'gsi1', partition: keys.pendingPartition(destination.munchkinId), startKey });
+    for (const item of page.items) {
+      const parsed = pendingItemSchema.safeParse(item);
+      if (!parsed.success || parsed.data.destinationId !== destination.destinationId) continue;
+      const count = counts.get(parsed.data.audienceId) ?? { pending: 0, notYetDue: 0 };
+      count.pending += 1;
+      // gsi1sk begins with the notBefore instant (a 24-character ISO string).
+      if (parsed.data.gsi1sk.slice(0, nowIso.length) > nowIso) count.notYetDue += 1;
+      counts.set(parsed.data.audienceId, count);
+    }
+    startKey = page.nextKey;
+  } while (startKey);
+  return counts;
+}
+
+function skippedByReason(stats: Record<string, unknown>): Record<string, number> {
+  const skipped: Record<string, number> = {};
+  for (const [field, value] of Object.entries(stats)) {
+    if (field.startsWith(SKIPPED_FIELD_PREFIX) && typeof value === 'number') skipped[field.slice(SKIPPED_FIELD_PREFIX.length)] = value;
+  }
+  return skipped;
+}
