@@ -93,7 +93,7 @@ export async function callback(query: string) {
 }
 
 /** Edit + OK, Confirm, sign in to Adobe in the popup, and land on the callback. */
-export async function mapThroughPopup(munchkinId: string, imsOrgId: string, person: { email: string; password: string }, marketoEmail = demo.marketo.adminEmail) {
+export async function mapThroughPopup(munchkinId: string, imsOrgId: string, person: { email: string; password: string }, marketoEmail: string = demo.marketo.adminEmail) {
   const entered = await api('PUT', munchkinId, { body: { imsOrgId }, email: marketoEmail });
   if (entered.status !== 200) throw new Error(`PUT failed: ${JSON.stringify(entered.body)}`);
   const started = await api('POST', munchkinId, { confirm: true, email: marketoEmail });
