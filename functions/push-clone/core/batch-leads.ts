@@ -1,0 +1,107 @@
+import { MAX_RECORDS_PER_CALL, type LeadFieldValue, type MarketoClient } from '../../../shared/marketo';
+import type { Store } from '../../../shared/store';
+import { chunks, forEachLimit } from './batch-parallel';
+import { canonicalEmail, keys, leadIdItemSchema, type Destination } from './model';
+import type { WorkItem } from './runner-types';
+
+/**
+ * Lead IDs known for one batch: from the memberships themselves, then from the
+ * instance's lead ID cache (`LEADS#<munchkinId>`). A person whose ID we know
+ * costs no lookup and no upsert.
+ */
+export class BatchLeadIds {
+  private readonly ids = new Map<string, number>();
+
+  constructor(
+    private readonly store: Store,
+    private readonly munchkinId: string,
+    private readonly concurrency: number,
+  ) {}
+
+  get(email: string): number | undefined {
+    return this.ids.get(email);
+  }
+
+  /** Reads the cache for the people of `items` whose membership does not carry the ID. */
+  async load(items: readonly WorkItem[]): Promise<void> {
+    const missing = new Set<string>();
+    for (const { membership } of items) {
+      if (membership.leadId !== undefined) this.ids.set(membership.email, membership.leadId);
+      else if (!this.ids.has(membership.email)) missing.add(membership.email);
+    }
+    await forEachLimit([...missing], this.concurrency, async (email) => {
+      const item = await this.store.get(keys.leadId(this.munchkinId, email), { consistent: false });
+      const parsed = item ? leadIdItemSchema.safeParse(item) : undefined;
+      if (parsed?.success) this.ids.set(email, parsed.data.leadId);
+    });
+  }
+
+  /** Caches what Marketo told us, before the list call that uses it: a crash after this never costs the lookup again. */
+  async save(found: ReadonlyMap<string, number>, atIso: string): Promise<void> {
+    const items = [...found].map(([email, leadId]) => ({ ...keys.leadId(this.munchkinId, email), email, leadId, at: atIso }));
+    await this.store.putMany(items);
+    for (const [email, leadId] of found) this.ids.set(email, leadId);
+  }
+
+  /** Marketo says the lead no longer exists (deleted or merged): the next attempt looks it up again. */
+  async forget(email: string): Promise<void> {
+    this.ids.delete(email);
+    await this.store.delete(keys.leadId(this.munchkinId, email));
+  }
+}
+
+export interface Resolution {
+  ids: Map<string, number>;
+  /** Emails Marketo refused, with its reason code (1006 field not found, 1007 several leads match, ...). */
+  refused: Map<string, string>;
+}
+
+/**
+ * createMissing: upserts the people (createOrUpdate on email) in 300-record
+ * calls, one record per email (the newest qualification's attributes), so no
+ * email is ever twice in one call; calls are sequential, so never twice in flight.
+ */
+export async function upsertLeads(client: MarketoClient, destination: Destination, items: readonly WorkItem[]): Promise<Resolution> {
+  const newest = new Map<string, WorkItem>();
+  for (const item of items) {
+    const seen = newest.get(item.membership.email);
+    if (!seen || seen.membership.qualifiedAt < item.membership.qualifiedAt) newest.set(item.membership.email, item);
+  }
+  const resolution: Resolution = { ids: new Map(), refused: new Map() };
+  for (const chunk of chunks([...newest.values()], MAX_RECORDS_PER_CALL)) {
+    const input = chunk.map(({ membership }): Record<string, LeadFieldValue> => ({ ...membership.attributes, email: membership.email }));
+    const results = await client.syncLeads({
+      action: 'createOrUpdate',
+      lookupField: 'email',
+      input,
+      ...(destination.partitionName ? { partitionName: destination.partitionName } : {}),
+    });
+    results.forEach((result, index) => {
+      const email = chunk[index]?.membership.email;
+      if (email === undefined) return;
+      if (result.status === 'skipped') resolution.refused.set(email, result.reasons[0]?.code ?? 'unspecified');
+      else resolution.ids.set(email, result.id);
+    });
+  }
+  return resolution;
+}
+
+/**
+ * matchExistingOnly (and removals whose ID we lost): finds people by email,
+ * never creates. When Marketo holds several leads for one email, the oldest
+ * (lowest ID) is taken, as a deterministic choice.
+ */
+export async function findLeadIds(client: MarketoClient, emails: readonly string[]): Promise<Map<string, number>> {
+  const unique = [...new Set(emails)];
+  const found = new Map<string, number>();
+  if (unique.length === 0) return found;
+  const wanted = new Set(unique);
+  for (const lead of await client.findLeadsByEmail(unique, ['id', 'email'])) {
+    if (typeof lead.email !== 'string') continue;
+    const email = canonicalEmail(lead.email);
+    if (!wanted.has(email)) continue;
+    const known = found.get(email);
+    if (known === undefined || lead.id < known) found.set(email, lead.id);
+  }
+  return found;
+}

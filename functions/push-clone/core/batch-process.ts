@@ -1,0 +1,139 @@
+import { MarketoAuthError, MarketoConfigError, MarketoDailyQuotaError, MarketoRequestError, MarketoUnavailableError } from '../../../shared/marketo';
+import { groupBy } from './batch-parallel';
+import { BatchLeadIds, findLeadIds, upsertLeads } from './batch-leads';
+import { addToList, outcomeKindFor, removedOutcome, removeFromList, type Placed } from './batch-lists';
+import { recordLastError, recordStats, writeBack } from './batch-writeback';
+import { keys } from './model';
+import { stopDestination } from './runner-destinations';
+import type { ItemResult, RunContext, StopReason, WorkItem } from './runner-types';
+
+export interface BatchOutcome {
+  /** People whose item was written (progress). */
+  written: number;
+  stop?: StopReason;
+}
+
+/**
+ * One batch: Marketo calls for the people that need them, then every person's
+ * result written back and counted. Results gathered before a failure are
+ * still written, so work done is never done again.
+ */
+export async function processBatch(ctx: RunContext, items: readonly WorkItem[]): Promise<BatchOutcome> {
+  const atIso = new Date(ctx.now()).toISOString();
+  const results: ItemResult[] = [];
+  for (const item of items) {
+    if (item.action === 'settle') results.push({ item });
+    else if (item.action === 'expire') results.push({ item, outcome: { kind: 'expired', reason: item.reason ?? 'end_date', at: atIso } });
+  }
+  const calling = items.filter((item) => item.action === 'add' || item.action === 'remove');
+  const leadIds = new BatchLeadIds(ctx.ports.store, ctx.munchkinId, ctx.settings.writeConcurrency);
+  let stop: StopReason | undefined;
+  if (calling.length > 0) {
+    await leadIds.load(calling);
+    for (const [destinationId, destinationItems] of groupBy(calling, (item) => item.destination.destinationId)) {
+      try {
+        await pushDestination(ctx, leadIds, destinationItems, results, atIso);
+      } catch (error) {
+        stop = await handleFailure(ctx, destinationId, destinationItems, error, atIso);
+        if (stop) break;
+      }
+    }
+  }
+  ctx.summary.batches += 1;
+  await ctx.flushCalls();
+  for (const result of results) if (result.forgetLeadId) await leadIds.forget(result.item.membership.email);
+  const tally = await writeBack(ctx.ports.store, results, atIso, ctx.settings.writeConcurrency);
+  await recordStats(ctx.ports.store, tally.written, atIso);
+  ctx.summary.conflicts += tally.conflicts;
+  for (const { outcome } of tally.written) if (outcome) ctx.summary.outcomes[outcome.kind] += 1;
+  return stop ? { written: tally.written.length, stop } : { written: tally.written.length };
+}
+
+/** The calls for one destination's people: resolve unknown lead IDs, then change list membership. */
+async function pushDestination(ctx: RunContext, leadIds: BatchLeadIds, items: WorkItem[], results: ItemResult[], atIso: string): Promise<void> {
+  const client = ctx.ports.marketo;
+  const destination = items[0]?.destination;
+  if (!destination) return;
+  const adds = items.filter((item) => item.action === 'add');
+  const removes = items.filter((item) => item.action === 'remove');
+
+  const unknownAdds = adds.filter((item) => leadIds.get(item.membership.email) === undefined);
+  if (unknownAdds.length > 0) {
+    if (destination.personCreationMode === 'createMissing') {
+      const { ids, refused } = await upsertLeads(client, destination, unknownAdds);
+      await leadIds.save(ids, atIso);
+      for (const item of unknownAdds) {
+        const code = refused.get(item.membership.email);
+        if (code !== undefined) results.push({ item, outcome: { kind: outcomeKindFor(code), reason: code, at: atIso } });
+      }
+    } else {
+      const found = await findLeadIds(client, unknownAdds.map((item) => item.membership.email));
+      await leadIds.save(found, atIso);
+      for (const item of unknownAdds) {
+        if (!found.has(item.membership.email)) results.push({ item, outcome: { kind: 'skipped', reason: 'not_found_in_marketo', at: atIso } });
+      }
+    }
+  }
+  // A removal whose ID we lost is looked up, never created; someone Marketo does not know is in no list.
+  const unknownRemoves = removes.filter((item) => leadIds.get(item.membership.email) === undefined);
+  if (unknownRemoves.length > 0) {
+    const found = await findLeadIds(client, unknownRemoves.map((item) => item.membership.email));
+    await leadIds.save(found, atIso);
+    for (const item of unknownRemoves) {
+      if (!found.has(item.membership.email)) results.push({ item, applied: 'out', outcome: removedOutcome(item, atIso) });
+    }
+  }
+
+  for (const [listId, listItems] of groupBy(adds, (item) => String(item.audience.listId))) {
+    results.push(...(await guardRequest(listItems, atIso, () => addToList(client, Number(listId), placedOf(listItems, leadIds), atIso))));
+  }
+  for (const [listId, listItems] of groupBy(removes, (item) => String(item.audience.listId))) {
+    results.push(...(await guardRequest(listItems, atIso, () => removeFromList(client, Number(listId), placedOf(listItems, leadIds), atIso))));
+  }
+}
+
+function placedOf(items: readonly WorkItem[], leadIds: BatchLeadIds): Placed[] {
+  return items.flatMap((item) => {
+    const leadId = leadIds.get(item.membership.email);
+    return leadId === undefined ? [] : [{ item, leadId }];
+  });
+}
+
+/** Marketo refused the call as a whole for what we sent (413/414/1003): those people fail with the code, the rest go on. */
+async function guardRequest(items: readonly WorkItem[], atIso: string, call: () => Promise<ItemResult[]>): Promise<ItemResult[]> {
+  try {
+    return await call();
+  } catch (error) {
+    if (!(error instanceof MarketoRequestError)) throw error;
+    return items.map((item) => ({ item, outcome: { kind: 'failed' as const, reason: error.code, at: atIso } }));
+  }
+}
+
+/** Turns a Marketo failure into what the run does next; anything else is rethrown. */
+async function handleFailure(ctx: RunContext, destinationId: string, items: readonly WorkItem[], error: unknown, atIso: string): Promise<StopReason | undefined> {
+  const { store, logger } = ctx.ports;
+  const audiences = items.map(({ membership }) => ({ destinationId: membership.destinationId, audienceId: membership.audienceId }));
+  if (error instanceof MarketoConfigError) {
+    // The destination's setup is wrong (list gone, permission): stop it, keep its people pending.
+    const destination = ctx.destinations.get(destinationId);
+    if (destination) ctx.destinations.set(destinationId, await stopDestination(store, destination, error.message));
+    ctx.summary.stoppedDestinations.push(destinationId);
+    await recordLastError(store, audiences, error.message, atIso);
+    logger?.warn('destination stopped', { destinationId, code: error.code, reason: error.message });
+    return undefined;
+  }
+  if (error instanceof MarketoDailyQuotaError) {
+    await store.put({ ...keys.park(ctx.munchkinId), munchkinId: ctx.munchkinId, resumeAt: error.resumeAt.toISOString(), reason: error.message });
+    await recordLastError(store, audiences, error.message, atIso);
+    ctx.summary.lastError = error.message;
+    logger?.warn('instance parked until the daily quota resets', { resumeAt: error.resumeAt.toISOString() });
+    return 'daily_quota';
+  }
+  if (error instanceof MarketoUnavailableError || error instanceof MarketoAuthError) {
+    await recordLastError(store, audiences, error.message, atIso);
+    ctx.summary.lastError = error.message;
+    logger?.warn('Marketo unavailable: ending this tick', { code: error.code, reason: error.message });
+    return 'unavailable';
+  }
+  throw error;
+}

@@ -1,0 +1,57 @@
+import { processBatch } from './batch-process';
+import { isEnded, markEndHandled } from './runner-destinations';
+import { keys, membershipSchema, type Destination, type StoredAudience } from './model';
+import type { RunContext, StopReason, WorkItem } from './runner-types';
+
+/**
+ * Carries out the end-date behaviour of every audience whose end date has
+ * passed (docs/push-clone.md step 6), once. `freeze` only records it: pending
+ * changes of an ended audience expire when the queue meets them.
+ * `removeMembers` takes out of the list every person we put there (pending or
+ * not), in 300s, then records it. A crash midway repeats only removals, which
+ * are harmless (1015 "not in list").
+ */
+export async function carryOutEndDates(ctx: RunContext): Promise<StopReason | undefined> {
+  const now = ctx.now();
+  for (const destination of [...ctx.destinations.values()]) {
+    for (const audience of destination.audiences) {
+      if (destination.state !== 'active' || audience.endHandledAt || !isEnded(audience.endDate, now)) continue;
+      if (destination.endDateBehavior === 'removeMembers') {
+        const stop = await removeEveryMember(ctx, destination, audience);
+        if (stop) return stop;
+        // A configuration error met while removing stops the destination: do not record the end as handled.
+        if (ctx.destinations.get(destination.destinationId)?.state !== 'active') continue;
+      }
+      await markEndHandled(ctx.ports.store, destination.destinationId, audience.audienceId, new Date(ctx.now()).toISOString());
+      ctx.ports.logger?.info('audience end date carried out', { destinationId: destination.destinationId, audienceId: audience.audienceId, behavior: destination.endDateBehavior });
+    }
+  }
+  return undefined;
+}
+
+async function removeEveryMember(ctx: RunContext, destination: Destination, audience: StoredAudience): Promise<StopReason | undefined> {
+  const { batchSize } = ctx.settings;
+  let cursor: Record<string, unknown> | undefined;
+  let held: WorkItem[] = [];
+  const flush = async (): Promise<StopReason | undefined> => {
+    const batch = held;
+    held = [];
+    if (batch.length === 0) return undefined;
+    const stop = await ctx.beforeBatch();
+    if (stop) return stop;
+    return (await processBatch(ctx, batch)).stop;
+  };
+  do {
+    const page = await ctx.ports.store.query({ partition: keys.membershipPartition(destination.destinationId, audience.audienceId), limit: batchSize, startKey: cursor, consistent: true });
+    cursor = page.nextKey;
+    for (const raw of page.items) {
+      const membership = membershipSchema.parse(raw);
+      if (membership.applied === 'in') held.push({ membership, destination, audience, action: 'remove', reason: 'end_date' });
+    }
+    if (held.length >= batchSize || !cursor) {
+      const stop = await flush();
+      if (stop) return stop;
+    }
+  } while (cursor);
+  return flush();
+}

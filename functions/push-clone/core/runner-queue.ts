@@ -1,0 +1,80 @@
+import type { Store } from '../../../shared/store';
+import { chunks } from './batch-parallel';
+import { keys, membershipSchema, type Membership } from './model';
+import type { WorkItem } from './runner-types';
+
+/**
+ * One pass over the instance's due memberships (gsi1 `PUSH#<munchkinId>`,
+ * sort key <= now), page by page. `gsi1sk` starts with `notBefore`, so people
+ * whose audience has not started yet are never read.
+ */
+export class DueQueue {
+  private cursor: Record<string, unknown> | undefined;
+  private finished = false;
+
+  constructor(
+    private readonly store: Store,
+    private readonly munchkinId: string,
+    private readonly pageSize: number,
+  ) {}
+
+  /** The next page, or undefined when the pass has read everything due. */
+  async nextPage(now: number): Promise<Membership[] | undefined> {
+    if (this.finished) return undefined;
+    const page = await this.store.query({
+      index: 'gsi1',
+      partition: keys.pendingPartition(this.munchkinId),
+      // Everything whose notBefore is <= now, whatever follows the timestamp.
+      sortAtMost: `${new Date(now).toISOString()}#\uffff`,
+      limit: this.pageSize,
+      startKey: this.cursor,
+    });
+    this.cursor = page.nextKey;
+    if (!page.nextKey) this.finished = true;
+    return page.items.map((item) => membershipSchema.parse(item));
+  }
+}
+
+/**
+ * Due work held until a Marketo call can be filled: items are bucketed per
+ * destination, list and direction, and a bucket goes out when it holds a full
+ * call (or the pass ends, or too much is held). Items that need no call go out
+ * at once.
+ */
+export class WorkBuffer {
+  private readonly buckets = new Map<string, WorkItem[]>();
+  private held = 0;
+
+  get size(): number {
+    return this.held;
+  }
+
+  add(item: WorkItem): void {
+    const key = item.action === 'add' || item.action === 'remove' ? `${item.action}|${item.destination.destinationId}|${item.audience.listId}` : 'no-call';
+    const bucket = this.buckets.get(key);
+    if (bucket) bucket.push(item);
+    else this.buckets.set(key, [item]);
+    this.held += 1;
+  }
+
+  /** Batches of exactly `size` people per bucket (and every item that needs no call). */
+  takeFull(size: number): WorkItem[][] {
+    const batches: WorkItem[][] = [];
+    for (const [key, bucket] of this.buckets) {
+      const ready = key === 'no-call' ? bucket.length : bucket.length - (bucket.length % size);
+      if (ready === 0) continue;
+      batches.push(...chunks(bucket.splice(0, ready), size));
+      this.held -= ready;
+      if (bucket.length === 0) this.buckets.delete(key);
+    }
+    return batches;
+  }
+
+  /** Everything held, in batches of at most `size` per bucket. */
+  takeAll(size: number): WorkItem[][] {
+    const batches = [...this.buckets.values()].flatMap((bucket) => chunks(bucket, size));
+    this.buckets.clear();
+    this.held = 0;
+    return batches;
+  }
+}
