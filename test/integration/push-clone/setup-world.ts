@@ -1,0 +1,86 @@
+import { demo } from '../../../local/demo-identities';
+import { createMarketoSandbox, type MarketoSandbox } from '../../../local/sandboxes/marketo';
+import { instanceSecretName, writeInstance } from '../../../shared/instances/instance-store';
+import { orgMappingKey, type OrgMapping } from '../../../shared/instances/org-mapping-store';
+import type { Ports } from '../../../shared/runtime/ports';
+import type { Store } from '../../../shared/store';
+import { keys, type Destination } from '../../../functions/push-clone/core/model';
+import { useLocalPorts } from '../../support/local-ports';
+
+/**
+ * What every push-clone test starts from, written the way the real capabilities
+ * write it: a Marketo sandbox on loopback, the instance registered against it
+ * (secret in the secret store), a confirmed org mapping, and the webhook token.
+ */
+export interface PushCloneWorld {
+  ports: Ports;
+  sandbox: MarketoSandbox;
+  munchkinId: string;
+  imsOrgId: string;
+  webhookToken: string;
+  stop(): Promise<void>;
+}
+
+export async function pushCloneWorld(label: string, env: Record<string, string> = {}): Promise<PushCloneWorld> {
+  // The instance's call budget is per process: a short window keeps setup tests from waiting on it.
+  const ports = await useLocalPorts(label, { MARKETO_CALLS_PER_WINDOW: '100', MARKETO_WINDOW_SECONDS: '1', ...env });
+  const sandbox = createMarketoSandbox({ callsPerWindow: 100_000 });
+  await sandbox.start(0);
+  const munchkinId = demo.marketo.munchkinId;
+  await registerInstance(ports, sandbox, munchkinId);
+  await confirmOrgMapping(ports.store, munchkinId, demo.org.id);
+  await ports.secrets.put(ports.config.WEBHOOK_TOKEN_SECRET_NAME, demo.aepWebhookToken);
+  return { ports, sandbox, munchkinId, imsOrgId: demo.org.id, webhookToken: demo.aepWebhookToken, stop: () => sandbox.stop() };
+}
+
+export async function registerInstance(ports: Ports, sandbox: MarketoSandbox, munchkinId: string): Promise<void> {
+  await ports.secrets.put(instanceSecretName(munchkinId), demo.marketo.clientSecret);
+  const at = new Date(ports.clock.now()).toISOString();
+  await writeInstance(ports.store, {
+    munchkinId,
+    name: `Instance ${munchkinId}`,
+    restEndpoint: sandbox.baseUrl,
+    identityEndpoint: sandbox.identityUrl,
+    clientId: demo.marketo.clientId,
+    hipaaReady: false,
+    createdAt: at,
+    updatedAt: at,
+    updatedBy: 'test',
+  });
+}
+
+export async function confirmOrgMapping(store: Store, munchkinId: string, imsOrgId: string): Promise<void> {
+  const mapping: OrgMapping = {
+    munchkinId,
+    confirmed: { imsOrgId, adobeUserSub: 'adobe-user-1', marketoUserEmail: demo.marketo.adminEmail, confirmedAt: '2026-01-01T00:00:00.000Z' },
+    version: 1,
+  };
+  await store.put({ ...orgMappingKey(munchkinId), type: 'org-mapping', ...mapping });
+}
+
+/** A destination item and its instance pointer, as saveDestination writes them (for tests of ingest without Marketo). */
+export async function storeDestination(store: Store, destination: Destination): Promise<void> {
+  await store.put({ ...keys.destination(destination.destinationId), type: 'push-destination', ...destination });
+  await store.put({ ...keys.instanceDestination(destination.munchkinId, destination.destinationId), type: 'push-instance-destination', destinationId: destination.destinationId });
+}
+
+export function destinationFixture(overrides: Partial<Destination> & Pick<Destination, 'destinationId'>): Destination {
+  return {
+    name: 'Test destination',
+    munchkinId: demo.marketo.munchkinId,
+    imsOrgId: demo.org.id,
+    personCreationMode: 'createMissing',
+    identityNamespace: 'Email',
+    fieldMappings: [
+      { source: 'person.name.firstName', target: 'firstName' },
+      { source: 'person.name.lastName', target: 'lastName' },
+      { source: 'companyName', target: 'company' },
+    ],
+    endDateBehavior: 'freeze',
+    audiences: [{ audienceId: 'aud-1', listId: 1002, startDate: '2025-01-01T00:00:00.000Z' }],
+    state: 'active',
+    createdAt: '2026-01-01T00:00:00.000Z',
+    updatedAt: '2026-01-01T00:00:00.000Z',
+    ...overrides,
+  };
+}
