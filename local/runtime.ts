@@ -10,6 +10,8 @@ import { SecretNotFoundError } from '../shared/secrets';
 import { createDynamoClient, ensureTable } from '../shared/store';
 import { functionNamed, schedules } from '../functions/catalog';
 import { demo } from './demo-identities';
+import { registerInstance } from '../functions/marketo-instances/core/register-instance';
+import { readInstance } from '../shared/instances/instance-store';
 import { freePort, startDynamoLocal, type DynamoLocal } from './dynamodb-local';
 import { startGateway, type LocalGateway } from './gateway/server';
 import { loadHandler } from './gateway/handlers';
@@ -101,6 +103,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       { issuer: config.ADMIN_JWT_ISSUER, audience: config.ADMIN_JWT_AUDIENCE, expiresIn: '30d' },
     );
 
+    await seedDemoData(sandboxes);
+
     // Fan-out targets run in this process, without being awaited by the caller, as an async invoke would.
     const inFlight = new Set<Promise<unknown>>();
     setLocalInvoker({
@@ -155,6 +159,27 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     await stop();
     throw error;
   }
+}
+
+/** The demo Marketo instance, registered once so the walk-through can start at the org mapping. */
+async function seedDemoData(sandboxes: Record<string, SandboxLaunch>): Promise<void> {
+  const marketo = sandboxes.marketo?.identities as { restEndpoint: string; identityEndpoint: string } | undefined;
+  if (!marketo) return;
+  const ports = defaultPorts();
+  if (await readInstance(ports.store, demo.marketo.munchkinId)) return;
+  await registerInstance(
+    ports,
+    demo.marketo.munchkinId,
+    {
+      name: 'Demo Marketo instance',
+      restEndpoint: marketo.restEndpoint,
+      identityEndpoint: marketo.identityEndpoint,
+      clientId: demo.marketo.clientId,
+      clientSecret: demo.marketo.clientSecret,
+      hipaaReady: false,
+    },
+    'npm-start',
+  );
 }
 
 async function secretOrCreate(secrets: ReturnType<typeof defaultPorts>['secrets'], name: string, make: () => string): Promise<string> {

@@ -1,3 +1,4 @@
+import { demo } from './demo-identities';
 import type { LocalRuntime } from './runtime';
 
 /** What `npm start` prints once everything answers: where things are and what to try. */
@@ -19,13 +20,16 @@ export function printWalkthrough(runtime: LocalRuntime, startMs: number): void {
   console.log(lines.join('\n'));
 }
 
-/** Steps contributed by the capabilities that are present. */
-const steps: Array<(runtime: LocalRuntime) => string[]> = [];
-
-export function addWalkthroughSteps(step: (runtime: LocalRuntime) => string[]): void {
-  steps.push(step);
-}
-
 function walkthroughSteps(runtime: LocalRuntime): string[] {
-  return steps.flatMap((step) => ['', ...step(runtime)]);
+  const { munchkinId } = demo.marketo;
+  const admin = demo.imsUsers.orgAdmin;
+  return [
+    '',
+    'Try Adobe Organization Mapping in a browser (the demo instance is registered already):',
+    `  1. open ${runtime.url}/admin/org-mapping/${munchkinId}#token=${runtime.adminToken}`,
+    `  2. Edit, enter ${demo.org.id}, OK, then Confirm`,
+    `  3. in the Adobe popup sign in as ${admin.email} / ${admin.password} (an org admin with the Marketo admin's email)`,
+    `     or as ${demo.imsUsers.member.email} / ${demo.imsUsers.member.password} to see the refusal reason`,
+    `  4. the page shows the org mapped; Close.  API: curl -H "Authorization: Bearer $TOKEN" ${runtime.url}/org-mapping/${munchkinId}`,
+  ];
 }

@@ -50,7 +50,8 @@ export const adminPageScript = String.raw`
     show('confirm', view.available && !view.readOnly && !!view.draft && view.status !== 'pending');
     if (!view.available) notice('A HIPAA-ready Marketo instance cannot use Adobe Organization Mapping.', 'error');
     else if (view.readOnly) notice('This subscription is onboarded to the Adobe Business Platform: its org ID is set by Adobe and is read-only.');
-    else if (view.status === 'failed' && view.lastAttempt) notice(view.lastAttempt.message || view.lastAttempt.reason, 'error');
+    // While a sign-in result is on screen, it already says why.
+    else if (view.status === 'failed' && view.lastAttempt && $('result').hidden) notice(view.lastAttempt.message || view.lastAttempt.reason, 'error');
     else notice('');
     if (view.status === 'pending') startPolling(); else stopPolling();
     return view;
