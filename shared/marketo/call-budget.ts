@@ -2,8 +2,15 @@ import type { Config } from '../config';
 
 /**
  * Our share of one Marketo instance's limits: at most `callsPerWindow` calls
- * started in any `windowMs` (a true sliding window, so no burst at a window
- * boundary can exceed it) and at most `maxConcurrent` calls in flight.
+ * in any `windowMs` (a true sliding window, so no burst at a window boundary
+ * can exceed it) and at most `maxConcurrent` calls in flight.
+ *
+ * A call holds its window place from the moment we send it until `windowMs`
+ * after its answer came back. Marketo counts a call somewhere between those
+ * two moments (when it arrives, or when it is done: both lie before we have
+ * the answer), so this holds however long the network took: a first call slowed
+ * by a TLS handshake and a quick second one can never land inside one of
+ * Marketo's windows together. It costs one call duration per window cycle.
  *
  * Marketo allows 100 calls per 20 s and 10 concurrent calls per instance,
  * shared by every integration, and recommends an integration keep to ~50 and
@@ -17,10 +24,8 @@ export interface CallBudgetOptions {
   windowMs: number;
   maxConcurrent: number;
   /**
-   * Added to the window. Marketo stamps a call when it arrives, we stamp it
-   * when we send it; if an earlier call took longer to arrive than a later one,
-   * Marketo would see the two closer together than we did. The margin covers
-   * that difference in transit time (and small clock drift between the hosts).
+   * Added to the window, for the clocks: ours and Marketo's may run at slightly
+   * different rates, and timers fire a little early or late.
    */
   skewMarginMs?: number;
   now?: () => number;
@@ -28,7 +33,7 @@ export interface CallBudgetOptions {
 }
 
 export interface BudgetSlot {
-  /** Frees the in-flight place; the window place stays taken until the window moves past it. */
+  /** Ends the call: frees its in-flight place; its window place stays taken for a window from now. */
   release(): void;
 }
 
@@ -55,8 +60,8 @@ export class CallBudget {
   readonly stats: CallBudgetStats = { granted: 0, queued: 0, peakInFlight: 0 };
   private readonly now: () => number;
   private readonly sleep: (ms: number) => Promise<void>;
-  /** Start times of the calls still inside the window, oldest first. */
-  private readonly starts: number[] = [];
+  /** When the calls still inside the window ended, oldest first (calls in flight are counted apart). */
+  private readonly ends: number[] = [];
   private inFlight = 0;
   private readonly waiters: Array<(slot: BudgetSlot) => void> = [];
   private timerArmed = false;
@@ -94,10 +99,10 @@ export class CallBudget {
     }
   }
 
-  /** Calls started inside the current window (for tests and metrics). */
+  /** Window places taken: calls in flight plus calls that ended inside the window (for tests and metrics). */
   get usedInWindow(): number {
     this.forgetExpired(this.now());
-    return this.starts.length;
+    return this.inFlight + this.ends.length;
   }
 
   get callsInFlight(): number {
@@ -106,11 +111,11 @@ export class CallBudget {
 
   private hasRoom(): boolean {
     this.forgetExpired(this.now());
-    return this.inFlight < this.maxConcurrent && this.starts.length < this.callsPerWindow;
+    return this.inFlight < this.maxConcurrent && this.inFlight + this.ends.length < this.callsPerWindow;
   }
 
   private forgetExpired(now: number): void {
-    while (this.starts.length > 0 && (this.starts[0] ?? now) <= now - this.effectiveWindowMs) this.starts.shift();
+    while (this.ends.length > 0 && (this.ends[0] ?? now) <= now - this.effectiveWindowMs) this.ends.shift();
   }
 
   /** Hands out slots in arrival order while both limits allow. */
@@ -119,13 +124,13 @@ export class CallBudget {
       const now = this.now();
       this.forgetExpired(now);
       if (this.inFlight >= this.maxConcurrent) return; // a release will call serve again
-      if (this.starts.length >= this.callsPerWindow) {
-        this.wakeWhenWindowMoves(now);
+      if (this.inFlight + this.ends.length >= this.callsPerWindow) {
+        // Full with calls in flight only: a release will call serve again.
+        if (this.ends.length > 0) this.wakeWhenWindowMoves(now);
         return;
       }
       const grant = this.waiters.shift();
       if (!grant) return;
-      this.starts.push(now);
       this.inFlight += 1;
       this.stats.granted += 1;
       this.stats.peakInFlight = Math.max(this.stats.peakInFlight, this.inFlight);
@@ -135,7 +140,7 @@ export class CallBudget {
 
   private wakeWhenWindowMoves(now: number): void {
     if (this.timerArmed) return;
-    const oldest = this.starts[0] ?? now;
+    const oldest = this.ends[0] ?? now;
     this.timerArmed = true;
     void this.sleep(Math.max(1, oldest + this.effectiveWindowMs - now)).then(() => {
       this.timerArmed = false;
@@ -150,6 +155,7 @@ export class CallBudget {
         if (released) return;
         released = true;
         this.inFlight -= 1;
+        this.ends.push(this.now());
         this.serve();
       },
     };
