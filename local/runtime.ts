@@ -81,6 +81,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? 'local',
       AWS_EC2_METADATA_DISABLED: 'true',
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      // Metrics go to CloudWatch through the log on AWS; locally they would only clutter the console.
+      POWERTOOLS_METRICS_DISABLED: process.env.POWERTOOLS_METRICS_DISABLED ?? 'true',
       TABLE_NAME: options.tableName ?? 'orgbridge-local',
       DYNAMODB_ENDPOINT: dynamoEndpoint,
       SECRETS_BACKEND: 'file',

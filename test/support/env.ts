@@ -5,4 +5,5 @@ process.env.AWS_SECRET_ACCESS_KEY = 'local';
 process.env.AWS_REGION = 'us-east-1';
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 process.env.POWERTOOLS_DEV = 'false';
+process.env.POWERTOOLS_METRICS_DISABLED = 'true';
 process.env.LOG_LEVEL ??= 'SILENT';
