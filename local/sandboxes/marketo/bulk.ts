@@ -64,8 +64,8 @@ export class ImportQueue {
       header: [],
       csv,
     };
+    // A new job always answers Queued; the next look finds it importing from the moment it was queued if a slot was free.
     this.jobs.push(job);
-    this.advance();
     return job;
   }
 
@@ -79,11 +79,15 @@ export class ImportQueue {
     return this.jobs.map((job) => ({ ...job, failures: [...job.failures] }));
   }
 
-  /** Runs the timeline up to now: finish due jobs in finishing order, each freeing its slot for the next queued job at that instant. */
+  /**
+   * Runs the timeline up to now: finish due jobs in finishing order, each
+   * freeing its slot for the next queued job at that instant. A queued job that
+   * finds a slot free here was queued after the slot freed: it starts when queued.
+   */
   advance(): void {
     const now = this.now();
     for (;;) {
-      this.startQueued(now);
+      this.startQueued(0);
       const due = this.jobs
         .filter((job) => job.status === 'Importing' && (job.startedAt ?? now) + this.importDurationMs <= now)
         .sort((a, b) => (a.startedAt ?? 0) - (b.startedAt ?? 0))[0];

@@ -1,5 +1,5 @@
 import { demo } from '../../demo-identities';
-import { SandboxServer, type SandboxRequest } from '../framework';
+import { SandboxServer, type SandboxRequest, type SandboxResponse } from '../framework';
 import { TokenIssuer } from './auth';
 import { bulkRoutes, ImportQueue, type ImportJob } from './bulk';
 import { defineMarketoFaults } from './faults';
@@ -24,7 +24,7 @@ export interface MarketoSandboxOptions {
   maxConcurrent?: number;
   dailyQuota?: number;
   tokenTtlSeconds?: number;
-  /** Time a sync takes between reading and writing leads (and so the window for duplicate-creating races). */
+  /** Time each REST call spends being processed; a sync spends it between reading and writing leads (the window in which racing upserts of one email both create a lead). */
   processingLatencyMs?: number;
   /** Time a bulk import job spends importing. */
   importDurationMs?: number;
@@ -105,13 +105,19 @@ export function createMarketoSandbox(options: MarketoSandboxOptions = {}) {
   listRoutes(server, state);
   bulkRoutes(server, state, imports);
   defineMarketoFaults(server);
-  server.latencyMs = 0;
 
   const gate = gateRestCall(tokens, limits, limitOptions);
+  // Processing time holds a concurrency place like real work does; a sync spends it between its reads and writes instead.
+  const process = (next: () => Promise<SandboxResponse>) => async () => {
+    await new Promise((resolve) => setTimeout(resolve, settings.processingLatencyMs));
+    return next();
+  };
   server.around = (request, next) => {
     const kind = endpointKind(request);
     callsByKind[kind] += 1;
-    return kind === 'identity' ? next() : gate(request, kind === 'importLeads', next);
+    if (kind === 'identity') return next();
+    const work = settings.processingLatencyMs > 0 && kind !== 'syncLeads' ? process(next) : next;
+    return gate(request, kind === 'importLeads', work);
   };
 
   return {

@@ -63,6 +63,31 @@ describe('the call budget against an instance that enforces its limits', () => {
   });
 });
 
+describe('injected faults', () => {
+  it('answer in place of the instance without changing state or spending its limits', async () => {
+    const sandbox = await startedSandbox({ seed: false });
+    try {
+      const token = await tokenOf(sandbox);
+      const before = sandbox.stats();
+      sandbox.server.failNext('606', '503');
+      const sync = () =>
+        fetch(`${sandbox.baseUrl}/rest/v1/leads.json`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ input: [{ email: 'fault@example.com' }] }),
+        });
+      expect(await (await sync()).json()).toMatchObject({ success: false, errors: [{ code: '606' }] });
+      expect((await sync()).status).toBe(503);
+      expect(sandbox.leads()).toEqual([]);
+      const after = sandbox.stats();
+      expect(after).toMatchObject({ injectedFaults: 2, realRateLimitErrors: 0, dailyCalls: before.dailyCalls });
+      expect(await (await sync()).json()).toMatchObject({ success: true, result: [{ status: 'created' }] });
+    } finally {
+      await sandbox.stop();
+    }
+  });
+});
+
 describe('the client under injected faults', () => {
   let sandbox: MarketoSandbox;
   beforeAll(async () => {
