@@ -28,7 +28,8 @@ export const MAX_RECORDS_PER_CALL = 300;
 /**
  * Longer than Marketo's 90 s server time-out: a call we give up on has been
  * given up by Marketo too, so its retry cannot run beside it (two upserts of one
- * email in flight can create duplicate leads).
+ * email in flight can create duplicate leads) and the concurrency place we free
+ * is free at Marketo as well. Shorter time-outs are for sandboxes and tests.
  */
 const DEFAULT_TIMEOUT_MS = 100_000;
 
