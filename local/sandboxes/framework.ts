@@ -147,7 +147,8 @@ export class SandboxServer {
   }
 
   async start(port = 0, host = '127.0.0.1'): Promise<string> {
-    const server = createServer((req, res) => void this.dispatch(req, res));
+    // Vendors answer long URLs themselves (Marketo: 414 over 8 KB); Node's 16 KB default would answer 431 first.
+    const server = createServer({ maxHeaderSize: 64 * 1024 }, (req, res) => void this.dispatch(req, res));
     server.on('connection', (socket) => {
       this.sockets.add(socket);
       socket.on('close', () => this.sockets.delete(socket));
