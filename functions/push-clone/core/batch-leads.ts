@@ -29,11 +29,45 @@ export class BatchLeadIds {
       if (membership.leadId !== undefined) this.ids.set(membership.email, membership.leadId);
       else if (!this.ids.has(membership.email)) missing.add(membership.email);
     }
-    await forEachLimit([...missing], this.concurrency, async (email) => {
+    const wanted = [...missing].sort();
+    const unread = wanted.length >= RANGE_READ_MIN ? await this.readRange(wanted) : wanted;
+    await forEachLimit(unread, this.concurrency, async (email) => {
       const item = await this.store.get(keys.leadId(this.munchkinId, email), { consistent: false });
       const parsed = item ? leadIdItemSchema.safeParse(item) : undefined;
       if (parsed?.success) this.ids.set(email, parsed.data.leadId);
     });
+  }
+
+  /**
+   * A batch's emails are sorted (they come off the queue in `gsi1sk` order), so
+   * one range query of the cache between the first and the last answers them
+   * far more cheaply than one read each. Past a read cap (the cache holds many
+   * others in that range) the rest is read one by one. Returns the emails it
+   * could not settle.
+   */
+  private async readRange(sortedEmails: readonly string[]): Promise<string[]> {
+    const first = sortedEmails[0] ?? '';
+    const last = sortedEmails[sortedEmails.length - 1] ?? '';
+    const wanted = new Set(sortedEmails);
+    const partition = keys.leadId(this.munchkinId, first).pk;
+    // Starting after a key just below the first email (its prefix) includes the first email itself.
+    let startKey: Record<string, unknown> | undefined = first.length > 1 ? { pk: partition, sk: first.slice(0, -1) } : undefined;
+    let read = 0;
+    let reachedSk = '';
+    const cap = Math.max(1_000, 4 * sortedEmails.length);
+    do {
+      const page = await this.store.query({ partition, sortAtMost: last, startKey, limit: 1_000 });
+      for (const item of page.items) {
+        read += 1;
+        reachedSk = item.sk;
+        if (!wanted.has(item.sk)) continue;
+        const parsed = leadIdItemSchema.safeParse(item);
+        if (parsed.success) this.ids.set(item.sk, parsed.data.leadId);
+      }
+      startKey = page.nextKey;
+      if (startKey && read >= cap) return sortedEmails.filter((email) => email > reachedSk);
+    } while (startKey);
+    return [];
   }
 
   /** Caches what Marketo told us, before the list call that uses it: a crash after this never costs the lookup again. */
@@ -49,6 +83,9 @@ export class BatchLeadIds {
     await this.store.delete(keys.leadId(this.munchkinId, email));
   }
 }
+
+/** Below this many unknown emails, single reads are cheaper than a range query. */
+const RANGE_READ_MIN = 8;
 
 export interface Resolution {
   ids: Map<string, number>;

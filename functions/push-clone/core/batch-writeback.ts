@@ -1,5 +1,5 @@
 import { ConditionFailedError, type Expression, type Store } from '../../../shared/store';
-import { forEachLimit, groupBy } from './batch-parallel';
+import { chunks, forEachLimit, groupBy } from './batch-parallel';
 import { isPendingState, keys, MARKETO_CALLS_FIELD, membershipSchema, STATS_LAST_ERROR_FIELD, STATS_LAST_RUN_FIELD, statsFieldFor, type Membership } from './model';
 import type { ItemResult } from './runner-types';
 
@@ -19,19 +19,37 @@ export interface WriteBackTally {
  */
 export async function writeBack(store: Store, results: readonly ItemResult[], nowIso: string, concurrency: number): Promise<WriteBackTally> {
   const tally: WriteBackTally = { written: [], conflicts: 0 };
-  await forEachLimit(results, concurrency, async (result) => {
-    const { membership } = result.item;
-    const key = keys.membership(membership.destinationId, membership.audienceId, membership.email);
-    try {
-      await store.update(key, updateFor(result), versionIs(membership.version));
-      tally.written.push(result);
-    } catch (error) {
-      if (!(error instanceof ConditionFailedError)) throw error;
-      tally.conflicts += 1;
-      if (result.applied !== undefined || result.leadId !== undefined) await reconcile(store, result, error.existing, nowIso);
+  // All-or-nothing groups of conditional updates: one request for up to 100 people. A
+  // group that meets a newer activation is written again one by one, so only that person waits.
+  const groups = chunks(results, TRANSACTION_SIZE);
+  await forEachLimit(groups, Math.max(1, Math.floor(concurrency / 8)), async (group) => {
+    if (group.length > 1 && new Set(group.map(({ item }) => keyOf(item.membership).sk + keyOf(item.membership).pk)).size === group.length) {
+      try {
+        await store.transact(group.map((result) => ({ update: keyOf(result.item.membership), set: updateFor(result), condition: versionIs(result.item.membership.version) })));
+        tally.written.push(...group);
+        return;
+      } catch (error) {
+        if (!(error instanceof ConditionFailedError)) throw error;
+      }
     }
+    await forEachLimit(group, concurrency, async (result) => writeOne(store, result, nowIso, tally));
   });
   return tally;
+}
+
+const TRANSACTION_SIZE = 100;
+
+const keyOf = (membership: Membership) => keys.membership(membership.destinationId, membership.audienceId, membership.email);
+
+async function writeOne(store: Store, result: ItemResult, nowIso: string, tally: WriteBackTally): Promise<void> {
+  try {
+    await store.update(keyOf(result.item.membership), updateFor(result), versionIs(result.item.membership.version));
+    tally.written.push(result);
+  } catch (error) {
+    if (!(error instanceof ConditionFailedError)) throw error;
+    tally.conflicts += 1;
+    if (result.applied !== undefined || result.leadId !== undefined) await reconcile(store, result, error.existing, nowIso);
+  }
 }
 
 function updateFor(result: ItemResult): Expression {
