@@ -2,10 +2,13 @@ import { z } from 'zod';
 import type { Clock } from '../../../shared/clock';
 import type { Item, Store } from '../../../shared/store';
 import { listInstanceDestinations } from './destinations';
-import { foldRecord, newerStatement, type FoldTarget } from './membership-fold';
+import { forEachLimit } from './batch-parallel';
+import { foldRecords, type Fold } from './membership-batch';
+import { newerStatement, type FoldTarget } from './membership-fold';
 import { activationRecordSchema, inboxItemSchema, keys, type ActivationRecord, type Destination } from './model';
 
 export { foldRecord, newerStatement, type FoldOutcome, type FoldTarget } from './membership-fold';
+export { foldRecords, type Fold } from './membership-batch';
 
 export interface IngestPorts {
   store: Store;
@@ -15,7 +18,7 @@ export interface IngestPorts {
 export interface IngestOptions {
   /** Inbox items folded at most in this call (default 500: ~500,000 records). */
   maxInboxItems?: number;
-  /** Conditional writes in flight at once (default 24). */
+  /** DynamoDB requests in flight at once (default 16: transactions of 50 creates, or single conditional writes). */
   concurrency?: number;
   /** Asked before each page of inbox items; false stops early (the runner's "time is running out"). */
   shouldContinue?: () => boolean;
@@ -45,7 +48,7 @@ const storedRecordsSchema = z.array(activationRecordSchema);
  * Folds an instance's inbox into its memberships (docs/push-clone.md, step 3),
  * oldest delivery first, a page of inbox items at a time: the page's records
  * are reduced to one winner per person and audience, folded with bounded
- * parallelism, and only then are the page's inbox items deleted. A crash at any
+ * parallelism (new people in transactions, see membership-batch.ts), and only then are the page's inbox items deleted. A crash at any
  * point leaves inbox items that fold again harmlessly: the conditional writes
  * make a second fold of the same record a no-op. The runner calls this first
  * in each tick, under the instance's lease.
@@ -53,7 +56,7 @@ const storedRecordsSchema = z.array(activationRecordSchema);
 export async function ingestInbox(ports: IngestPorts, munchkinId: string, options: IngestOptions = {}): Promise<IngestResult> {
   const result: IngestResult = { records: 0, applied: 0, stale: 0, afterEnd: 0, unmapped: 0, inboxItems: 0, unreadableInboxItems: 0 };
   const maxInboxItems = options.maxInboxItems ?? 500;
-  const concurrency = options.concurrency ?? 24;
+  const concurrency = options.concurrency ?? 16;
   const destinations = new Map((await listInstanceDestinations(ports.store, munchkinId)).map((destination) => [destination.destinationId, destination]));
   let startKey: Record<string, unknown> | undefined;
   do {
@@ -66,7 +69,7 @@ export async function ingestInbox(ports: IngestPorts, munchkinId: string, option
     });
     startKey = page.nextKey;
     const folded: Item[] = [];
-    const winners = new Map<string, { target: FoldTarget; record: ActivationRecord }>();
+    const winners = new Map<string, Fold>();
     for (const item of page.items) {
       const delivery = readInboxItem(item);
       if (!delivery) {
@@ -84,11 +87,10 @@ export async function ingestInbox(ports: IngestPorts, munchkinId: string, option
         winners.set(key, previous && newerStatement(previous.record, record) === previous.record ? previous : { target, record });
       }
     }
-    const now = ports.clock.now();
-    await inParallel([...winners.values()], concurrency, async ({ target, record }) => {
-      result[await foldRecord(ports.store, target, record, now)] += 1;
-    });
-    await inParallel(folded, concurrency, async (item) => {
+    const counts = await foldRecords(ports.store, [...winners.values()], ports.clock.now(), concurrency);
+    result.applied += counts.applied;
+    result.stale += counts.stale;
+    await forEachLimit(folded, concurrency, async (item) => {
       await ports.store.delete({ pk: item.pk, sk: item.sk });
     });
     result.inboxItems += folded.length;
@@ -122,19 +124,4 @@ function targetOf(destination: Destination | undefined, record: ActivationRecord
     return undefined;
   }
   return { destination, audience };
-}
-
-/** Runs `task` over `items`, at most `limit` at once; the first failure is rethrown once every started task has settled. */
-async function inParallel<T>(items: readonly T[], limit: number, task: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const failures: unknown[] = [];
-  const worker = async () => {
-    while (failures.length === 0 && next < items.length) {
-      const item = items[next] as T;
-      next += 1;
-      await task(item).catch((error: unknown) => failures.push(error));
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-  if (failures.length > 0) throw failures[0];
 }

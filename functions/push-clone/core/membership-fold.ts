@@ -1,4 +1,4 @@
-import { ConditionFailedError, type Store } from '../../../shared/store';
+import { ConditionFailedError, type Item, type Store } from '../../../shared/store';
 import { isPendingState, keys, membershipSchema, type ActivationRecord, type Destination, type Membership, type Presence, type StoredAudience } from './model';
 
 /**
@@ -36,29 +36,39 @@ export function newerStatement<T extends { qualifiedAt: number; presence: Presen
 
 const MAX_ATTEMPTS = 8;
 
-export async function foldRecord(store: Store, target: FoldTarget, record: ActivationRecord, now: number): Promise<FoldOutcome> {
+/** The membership item a first statement about a person creates. */
+export function freshMembershipItem(target: FoldTarget, record: ActivationRecord, now: number): Item {
   const { destination, audience } = target;
-  const key = keys.membership(destination.destinationId, audience.audienceId, record.email);
-  const queueKeys = {
-    gsi1pk: keys.pendingPartition(destination.munchkinId),
-    // Work may not start before the audience's start date: the runner's query `gsi1sk <= now` skips it until then.
-    gsi1sk: keys.pendingSort(new Date(Math.max(Date.parse(audience.startDate), now)).toISOString(), destination.destinationId, audience.audienceId, record.email),
+  const fresh: Membership = {
+    destinationId: destination.destinationId,
+    audienceId: audience.audienceId,
+    munchkinId: destination.munchkinId,
+    email: record.email,
+    desired: record.presence,
+    qualifiedAt: record.qualifiedAt,
+    attributes: record.attributes,
+    applied: 'none',
+    version: 1,
+    ...(isPendingState(record.presence, 'none') ? queueKeysFor(target, record.email, now) : {}),
   };
+  return { ...keys.membership(destination.destinationId, audience.audienceId, record.email), type: 'push-membership', ...fresh };
+}
+
+/** Work may not start before the audience's start date: the runner's query `gsi1sk <= now` skips it until then. */
+function queueKeysFor({ destination, audience }: FoldTarget, email: string, now: number) {
+  const notBefore = new Date(Math.max(Date.parse(audience.startDate), now)).toISOString();
+  return {
+    gsi1pk: keys.pendingPartition(destination.munchkinId),
+    gsi1sk: keys.pendingSort(notBefore, destination.destinationId, audience.audienceId, email),
+  };
+}
+
+export async function foldRecord(store: Store, target: FoldTarget, record: ActivationRecord, now: number): Promise<FoldOutcome> {
+  const key = keys.membership(target.destination.destinationId, target.audience.audienceId, record.email);
+  const queueKeys = queueKeysFor(target, record.email, now);
   const create = async (): Promise<Membership | undefined> => {
-    const fresh: Membership = {
-      destinationId: destination.destinationId,
-      audienceId: audience.audienceId,
-      munchkinId: destination.munchkinId,
-      email: record.email,
-      desired: record.presence,
-      qualifiedAt: record.qualifiedAt,
-      attributes: record.attributes,
-      applied: 'none',
-      version: 1,
-      ...(isPendingState(record.presence, 'none') ? queueKeys : {}),
-    };
     try {
-      await store.put({ ...key, type: 'push-membership', ...fresh }, { expression: 'attribute_not_exists(pk)' });
+      await store.put(freshMembershipItem(target, record, now), { expression: 'attribute_not_exists(pk)' });
       return undefined;
     } catch (error) {
       return currentItem(error) ?? (await read(store, key));
