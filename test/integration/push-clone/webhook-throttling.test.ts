@@ -1,0 +1,68 @@
+import { DynamoDBServiceException } from '@aws-sdk/client-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { destinationInputSchema, saveDestination } from '../../../functions/push-clone/core/destinations';
+import { acceptActivation } from '../../../functions/push-clone/core/inbox';
+import { keys } from '../../../functions/push-clone/core/model';
+import { demo } from '../../../local/demo-identities';
+import { createLogger } from '../../../shared/logging/logger';
+import { toErrorResponse } from '../../../shared/http';
+import { createDynamoClient, Store } from '../../../shared/store';
+import { dynamoEndpoint } from '../../support/dynamo';
+import { manyProfiles } from '../../unit/push-clone/parser-profiles';
+import { pushCloneWorld, type PushCloneWorld } from './setup-world';
+
+/**
+ * DynamoDB Local never throttles, so the throttling answer is injected where
+ * DynamoDB would give it: in the SDK client under a real Store, for one kind
+ * of request. Everything of ours runs as in production.
+ */
+function throttlingStore(tableName: string, errorName: string, when: (input: Record<string, unknown>) => boolean): Store {
+  const client = createDynamoClient({ AWS_REGION: 'us-east-1', DYNAMODB_ENDPOINT: dynamoEndpoint() });
+  client.middlewareStack.add(
+    (next) => async (args) => {
+      const input = args.input as Record<string, unknown>;
+      if (when(input)) throw new DynamoDBServiceException({ name: errorName, $fault: 'client', $metadata: { httpStatusCode: 400 }, message: 'Rate of requests exceeds the allowed throughput.' });
+      return next(args);
+    },
+    { step: 'initialize', name: 'injectThrottling' },
+  );
+  return new Store({ tableName, client });
+}
+
+describe('activation webhook when DynamoDB throttles', () => {
+  let world: PushCloneWorld;
+  beforeAll(async () => {
+    world = await pushCloneWorld('push-throttle');
+    const input = destinationInputSchema.parse({
+      name: 'Throttled',
+      munchkinId: world.munchkinId,
+      personCreationMode: 'createMissing',
+      audiences: [{ audienceId: 'aud-1', mappingId: demo.marketo.emptyListId, startDate: '2025-01-01' }],
+    });
+    await saveDestination(world.ports, 'throttled', input, 'test-admin');
+  });
+  afterAll(() => world.stop());
+
+  const delivery = { destinationId: 'throttled', authorization: `Bearer ${demo.aepWebhookToken}`, imsOrgId: undefined, body: JSON.stringify(manyProfiles(20, 'aud-1')) };
+  const inbox = () => world.ports.store.queryAll({ partition: keys.inboxPartition(world.munchkinId), consistent: true });
+
+  it.each(['ProvisionedThroughputExceededException', 'ThrottlingException', 'RequestLimitExceeded'])(
+    'answers 503 (which AEP retries), never 400, when the inbox write meets %s',
+    async (errorName) => {
+      const store = throttlingStore(world.ports.store.tableName, errorName, (input) => 'RequestItems' in input);
+      const attempt = acceptActivation({ ...world.ports, store }, delivery);
+      await expect(attempt).rejects.toMatchObject({ status: 503, code: 'store_throttled' });
+      const response = toErrorResponse(await attempt.catch((error: unknown) => error), undefined, createLogger('test'));
+      expect(response.statusCode).toBe(503);
+      expect(await inbox()).toHaveLength(0);
+    },
+  );
+
+  it('answers 503 when the work marker cannot be set, and the retried delivery is kept', async () => {
+    const store = throttlingStore(world.ports.store.tableName, 'ThrottlingException', (input) => 'UpdateExpression' in input);
+    await expect(acceptActivation({ ...world.ports, store }, delivery)).rejects.toMatchObject({ status: 503 });
+    const retried = await acceptActivation(world.ports, delivery);
+    expect(retried.accepted).toBe(20);
+    expect(await world.ports.store.get(keys.workMarker(world.munchkinId))).toMatchObject({ version: 1 });
+  });
+});
