@@ -1,0 +1,124 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ManualClock } from '../../../shared/clock';
+import type { Store } from '../../../shared/store';
+import { membershipSchema, keys } from '../../../functions/push-clone/core/model';
+import { runPushBatch } from '../../../functions/push-clone/core/runner';
+import { forEachLimit } from '../../../functions/push-clone/core/batch-parallel';
+import { freshStore } from '../../support/dynamo';
+import { clientOf, Process, SimulatedCrash, storeOf, type CrashPlan } from './crash-support';
+import { deliver, exit, listEmails, pendingCount, people, realize, saveDestination, sorted, startInstance, type Instance } from './runner-world';
+
+/**
+ * quality.md "Crash anywhere": a push-clone run killed between any two Marketo
+ * calls or DynamoDB writes, then run again, leaves every list exactly as its
+ * audience says, no person lost, no lead created twice. One scenario (two
+ * destinations, both modes, three lists, overlapping people, exits and
+ * re-entries) is run once cleanly to count its steps, then once per crash
+ * point: the process dies at that step (its effect applied or not), its lease
+ * is left behind, and a fresh runner takes over after the lease lapses.
+ */
+const [L1, L2, L3] = [5001, 5002, 5003];
+const p = (from: number, count: number) => people('p', count, from);
+const known = people('known', 4);
+const strangers = people('stranger', 2);
+const TIME_LEFT = 120_000;
+
+describe('push clone: crash anywhere, run again, converge exactly', () => {
+  let store: Store;
+  const instances: Instance[] = [];
+  beforeAll(async () => {
+    store = await freshStore('crash-anywhere');
+  });
+  afterAll(async () => {
+    await Promise.all(instances.map((instance) => instance.sandbox.stop()));
+  });
+
+  /** Runs the whole scenario; the process dies at `plan` (if any) and is replaced. Returns what was counted and checked. */
+  async function scenario(plan?: CrashPlan) {
+    const clock = new ManualClock(Date.now()); // one per scenario: scenarios run side by side
+    const instance = await startInstance();
+    instances.push(instance);
+    const { munchkinId, sandbox, client } = instance;
+    for (const id of [L1, L2, L3]) sandbox.addList(`list ${id}`, id);
+    for (const email of known) sandbox.addLead({ email });
+    const startDate = new Date(clock.now() - 60_000).toISOString();
+    const create = await saveDestination(store, { munchkinId, mode: 'createMissing', audiences: [{ audienceId: 'a1', listId: L1, startDate }, { audienceId: 'a2', listId: L2, startDate }] }, clock);
+    const match = await saveDestination(store, { munchkinId, mode: 'matchExistingOnly', audiences: [{ audienceId: 'a3', listId: L3, startDate }] }, clock);
+
+    let process = new Process(plan);
+    let crashes = 0;
+    const runToEnd = async () => {
+      for (let runs = 0; runs < 10; runs += 1) {
+        try {
+          const ports = { store: storeOf(process, store), clock, marketo: clientOf(process, client) };
+          const summary = await runPushBatch(ports, munchkinId, { remainingTimeMs: () => TIME_LEFT, leaseOwner: `runner-${runs}-${crashes}`, batchSize: 3 });
+          if (summary.stoppedBy === 'done') return;
+          // lease_busy: the dead runner's lease has not lapsed yet.
+          clock.advance(TIME_LEFT + 60_000);
+        } catch (error) {
+          if (!(error instanceof SimulatedCrash)) throw error;
+          crashes += 1;
+          process = new Process(); // a new container; the dead one's lease stays behind until it lapses
+        }
+      }
+      throw new Error('did not converge in 10 runs');
+    };
+
+    await deliver(store, clock, create, [...realize('a1', p(0, 6)), ...realize('a2', p(3, 5))]);
+    await deliver(store, clock, match, realize('a3', [...known, ...strangers]));
+    await runToEnd();
+    await deliver(store, clock, create, [...exit('a1', p(0, 2)), ...realize('a1', p(20, 2)), ...realize('a2', p(0, 1))]);
+    await deliver(store, clock, match, exit('a3', known.slice(0, 1)));
+    await runToEnd();
+
+    const memberships = await store.queryAll({ partition: keys.membershipPartition(create.destinationId, 'a1') });
+    return {
+      crashes,
+      marketoSteps: process.marketoSteps,
+      storeWrites: process.storeWrites,
+      lists: [listEmails(sandbox, L1), listEmails(sandbox, L2), listEmails(sandbox, L3)],
+      leads: sandbox.leads().length,
+      duplicates: sandbox.duplicateEmails(),
+      pending: await pendingCount(store, munchkinId),
+      appliedA1: memberships.map((item) => membershipSchema.parse(item)).filter((m) => m.applied === 'in').map((m) => m.email).sort(),
+    };
+  }
+
+  const expected = {
+    lists: [sorted([...p(2, 4), ...p(20, 2)]), sorted([...p(0, 1), ...p(3, 5)]), sorted(known.slice(1))],
+    // 4 known + p0..p7 + p20..p21: nobody created twice, no stranger created.
+    leads: 4 + 8 + 2,
+    duplicates: [],
+    pending: 0,
+    appliedA1: sorted([...p(2, 4), ...p(20, 2)]),
+  };
+
+  it('converges exactly whichever Marketo call or DynamoDB write the runner dies at', async () => {
+    const clean = await scenario();
+    expect(clean).toMatchObject({ crashes: 0, ...expected });
+    const plans: CrashPlan[] = [];
+    // Every Marketo call with its effect applied and its answer lost (the hard case); every third one never sent.
+    for (let at = 1; at <= clean.marketoSteps; at += 1) {
+      plans.push({ target: 'marketo', at, when: 'after' });
+      if (at % 3 === 1) plans.push({ target: 'marketo', at, when: 'before' });
+    }
+    // Every DynamoDB write would take too long: an even spread, both ways, reaches every kind of write (lease, ingest, cache, write-back, stats, marker).
+    const stride = Math.max(1, Math.floor(clean.storeWrites / 20));
+    for (let at = 1; at <= clean.storeWrites; at += stride) plans.push({ target: 'store', at, when: at % 2 === 0 ? 'after' : 'before' });
+
+    const failures: string[] = [];
+    await forEachLimit(plans, 4, async (plan) => {
+      const outcome = await scenario(plan);
+      if (outcome.crashes !== 1) failures.push(`${JSON.stringify(plan)}: ${outcome.crashes} crashes`);
+      const { lists, leads, duplicates, pending, appliedA1 } = outcome;
+      try {
+        expect({ lists, leads, duplicates, pending, appliedA1 }).toEqual(expected);
+      } catch {
+        failures.push(`${JSON.stringify(plan)}: ${JSON.stringify({ lists, leads, duplicates, pending })}`);
+      }
+    });
+    expect(failures).toEqual([]);
+    expect(plans.length).toBeGreaterThanOrEqual(clean.marketoSteps + 20);
+    console.log(`crash test: ${plans.length} crash points over ${clean.marketoSteps} Marketo calls and ${clean.storeWrites} DynamoDB writes (every ${stride})`);
+  }, 120_000);
+});
