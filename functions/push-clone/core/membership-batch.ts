@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { ConditionFailedError, type Store } from '../../../shared/store';
+import { ConditionFailedError, type Store, type TransactOp } from '../../../shared/store';
 import { chunks, forEachLimit } from './batch-parallel';
-import { foldRecord, freshMembershipItem, type FoldTarget } from './membership-fold';
+import { foldRecord, foldWrite, freshMembershipItem, notNewerCondition, queueKeysFor, type FoldBase, type FoldTarget } from './membership-fold';
 import { keys, type ActivationRecord } from './model';
 
 export interface Fold {
@@ -10,90 +10,83 @@ export interface Fold {
 }
 
 /**
- * Folds many records (at most one per membership), fast where it can be: one
- * DynamoDB request per record caps ingest at what a table answers one request
- * at a time (~700-900 a second on DynamoDB Local), well below the throughput
- * quality.md asks for. Most records of a backfill are people we have never
- * seen, so they are first created in transactions of TRANSACTION_SIZE, each
- * put conditioned on the item not existing. A transaction that loses a
- * condition names the items that exist (CancellationReasons); the rest are
- * created in the next transaction. Existing ones are then checked in
- * transactions of condition checks (a redelivery changes nothing, and is
- * proven so 50 at a time); only those that may be newer are folded one by one
- * with `foldRecord`, which applies every ordering rule. The outcome per record
- * is the same as folding each one alone.
+ * Folds many records (at most one per membership) in as few requests as it
+ * can. One request per record caps ingest at what a table answers request by
+ * request (~700-900 a second on DynamoDB Local), below what quality.md asks.
+ * Our Store reads no batches, so instead of reading first we write in
+ * transactions of TRANSACTION_SIZE whose every item carries the condition that
+ * makes it right; a transaction that loses names the items whose condition
+ * failed (CancellationReasons), the others go again, and the failed ones move
+ * on to the next phase:
+ *
+ * 1. create: people we have never seen (a backfill is mostly these);
+ * 2. prove stale: condition checks that the record is not newer (redeliveries);
+ * 3. update on a guessed state: the steady states of a person we know, each
+ *    write conditioned on that state and on the record being newer (`foldWrite`);
+ * 4. whatever is left: `foldRecord`, one read-and-write at a time.
+ *
+ * Every write is conditioned on the state it assumes, so the result per record
+ * is the one `foldRecord` alone would give.
  */
 const TRANSACTION_SIZE = 50;
-const CREATE_ATTEMPTS = 3;
+const ATTEMPTS_PER_PHASE = 3;
+
+/** Likeliest states of a known person, tried in order: added and still in, not pushed yet, removed. */
+const GUESSED_BASES: readonly FoldBase[] = [
+  { desired: 'in', applied: 'in' },
+  { desired: 'in', applied: 'none' },
+  { desired: 'out', applied: 'out' },
+];
 
 export async function foldRecords(store: Store, folds: readonly Fold[], now: number, concurrency: number): Promise<{ applied: number; stale: number }> {
   const counts = { applied: 0, stale: 0 };
-  const existing: Fold[] = [];
-  await forEachLimit(chunks(folds, TRANSACTION_SIZE), concurrency, async (chunk) => {
-    const found = await createAbsent(store, chunk, now);
-    counts.applied += chunk.length - found.length;
-    existing.push(...found);
-  });
-  const maybeNewer: Fold[] = [];
-  await forEachLimit(chunks(existing, TRANSACTION_SIZE), concurrency, async (chunk) => {
-    const unproven = await provenStale(store, chunk);
-    counts.stale += chunk.length - unproven.length;
-    maybeNewer.push(...unproven);
-  });
-  await forEachLimit(maybeNewer, concurrency, async ({ target, record }) => {
+  const run = async (remaining: readonly Fold[], opFor: (fold: Fold) => TransactOp, outcome: keyof typeof counts) => {
+    const failed = await inTransactions(store, remaining, opFor, concurrency);
+    counts[outcome] += remaining.length - failed.length;
+    return failed;
+  };
+  let remaining = await run(folds, ({ target, record }) => ({ put: freshMembershipItem(target, record, now), condition: { expression: 'attribute_not_exists(pk)' } }), 'applied');
+  remaining = await run(remaining, ({ target, record }) => ({ check: membershipKey(target, record), condition: notNewerCondition(record) }), 'stale');
+  for (const base of GUESSED_BASES) {
+    remaining = await run(
+      remaining,
+      ({ target, record }) => {
+        const write = foldWrite(base, record, queueKeysFor(target, record.email, now));
+        return { update: membershipKey(target, record), set: write.update, condition: write.condition };
+      },
+      'applied',
+    );
+  }
+  await forEachLimit(remaining, concurrency, async ({ target, record }) => {
     counts[await foldRecord(store, target, record, now)] += 1;
   });
   return counts;
 }
 
-/**
- * Redeliveries are common (AEP resends `existing` people and retries slow
- * answers): a transaction of condition checks proves a whole chunk "not newer
- * than what we hold" in one request. Returns the folds it could not prove stale.
- */
-async function provenStale(store: Store, chunk: readonly Fold[]): Promise<Fold[]> {
-  try {
-    await store.transact(
-      chunk.map(({ target, record }) => ({
-        check: keys.membership(target.destination.destinationId, target.audience.audienceId, record.email),
-        condition: notNewerCondition(record),
-      })),
-    );
-    return [];
-  } catch (error) {
-    const failed = failedConditions(error, chunk.length);
-    return failed ? chunk.filter((_, index) => failed.has(index)) : [...chunk];
-  }
+function membershipKey({ destination, audience }: FoldTarget, record: ActivationRecord) {
+  return keys.membership(destination.destinationId, audience.audienceId, record.email);
 }
 
-/** True on the stored item exactly when `isNewer(record, item)` in membership-fold.ts is false. */
-function notNewerCondition(record: ActivationRecord) {
-  const names = { '#qualifiedAt': 'qualifiedAt' };
-  if (record.presence === 'in') return { expression: '#qualifiedAt >= :qualifiedAt', names, values: { ':qualifiedAt': record.qualifiedAt } };
-  return {
-    expression: '#qualifiedAt > :qualifiedAt OR (#qualifiedAt = :qualifiedAt AND #desired <> :in)',
-    names: { ...names, '#desired': 'desired' },
-    values: { ':qualifiedAt': record.qualifiedAt, ':in': 'in' },
-  };
-}
-
-/** Creates the memberships that do not exist yet; returns the folds it did not create (they exist, or could not be told apart). */
-async function createAbsent(store: Store, chunk: readonly Fold[], now: number): Promise<Fold[]> {
-  const existing: Fold[] = [];
-  let remaining = chunk;
-  for (let attempt = 0; attempt < CREATE_ATTEMPTS && remaining.length > 0; attempt += 1) {
-    try {
-      await store.transact(remaining.map(({ target, record }) => ({ put: freshMembershipItem(target, record, now), condition: { expression: 'attribute_not_exists(pk)' } })));
-      return existing;
-    } catch (error) {
-      const failed = failedConditions(error, remaining.length);
-      // Not a condition we can attribute (a conflict with another writer, throttling): fold each one alone.
-      if (!failed) break;
-      existing.push(...remaining.filter((_, index) => failed.has(index)));
-      remaining = remaining.filter((_, index) => !failed.has(index));
+/** Writes `opFor(fold)` for every fold, in transactions; returns the folds whose condition failed (or could not be told apart). */
+async function inTransactions(store: Store, folds: readonly Fold[], opFor: (fold: Fold) => TransactOp, concurrency: number): Promise<Fold[]> {
+  const failed: Fold[] = [];
+  await forEachLimit(chunks(folds, TRANSACTION_SIZE), concurrency, async (chunk) => {
+    let remaining = chunk;
+    for (let attempt = 0; attempt < ATTEMPTS_PER_PHASE && remaining.length > 0; attempt += 1) {
+      try {
+        await store.transact(remaining.map(opFor));
+        remaining = [];
+      } catch (error) {
+        const lost = failedConditions(error, remaining.length);
+        // Not a condition we can attribute (a conflict with another writer, throttling): leave them to the next phase.
+        if (!lost) break;
+        failed.push(...remaining.filter((_, index) => lost.has(index)));
+        remaining = remaining.filter((_, index) => !lost.has(index));
+      }
     }
-  }
-  return [...existing, ...remaining];
+    failed.push(...remaining);
+  });
+  return failed;
 }
 
 const cancellationSchema = z.object({ CancellationReasons: z.array(z.looseObject({ Code: z.string().optional() })) });

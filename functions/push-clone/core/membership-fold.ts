@@ -1,5 +1,5 @@
 import { ConditionFailedError, type Item, type Store } from '../../../shared/store';
-import { isPendingState, keys, membershipSchema, type ActivationRecord, type Destination, type Membership, type Presence, type StoredAudience } from './model';
+import { isPendingState, keys, membershipSchema, type ActivationRecord, type AppliedState, type Destination, type Membership, type Presence, type StoredAudience } from './model';
 
 /**
  * Folding one activation record into its membership item (docs/push-clone.md,
@@ -55,7 +55,7 @@ export function freshMembershipItem(target: FoldTarget, record: ActivationRecord
 }
 
 /** Work may not start before the audience's start date: the runner's query `gsi1sk <= now` skips it until then. */
-function queueKeysFor({ destination, audience }: FoldTarget, email: string, now: number) {
+export function queueKeysFor({ destination, audience }: FoldTarget, email: string, now: number) {
   const notBefore = new Date(Math.max(Date.parse(audience.startDate), now)).toISOString();
   return {
     gsi1pk: keys.pendingPartition(destination.munchkinId),
@@ -80,10 +80,11 @@ export async function foldRecord(store: Store, target: FoldTarget, record: Activ
     if (!existing) return 'applied';
     if (!isNewer(record, existing)) return 'stale';
     try {
-      await store.update(key, nextState(existing, record, queueKeys), {
-        expression: '#version = :readVersion AND #qualifiedAt = :readQualifiedAt AND #applied = :readApplied',
-        names: { '#version': 'version', '#qualifiedAt': 'qualifiedAt', '#applied': 'applied' },
-        values: { ':readVersion': existing.version, ':readQualifiedAt': existing.qualifiedAt, ':readApplied': existing.applied },
+      const write = foldWrite(existing, record, queueKeys);
+      await store.update(key, write.update, {
+        // Exactly the item read: its names and most values come with the update expression.
+        expression: `${write.condition.expression} AND #qualifiedAt = :readQualifiedAt AND #version = :readVersion`,
+        values: { ':readQualifiedAt': existing.qualifiedAt, ':readVersion': existing.version },
       });
       return 'applied';
     } catch (error) {
@@ -98,31 +99,63 @@ async function read(store: Store, key: { pk: string; sk: string }): Promise<Memb
   return item ? membershipSchema.parse(item) : undefined;
 }
 
-function isNewer(record: ActivationRecord, existing: Membership): boolean {
+function isNewer(record: ActivationRecord, existing: Pick<Membership, 'qualifiedAt' | 'desired'>): boolean {
   if (record.qualifiedAt !== existing.qualifiedAt) return record.qualifiedAt > existing.qualifiedAt;
   return record.presence === 'out' && existing.desired === 'in';
 }
 
-/** The update for a newer statement; the work-queue keys follow `isPendingState`. */
-function nextState(existing: Membership, record: ActivationRecord, queueKeys: { gsi1pk: string; gsi1sk: string }) {
-  const desiredChanged = record.presence !== existing.desired;
-  const pending = isPendingState(record.presence, existing.applied);
-  const names = { '#desired': 'desired', '#qualifiedAt': 'qualifiedAt', '#attributes': 'attributes', '#version': 'version' };
+/** The state a fold write is computed from; the write's condition insists on it. */
+export interface FoldBase {
+  desired: Presence;
+  applied: AppliedState;
+}
+
+/**
+ * The conditional update that folds a newer `record` into a membership whose
+ * `desired` and `applied` are `base`: replaces desired, qualifiedAt and
+ * attributes, bumps `version` when desired changes, and sets or removes the
+ * work-queue keys by `isPendingState`. The condition holds only while the item
+ * is in `base` and the record is newer than it (`isNewer`, written as a
+ * condition), so a write computed from a stale read or a wrong guess is refused.
+ */
+export function foldWrite(base: FoldBase, record: ActivationRecord, queueKeys: { gsi1pk: string; gsi1sk: string }) {
+  const desiredChanged = record.presence !== base.desired;
+  const names: Record<string, string> = { '#desired': 'desired', '#qualifiedAt': 'qualifiedAt', '#attributes': 'attributes', '#version': 'version', '#applied': 'applied' };
   const values: Record<string, unknown> = {
     ':desired': record.presence,
     ':qualifiedAt': record.qualifiedAt,
     ':attributes': record.attributes,
-    ':version': existing.version + (desiredChanged ? 1 : 0),
+    ':increment': desiredChanged ? 1 : 0,
+    ':baseDesired': base.desired,
+    ':baseApplied': base.applied,
   };
-  let expression = 'SET #desired = :desired, #qualifiedAt = :qualifiedAt, #attributes = :attributes, #version = :version';
-  if (!pending) return { expression: `${expression} REMOVE gsi1pk, gsi1sk`, names, values };
-  // Already queued for the same change: keep its place rather than send it to the back.
-  if (desiredChanged || existing.gsi1sk === undefined) {
-    expression += ', gsi1pk = :gsi1pk, gsi1sk = :gsi1sk';
+  let expression = 'SET #desired = :desired, #qualifiedAt = :qualifiedAt, #attributes = :attributes, #version = #version + :increment';
+  if (!isPendingState(record.presence, base.applied)) {
+    expression += ' REMOVE gsi1pk, gsi1sk';
+  } else {
+    // Already queued for the same change: keep its place rather than send it to the back.
+    expression += desiredChanged ? ', gsi1pk = :gsi1pk, gsi1sk = :gsi1sk' : ', gsi1pk = :gsi1pk, gsi1sk = if_not_exists(gsi1sk, :gsi1sk)';
     values[':gsi1pk'] = queueKeys.gsi1pk;
     values[':gsi1sk'] = queueKeys.gsi1sk;
   }
-  return { expression, names, values };
+  const tieGoesOut = record.presence === 'out' && base.desired === 'in';
+  const newer = tieGoesOut ? '#qualifiedAt <= :qualifiedAt' : '#qualifiedAt < :qualifiedAt';
+  return {
+    update: { expression, names, values },
+    /** Uses the update's names and values (the store sends both together). */
+    condition: { expression: `#desired = :baseDesired AND #applied = :baseApplied AND ${newer}` },
+  };
+}
+
+/** Holds on a stored membership exactly when `isNewer(record, membership)` is false: the record changes nothing. */
+export function notNewerCondition(record: ActivationRecord) {
+  const names = { '#qualifiedAt': 'qualifiedAt' };
+  if (record.presence === 'in') return { expression: '#qualifiedAt >= :qualifiedAt', names, values: { ':qualifiedAt': record.qualifiedAt } };
+  return {
+    expression: '#qualifiedAt > :qualifiedAt OR (#qualifiedAt = :qualifiedAt AND #desired <> :in)',
+    names: { ...names, '#desired': 'desired' },
+    values: { ':qualifiedAt': record.qualifiedAt, ':in': 'in' },
+  };
 }
 
 /** The item a lost condition returned; undefined (read it again) when DynamoDB returned none. */
