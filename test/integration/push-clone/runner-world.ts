@@ -4,7 +4,7 @@ import { ManualClock } from '../../../shared/clock';
 import { CallBudget, MarketoClient, TokenCache, type MarketoClientOptions } from '../../../shared/marketo';
 import type { Store } from '../../../shared/store';
 import { inboxItems } from '../../../functions/push-clone/core/inbox';
-import { keys, type ActivationRecord, type Destination, type StoredAudience } from '../../../functions/push-clone/core/model';
+import { canonicalEmail, keys, type ActivationRecord, type Destination, type StoredAudience } from '../../../functions/push-clone/core/model';
 import { runPushBatch, type RunnerOptions, type RunnerPorts, type RunSummary } from '../../../functions/push-clone/core/runner';
 
 /**
@@ -114,7 +114,7 @@ export async function deliver(store: Store, clock: ManualClock, destination: Des
   const receivedAt = clock.now();
   const records: ActivationRecord[] = activations.map((activation) => ({
     audienceId: activation.audienceId,
-    email: activation.email,
+    email: canonicalEmail(activation.email), // as the webhook's parser stores it
     presence: activation.presence,
     qualifiedAt: receivedAt,
     attributes: activation.attributes ?? { firstName: 'Test' },
