@@ -1,0 +1,95 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ManualClock } from '../../../shared/clock';
+import type { Ports } from '../../../shared/runtime/ports';
+import { setLocalInvoker, type FunctionInvoker } from '../../../shared/runtime/invoker';
+import type { Store } from '../../../shared/store';
+import { dispatch } from '../../../functions/push-clone/core/dispatcher';
+import { keys } from '../../../functions/push-clone/core/model';
+import { freshStore } from '../../support/dynamo';
+import { lambdaContext } from '../../support/http-events';
+import { useLocalPorts } from '../../support/local-ports';
+
+/** An invoker that records what it was asked to start (the async fan-out target, not our code). */
+function recorder(failFor: string[] = []) {
+  const calls: Array<{ name: string; payload: unknown }> = [];
+  const invoker: FunctionInvoker = {
+    invokeAsync: async (name, payload) => {
+      const munchkinId = (payload as { munchkinId: string }).munchkinId;
+      if (failFor.includes(munchkinId)) throw new Error(`Lambda refused the invocation for ${munchkinId}`);
+      calls.push({ name, payload });
+    },
+  };
+  return { invoker, calls };
+}
+
+async function mark(store: Store, munchkinId: string, version: number, extra: Record<string, unknown> = {}) {
+  await store.put({ ...keys.workMarker(munchkinId), munchkinId, updatedAt: new Date().toISOString(), version, ...extra });
+}
+
+describe('push clone dispatcher: one runner per instance with work', () => {
+  let store: Store;
+  const clock = new ManualClock(Date.parse('2026-03-10T15:00:00Z'));
+  const later = new Date(clock.now() + 3_600_000).toISOString();
+  const earlier = new Date(clock.now() - 60_000).toISOString();
+  beforeAll(async () => {
+    store = await freshStore('dispatcher-fanout');
+    await mark(store, '111-AAA-111', 3);
+    await mark(store, '222-BBB-222', 1);
+    await store.put({ ...keys.park('222-BBB-222'), munchkinId: '222-BBB-222', resumeAt: later, reason: 'daily quota' });
+    await mark(store, '333-CCC-333', 2, { nextDueAt: later, idleVersion: 2 });
+    await mark(store, '444-DDD-444', 5, { nextDueAt: later, idleVersion: 4 }); // a delivery came after the runner went idle
+    await mark(store, '555-EEE-555', 1);
+    await store.put({ ...keys.park('555-EEE-555'), munchkinId: '555-EEE-555', resumeAt: earlier, reason: 'daily quota' });
+  });
+
+  it('invokes each instance with work once, and skips parked and idle ones', async () => {
+    const { invoker, calls } = recorder();
+    const results = await dispatch({ store, clock, invoker }, 'runner-fn');
+    expect(calls).toEqual(
+      expect.arrayContaining([
+        { name: 'runner-fn', payload: { munchkinId: '111-AAA-111' } },
+        { name: 'runner-fn', payload: { munchkinId: '444-DDD-444' } },
+        { name: 'runner-fn', payload: { munchkinId: '555-EEE-555' } },
+      ]),
+    );
+    expect(calls).toHaveLength(3);
+    expect(results).toEqual([
+      { munchkinId: '111-AAA-111', action: 'invoked' },
+      { munchkinId: '222-BBB-222', action: 'skipped', reason: 'parked', until: later },
+      { munchkinId: '333-CCC-333', action: 'skipped', reason: 'not_due', until: later },
+      { munchkinId: '444-DDD-444', action: 'invoked' },
+      { munchkinId: '555-EEE-555', action: 'invoked' },
+    ]);
+  });
+
+  it('keeps fanning out when one invocation fails, and reports it', async () => {
+    const { invoker, calls } = recorder(['111-AAA-111']);
+    const results = await dispatch({ store, clock, invoker }, 'runner-fn');
+    expect(calls).toHaveLength(2);
+    expect(results.find((result) => result.munchkinId === '111-AAA-111')).toMatchObject({ action: 'failed', error: expect.stringContaining('refused') });
+  });
+});
+
+describe('push clone dispatcher handler', () => {
+  let ports: Ports;
+  let handler: (event: unknown, context: ReturnType<typeof lambdaContext>) => Promise<unknown>;
+  const recorded = recorder();
+  beforeAll(async () => {
+    ports = await useLocalPorts('dispatcher-handler');
+    delete process.env.PUSH_RUNNER_FUNCTION_NAME;
+    setLocalInvoker(recorded.invoker);
+    ({ handler } = await import('../../../functions/push-clone/handler-dispatcher'));
+    await mark(ports.store, '666-FFF-666', 1);
+  });
+  afterAll(() => setLocalInvoker(undefined));
+
+  it('fans out on a scheduled event, to the catalog name of the runner when no function name is configured', async () => {
+    const result = await handler({ schedule: 'push-clone-dispatcher', scheduledTime: new Date().toISOString() }, lambdaContext('push-clone-dispatcher'));
+    expect(result).toEqual({ invoked: 1, results: [{ munchkinId: '666-FFF-666', action: 'invoked' }] });
+    expect(recorded.calls).toEqual([{ name: 'push-clone-runner', payload: { munchkinId: '666-FFF-666' } }]);
+  });
+
+  it('refuses an event that is not a scheduled event', async () => {
+    await expect(handler({ munchkinId: 'nope' }, lambdaContext('push-clone-dispatcher'))).rejects.toMatchObject({ code: 'invalid_event' });
+  });
+});
