@@ -8,7 +8,8 @@ const inMemory = process.argv.includes('--in-memory') || process.env.ORGBRIDGE_I
 const startedAt = Date.now();
 
 try {
-  const runtime = await startLocalRuntime({ port, stateDir: process.env.ORGBRIDGE_STATE_DIR ?? '.local', inMemory });
+  const stateDir = process.env.ORGBRIDGE_STATE_DIR ?? '.local';
+  const runtime = await startLocalRuntime({ port, stateDir, inMemory });
   printWalkthrough(runtime, Date.now() - startedAt);
   let stopping = false;
   const shutdown = async (signal: string) => {
@@ -16,7 +17,7 @@ try {
     stopping = true;
     console.log(`\n${signal}: stopping orgbridge (gateway, scheduler, sandboxes, DynamoDB Local)...`);
     await runtime.stop();
-    console.log('Stopped. Data is kept under .local/ for the next start.');
+    console.log(inMemory ? 'Stopped.' : `Stopped. Data is kept under ${stateDir}/ for the next start.`);
     process.exit(0);
   };
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void shutdown(signal));

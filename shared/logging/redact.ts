@@ -47,7 +47,8 @@ export function redactText(text: string): string {
  */
 export function redactingReplacer(key: string, value: unknown): unknown {
   if (key === 'stack') return undefined;
-  if (key !== '' && SECRET_KEY.test(key) && value !== null && value !== undefined && typeof value !== 'object') {
+  // Only text can be a credential; counts such as `tokenCalls: 2` stay readable.
+  if (key !== '' && SECRET_KEY.test(key) && typeof value === 'string') {
     return '[REDACTED]';
   }
   if (typeof value === 'string') return redactText(value);

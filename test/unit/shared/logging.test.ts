@@ -45,3 +45,9 @@ describe('log redaction', () => {
     expect(render({ error: { name: 'Error', message: 'boom', stack: 'Error: boom\n    at x (file.ts:1:1)' } })).toBe('{"error":{"name":"Error","message":"boom"}}');
   });
 });
+
+describe('log redaction of counts', () => {
+  it('keeps numbers under credential-like keys, since only text can be a credential', () => {
+    expect(render({ tokenCalls: 2, token: 'abc' })).toBe('{"tokenCalls":2,"token":"[REDACTED]"}');
+  });
+});
