@@ -20,6 +20,12 @@ export interface DestinationPorts {
   config: Pick<Config, 'MARKETO_CALLS_PER_WINDOW' | 'MARKETO_WINDOW_SECONDS' | 'MARKETO_MAX_CONCURRENT'>;
 }
 
+/**
+ * An admin waits on setup behind API Gateway's 30 s limit: a slow Marketo is
+ * reported (502, try again) rather than waited out with the runner's patience.
+ */
+const INTERACTIVE_MARKETO = { timeoutMs: 8_000, maxRetries: 1, maxThrottleWaits: 1 };
+
 /** Builds the Marketo client of an instance; tests pass one with fast retries. */
 export type MarketoFactory = (instance: MarketoInstance) => MarketoClient;
 
@@ -42,7 +48,7 @@ export async function saveDestination(
   destinationId: string,
   input: DestinationInput,
   actor: string,
-  marketoFactory: MarketoFactory = (instance) => marketoClientFor(instance, ports),
+  marketoFactory: MarketoFactory = (instance) => marketoClientFor(instance, ports, INTERACTIVE_MARKETO),
 ): Promise<SavedDestination> {
   const { munchkinId } = input;
   const existing = await readDestination(ports.store, destinationId);
