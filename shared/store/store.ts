@@ -1,5 +1,6 @@
 import { DynamoDBClient, ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
+  BatchGetCommand,
   BatchWriteCommand,
   DeleteCommand,
   DynamoDBDocumentClient,
@@ -131,25 +132,13 @@ export class Store {
   }
 
   async query<T extends Item = Item>(options: QueryOptions): Promise<Page<T>> {
-    const index = options.index ? tableDefinition.globalSecondaryIndexes.find((gsi) => gsi.indexName === options.index) : undefined;
-    const pkName = index ? index.partitionKey : tableDefinition.partitionKey;
-    const skName = index ? index.sortKey : tableDefinition.sortKey;
-    let keyCondition = '#pk = :pk';
-    const values: Record<string, unknown> = { ':pk': options.partition };
-    if (options.sortPrefix !== undefined) {
-      keyCondition += ' AND begins_with(#sk, :sk)';
-      values[':sk'] = options.sortPrefix;
-    } else if (options.sortAtMost !== undefined) {
-      keyCondition += ' AND #sk <= :sk';
-      values[':sk'] = options.sortAtMost;
-    }
-    const usesSort = options.sortPrefix !== undefined || options.sortAtMost !== undefined;
+    const { keyCondition, names, values, index } = this.keyCondition(options);
     const out = await this.doc.send(
       new QueryCommand({
         TableName: this.tableName,
         IndexName: index?.indexName,
         KeyConditionExpression: keyCondition,
-        ExpressionAttributeNames: usesSort ? { '#pk': pkName, '#sk': skName } : { '#pk': pkName },
+        ExpressionAttributeNames: names,
         ExpressionAttributeValues: values,
         Limit: options.limit,
         ExclusiveStartKey: options.startKey,
@@ -158,6 +147,63 @@ export class Store {
       }),
     );
     return { items: (out.Items ?? []) as T[], nextKey: out.LastEvaluatedKey };
+  }
+
+  private keyCondition(options: Pick<QueryOptions, 'index' | 'partition' | 'sortPrefix' | 'sortAtMost'>) {
+    const index = options.index ? tableDefinition.globalSecondaryIndexes.find((gsi) => gsi.indexName === options.index) : undefined;
+    const names: Record<string, string> = { '#pk': index ? index.partitionKey : tableDefinition.partitionKey };
+    const values: Record<string, unknown> = { ':pk': options.partition };
+    let keyCondition = '#pk = :pk';
+    if (options.sortPrefix !== undefined || options.sortAtMost !== undefined) {
+      names['#sk'] = index ? index.sortKey : tableDefinition.sortKey;
+      keyCondition += options.sortPrefix !== undefined ? ' AND begins_with(#sk, :sk)' : ' AND #sk <= :sk';
+      values[':sk'] = options.sortPrefix ?? options.sortAtMost;
+    }
+    return { keyCondition, names, values, index };
+  }
+
+  /**
+   * How many items match (Select COUNT, paged). `onlyWith` counts only items
+   * that carry that attribute, e.g. the work-queue key of pending items.
+   */
+  async count(options: Omit<QueryOptions, 'startKey' | 'limit'> & { onlyWith?: string }): Promise<number> {
+    const { keyCondition, names, values, index } = this.keyCondition(options);
+    let total = 0;
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const out = await this.doc.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: index?.indexName,
+          KeyConditionExpression: keyCondition,
+          FilterExpression: options.onlyWith ? 'attribute_exists(#with)' : undefined,
+          ExpressionAttributeNames: options.onlyWith ? { ...names, '#with': options.onlyWith } : names,
+          ExpressionAttributeValues: values,
+          Select: 'COUNT',
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      total += out.Count ?? 0;
+      startKey = out.LastEvaluatedKey;
+    } while (startKey);
+    return total;
+  }
+
+  /** Reads many items by key (100 an API call, unprocessed keys retried); missing items are left out. */
+  async getMany<T extends Item = Item>(keys: TableKey[], options: { consistent?: boolean } = {}): Promise<T[]> {
+    const found: T[] = [];
+    for (let start = 0; start < keys.length; start += 100) {
+      let pending: Array<Record<string, unknown>> = keys.slice(start, start + 100).map(pickKey);
+      for (let attempt = 0; pending.length > 0; attempt += 1) {
+        if (attempt > 0) await sleep(Math.min(1000, 20 * 2 ** attempt));
+        const out = await this.doc.send(
+          new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: pending, ConsistentRead: options.consistent ?? true } } }),
+        );
+        found.push(...((out.Responses?.[this.tableName] ?? []) as T[]));
+        pending = (out.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as Array<Record<string, unknown>>;
+      }
+    }
+    return found;
   }
 
   /** Every item of a partition (pages internally); for small partitions only. */
