@@ -1,6 +1,6 @@
 import { MAX_RECORDS_PER_CALL, type LeadFieldValue, type MarketoClient } from '../../../shared/marketo';
 import type { Store } from '../../../shared/store';
-import { chunks, forEachLimit } from './batch-parallel';
+import { chunks } from './batch-parallel';
 import { canonicalEmail, keys, leadIdItemSchema, type Destination } from './model';
 import type { WorkItem } from './runner-types';
 
@@ -15,7 +15,6 @@ export class BatchLeadIds {
   constructor(
     private readonly store: Store,
     private readonly munchkinId: string,
-    private readonly concurrency: number,
   ) {}
 
   get(email: string): number | undefined {
@@ -31,18 +30,18 @@ export class BatchLeadIds {
     }
     const wanted = [...missing].sort();
     const unread = wanted.length >= RANGE_READ_MIN ? await this.readRange(wanted) : wanted;
-    await forEachLimit(unread, this.concurrency, async (email) => {
-      const item = await this.store.get(keys.leadId(this.munchkinId, email), { consistent: false });
-      const parsed = item ? leadIdItemSchema.safeParse(item) : undefined;
-      if (parsed?.success) this.ids.set(email, parsed.data.leadId);
-    });
+    const cached = await this.store.getMany(unread.map((email) => keys.leadId(this.munchkinId, email)), { consistent: false });
+    for (const item of cached) {
+      const parsed = leadIdItemSchema.safeParse(item);
+      if (parsed.success) this.ids.set(item.sk, parsed.data.leadId);
+    }
   }
 
   /**
    * A batch's emails are sorted (they come off the queue in `gsi1sk` order), so
    * one range query of the cache between the first and the last answers them
    * far more cheaply than one read each. Past a read cap (the cache holds many
-   * others in that range) the rest is read one by one. Returns the emails it
+   * others in that range) the rest is read by key. Returns the emails it
    * could not settle.
    */
   private async readRange(sortedEmails: readonly string[]): Promise<string[]> {

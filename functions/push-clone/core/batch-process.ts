@@ -26,7 +26,7 @@ export async function processBatch(ctx: RunContext, items: readonly WorkItem[]):
     else if (item.action === 'expire') results.push({ item, outcome: { kind: 'expired', reason: item.reason ?? 'end_date', at: atIso } });
   }
   const calling = items.filter((item) => item.action === 'add' || item.action === 'remove');
-  const leadIds = new BatchLeadIds(ctx.ports.store, ctx.munchkinId, ctx.settings.writeConcurrency);
+  const leadIds = new BatchLeadIds(ctx.ports.store, ctx.munchkinId);
   let stop: StopReason | undefined;
   if (calling.length > 0) {
     await leadIds.load(calling);
