@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '../local/runtime';
 import { benchBundles } from './bundles';
+import { benchPushClone } from './push-clone';
 import { formatTable, meets, ratio, type BenchRow } from './report';
 
 /**
@@ -9,7 +10,10 @@ import { formatTable, meets, ratio, type BenchRow } from './report';
  * next to its bound, as a table and as JSON (bench/results/latest.json).
  * Times are ratios within one run on this machine, not absolute promises.
  */
-const suites: Array<{ name: string; run: () => Promise<BenchRow[]> }> = [{ name: 'bundles', run: benchBundles }];
+const suites: Array<{ name: string; run: () => Promise<BenchRow[]> }> = [
+  { name: 'push-clone', run: benchPushClone },
+  { name: 'bundles', run: benchBundles },
+];
 
 const only = process.argv.slice(2);
 const rows: BenchRow[] = [];
