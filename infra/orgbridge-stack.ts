@@ -11,6 +11,7 @@ import { DeadLetterQueue, errorAlarm } from './constructs/async-safety';
 import { DataTable } from './constructs/data-table';
 import { OrgbridgeHttpApi } from './constructs/http-api';
 import { OrgbridgeFunction } from './constructs/orgbridge-function';
+import { PushCloneAlarms } from './constructs/push-clone-alarms';
 
 export interface OrgbridgeStackProps extends StackProps {
   stage: string;
@@ -97,6 +98,10 @@ export class OrgbridgeStack extends Stack {
     }
 
     for (const route of routes) http.addRoute(route, built.get(route.function)!.fn);
+
+    const webhook = built.get('push-clone-webhook')?.fn;
+    const runner = built.get('push-clone-runner')?.fn;
+    if (webhook && runner) this.alarms.push(...new PushCloneAlarms(this, 'PushCloneAlarms', { webhook, runner }).alarms);
 
     for (const schedule of schedules) {
       const dlq = new DeadLetterQueue(this, `Schedule-${schedule.name}-Dlq`, { description: `schedule ${schedule.name}` });

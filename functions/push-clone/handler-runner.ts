@@ -4,17 +4,23 @@ import { z } from 'zod';
 import { BadRequestError, NotFoundError } from '../../shared/errors';
 import { readInstance } from '../../shared/instances/instance-store';
 import { marketoClientFor } from '../../shared/instances/marketo-for-instance';
+import { munchkinIdSchema } from '../../shared/identifiers';
 import { createLogger } from '../../shared/logging/logger';
+import { createMetrics, MetricUnit, RUNNER_THROTTLE_METRIC } from '../../shared/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { defaultPorts } from '../../shared/runtime/ports';
 import { runPushBatch, type RunSummary } from './core/runner';
 
 const logger = createLogger('push-clone-runner');
 
-const eventSchema = z.object({ munchkinId: z.string().regex(/^\d{3}-[A-Za-z]{3}-\d{3}$/, 'a Munchkin ID looks like 123-ABC-456') });
+const metrics = createMetrics('push-clone-runner');
+
+const eventSchema = z.object({ munchkinId: munchkinIdSchema });
 
 /** Invoked asynchronously by the dispatcher, one invocation per instance with work. */
 export const handler = middy<unknown, RunSummary>()
   .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(logMetrics(metrics))
   .handler(async (event, context) => {
     const parsed = eventSchema.safeParse(event);
     if (!parsed.success) throw new BadRequestError('invalid_event', 'The push-clone runner expects { munchkinId: "123-ABC-456" }.');
@@ -23,8 +29,19 @@ export const handler = middy<unknown, RunSummary>()
     const ports = defaultPorts();
     const instance = await readInstance(ports.store, munchkinId);
     if (!instance) throw new NotFoundError('instance_not_found', `Marketo instance ${munchkinId} is not registered: register it with PUT /marketo/instances/${munchkinId}`);
-    return runPushBatch({ store: ports.store, clock: ports.clock, marketo: marketoClientFor(instance, ports), logger }, munchkinId, {
+    const marketo = marketoClientFor(instance, ports);
+    const summary = await runPushBatch({ store: ports.store, clock: ports.clock, marketo, logger }, munchkinId, {
       remainingTimeMs: () => context.getRemainingTimeInMillis(),
       leaseOwner: context.awsRequestId,
     });
+    recordRunMetrics(summary, marketo.stats.throttledWaits);
+    return summary;
   });
+
+/** What DevOps watch: outcomes, calls spent, and Marketo throttling (606/615 waits; alarmed in the stack). */
+function recordRunMetrics(summary: RunSummary, throttledWaits: number): void {
+  metrics.addMetric('MarketoCalls', MetricUnit.Count, summary.marketoCalls);
+  metrics.addMetric(RUNNER_THROTTLE_METRIC, MetricUnit.Count, throttledWaits);
+  for (const [kind, count] of Object.entries(summary.outcomes)) metrics.addMetric(`People${kind[0]?.toUpperCase()}${kind.slice(1)}`, MetricUnit.Count, count);
+  if (summary.stoppedBy === 'daily_quota') metrics.addMetric('DailyQuotaReached', MetricUnit.Count, 1);
+}

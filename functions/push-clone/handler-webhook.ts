@@ -1,10 +1,12 @@
 import { z } from 'zod';
 import { httpRoute, json } from '../../shared/http';
 import { createLogger } from '../../shared/logging/logger';
+import { createMetrics, MetricUnit } from '../../shared/metrics';
 import { destinationIdSchema } from './core/destination-input';
 import { acceptActivation } from './core/inbox';
 
 const logger = createLogger('push-clone-webhook');
+const metrics = createMetrics('push-clone-webhook');
 
 /**
  * POST /push-clone/destinations/{destinationId}/activations: AEP's streaming
@@ -23,6 +25,10 @@ export const handler = httpRoute(
     });
     // Counts only: the records carry emails, which never go to the logs.
     logger.info('activation accepted', { destinationId: params.destinationId, ...result });
+    metrics.addMetric('ActivationRecordsAccepted', MetricUnit.Count, result.accepted);
+    metrics.addMetric('ActivationProfiles', MetricUnit.Count, result.profiles);
+    metrics.addMetric('ActivationProfilesWithoutEmail', MetricUnit.Count, result.profilesWithoutEmail);
+    metrics.publishStoredMetrics();
     const { inboxItems: _inboxItems, ...counts } = result;
     return json(200, counts);
   },

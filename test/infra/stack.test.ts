@@ -54,6 +54,20 @@ describe('the orgbridge stack', () => {
     }
   });
 
+  it('alarms on push-clone runner errors, Lambda throttles and Marketo throttling', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'MarketoThrottled', Namespace: 'orgbridge', Dimensions: [{ Name: 'service', Value: 'push-clone-runner' }] });
+    template.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { MetricName: 'Throttles', Namespace: 'AWS/Lambda' }, 2);
+    const errorAlarms = Object.values(template.findResources('AWS::CloudWatch::Alarm', { Properties: { MetricName: 'Errors' } }));
+    expect(errorAlarms).toHaveLength(functions.length);
+  });
+
+  it('gives the runner, which the dispatcher invokes asynchronously, a dead-letter destination', () => {
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      MaximumRetryAttempts: 2,
+      DestinationConfig: { OnFailure: { Destination: Match.anyValue() } },
+    });
+  });
+
   it('grants a function no table access when its catalog entry asks for none', () => {
     const healthRole = Object.entries(template.findResources('AWS::IAM::Policy')).filter(([id]) => id.includes('Fnhealth'));
     const actions = JSON.stringify(healthRole);
