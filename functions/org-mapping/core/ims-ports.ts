@@ -31,13 +31,7 @@ export interface OrgMappingIms {
  * and the one registered redirect URI (never built from a request).
  */
 export function orgMappingIms(config: ImsConfig, secrets: SecretStore): OrgMappingIms {
-  const ims = new ImsClient({
-    baseUrl: config.IMS_BASE_URL,
-    clientId: config.IMS_CLIENT_ID,
-    clientSecret: () => secrets.get(config.IMS_CLIENT_SECRET_NAME),
-    issuer: config.IMS_ISSUER,
-    timeoutMs: config.IMS_TIMEOUT_MS,
-  });
+  const ims = imsClient(config, secrets, config.IMS_CLIENT_ID, config.IMS_CLIENT_SECRET_NAME);
   const publicBase = config.PUBLIC_BASE_URL.replace(/\/+$/, '');
   const requestedScopes = config.IMS_SCOPES.split(/[\s,]+/).filter(Boolean);
   const scopes = [...new Set([...requestedScopes, ...(config.IMS_ORG_ADMIN_CHECK === 'profile-roles' ? ORG_MAPPING_SCOPES : [])])];
@@ -55,13 +49,7 @@ export function orgMappingIms(config: ImsConfig, secrets: SecretStore): OrgMappi
 
 /** The documented route: UMAPI with orgbridge's server-to-server credential. */
 function userManagementCheck(config: ImsConfig, secrets: SecretStore): OrgAdminCheck {
-  const serverIms = new ImsClient({
-    baseUrl: config.IMS_BASE_URL,
-    clientId: config.UMAPI_CLIENT_ID,
-    clientSecret: () => secrets.get(config.UMAPI_CLIENT_SECRET_NAME),
-    issuer: config.IMS_ISSUER,
-    timeoutMs: config.IMS_TIMEOUT_MS,
-  });
+  const serverIms = imsClient(config, secrets, config.UMAPI_CLIENT_ID, config.UMAPI_CLIENT_SECRET_NAME);
   return new UserManagementOrgAdminCheck(
     (orgId) =>
       new UmapiClient({
@@ -72,4 +60,15 @@ function userManagementCheck(config: ImsConfig, secrets: SecretStore): OrgAdminC
         onTokenRejected: () => serverIms.forgetClientCredentialsToken(USER_MANAGEMENT_SCOPES),
       }),
   );
+}
+
+/** An IMS client for one of orgbridge's credentials; its secret is read from the secret store when needed. */
+function imsClient(config: ImsConfig, secrets: SecretStore, clientId: string, secretName: string): ImsClient {
+  return new ImsClient({
+    baseUrl: config.IMS_BASE_URL,
+    clientId,
+    clientSecret: () => secrets.get(secretName),
+    issuer: config.IMS_ISSUER,
+    timeoutMs: config.IMS_TIMEOUT_MS,
+  });
 }
