@@ -9,7 +9,8 @@ const startedAt = Date.now();
 
 try {
   const stateDir = process.env.ORGBRIDGE_STATE_DIR ?? '.local';
-  const runtime = await startLocalRuntime({ port, stateDir, inMemory });
+  // ORGBRIDGE_SANDBOX_PORTS=any starts the sandboxes on free ports (several runs side by side).
+  const runtime = await startLocalRuntime({ port, stateDir, inMemory, anySandboxPort: process.env.ORGBRIDGE_SANDBOX_PORTS === 'any' });
   printWalkthrough(runtime, Date.now() - startedAt);
   let stopping = false;
   const shutdown = async (signal: string) => {

@@ -29,7 +29,14 @@ function walkthroughSteps(runtime: LocalRuntime): string[] {
     `  1. open ${runtime.url}/admin/org-mapping/${munchkinId}#token=${runtime.adminToken}`,
     `  2. Edit, enter ${demo.org.id}, OK, then Confirm`,
     `  3. in the Adobe popup sign in as ${admin.email} / ${admin.password} (an org admin with the Marketo admin's email)`,
-    `     or as ${demo.imsUsers.member.email} / ${demo.imsUsers.member.password} to see the refusal reason`,
+    `     or, to see each refusal reason: ${demo.imsUsers.member.email} / ${demo.imsUsers.member.password} (plain member),`,
+    `     ${demo.imsUsers.otherOrgAdmin.email} / ${demo.imsUsers.otherOrgAdmin.password} (admin of another org),`,
+    `     ${demo.imsUsers.unverified.email} / ${demo.imsUsers.unverified.password} (unverified email)`,
     `  4. the page shows the org mapped; Close.  API: curl -H "Authorization: Bearer $TOKEN" ${runtime.url}/org-mapping/${munchkinId}`,
+    '',
+    'Push an AEP audience into a Marketo static list, end to end (maps the org first if needed):',
+    '  npm run demo:push            # 1,000 people; npm run demo:push -- 20000 for more',
+    `  push-clone status: curl -H "Authorization: Bearer $TOKEN" ${runtime.url}/push-clone/destinations/demo-push`,
+    `  fire the schedule now: curl -X POST ${runtime.url}/_local/schedules/push-clone-tick/run`,
   ];
 }

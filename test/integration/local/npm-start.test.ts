@@ -9,7 +9,7 @@ import { createDynamoClient, Store } from '../../../shared/store';
 /** Runs `npm start`'s entry point as a user would, until it prints that it is ready. */
 async function startOrgbridge(stateDir: string, port: number) {
   const child = spawn(process.execPath, ['--import', 'tsx', 'local/start.ts'], {
-    env: { ...process.env, PORT: String(port), ORGBRIDGE_STATE_DIR: stateDir, LOG_LEVEL: 'SILENT' },
+    env: { ...process.env, PORT: String(port), ORGBRIDGE_STATE_DIR: stateDir, ORGBRIDGE_SANDBOX_PORTS: 'any', LOG_LEVEL: 'SILENT' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -48,6 +48,18 @@ describe('npm start', () => {
     const endpoints = JSON.parse(readFileSync(join(stateDir, 'endpoints.json'), 'utf8')) as { adminToken: string; dynamodb: string; tableName: string; gateway: string };
     expect(endpoints.gateway).toBe(`http://127.0.0.1:${port}`);
     expect(endpoints.adminToken.split('.')).toHaveLength(3);
+    const identities = JSON.parse(readFileSync(join(stateDir, 'endpoints.json'), 'utf8')) as {
+      sandboxes: { marketo: { munchkinId: string; clientId: string; staticListId: number }; ims: { users: { orgAdmin: { email: string } }; webClient: { clientId: string } }; umapi: { url: string } };
+      aepWebhookToken: string;
+    };
+    expect(identities.sandboxes.marketo).toMatchObject({ munchkinId: '123-ABC-456', staticListId: 1001 });
+    expect(identities.sandboxes.ims.users.orgAdmin.email).toBe('marketing.admin@example.com');
+    expect(identities.sandboxes.umapi.url).toMatch(/^http:\/\/127\.0\.0\.1:/);
+    expect(identities.aepWebhookToken).toBeTruthy();
+    const tick = await fetch(`http://127.0.0.1:${port}/_local/schedules/push-clone-tick/run`, { method: 'POST' });
+    expect(tick.status).toBe(200);
+    expect(await tick.json()).toMatchObject({ schedule: 'push-clone-tick' });
+    expect((await fetch(`http://127.0.0.1:${port}/_local/schedules/nope/run`, { method: 'POST' })).status).toBe(404);
     const store = new Store({ tableName: endpoints.tableName, client: createDynamoClient({ AWS_REGION: 'us-east-1', DYNAMODB_ENDPOINT: endpoints.dynamodb }) });
     await store.put({ pk: 'TEST#persist', sk: 'ITEM', value: 42 });
 
