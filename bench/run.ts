@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { repoRoot } from '../local/runtime';
 import { benchBundles } from './bundles';
 import { benchPushClone } from './push-clone';
+import { benchWebhook } from './webhook';
 import { formatTable, meets, ratio, type BenchRow } from './report';
 
 /**
@@ -11,6 +12,7 @@ import { formatTable, meets, ratio, type BenchRow } from './report';
  * Times are ratios within one run on this machine, not absolute promises.
  */
 const suites: Array<{ name: string; run: () => Promise<BenchRow[]> }> = [
+  { name: 'webhook', run: benchWebhook },
   { name: 'push-clone', run: benchPushClone },
   { name: 'bundles', run: benchBundles },
 ];

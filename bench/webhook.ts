@@ -1,0 +1,109 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { demo } from '../local/demo-identities';
+import { startDynamoLocal } from '../local/dynamodb-local';
+import { resetConfigCache } from '../shared/config';
+import { defaultPorts, resetDefaultPorts } from '../shared/runtime/ports';
+import { createDynamoClient, ensureTable } from '../shared/store';
+import { keys, type Destination } from '../functions/push-clone/core/model';
+import { apiEvent, lambdaContext } from '../test/support/http-events';
+import { progress, type BenchRow } from './report';
+
+const PROFILES_PER_BODY = 1_000;
+const BODIES = 60;
+
+function body(round: number): string {
+  const at = new Date(Date.UTC(2026, 0, 1) + round * 1000).toISOString().replace('Z', '+0000');
+  return JSON.stringify(
+    Array.from({ length: PROFILES_PER_BODY }, (_, i) => ({
+      segmentMembership: { ups: { 'aud-bench': { status: i % 10 === 0 ? 'exited' : 'realized', lastQualificationTime: at }, 'aud-unmapped': { status: 'realized' } } },
+      identityMap: { Email: [{ id: `person.${round}.${i}@example.com` }], ECID: [{ id: `${round}${i}` }] },
+      person: { name: { firstName: `First${i}`, lastName: { value: `Last${i}` } } },
+      companyName: 'Acme, Inc.',
+    })),
+  );
+}
+
+/**
+ * The activation webhook as AEP calls it: 1,000-profile bodies through the real
+ * handler (HTTP stack, auth, lenient parse, durable inbox write on DynamoDB
+ * Local, in memory), answered after the write. Latency p50/p99, profiles/s in
+ * one process, and RSS growth.
+ */
+export async function benchWebhook(): Promise<BenchRow[]> {
+  const dynamo = await startDynamoLocal();
+  try {
+    Object.assign(process.env, {
+      TABLE_NAME: 'bench-webhook',
+      DYNAMODB_ENDPOINT: dynamo.endpoint,
+      SECRETS_BACKEND: 'file',
+      LOCAL_SECRETS_FILE: join(mkdtempSync(join(tmpdir(), 'bench-webhook-')), 'secrets.json'),
+      LOG_LEVEL: 'SILENT',
+      POWERTOOLS_METRICS_DISABLED: 'true',
+    });
+    resetConfigCache();
+    resetDefaultPorts();
+    const ports = defaultPorts();
+    await ensureTable(createDynamoClient(ports.config), ports.config.TABLE_NAME);
+    await ports.secrets.put(ports.config.WEBHOOK_TOKEN_SECRET_NAME, demo.aepWebhookToken);
+    const destination: Destination = {
+      destinationId: 'bench',
+      name: 'bench',
+      munchkinId: demo.marketo.munchkinId,
+      imsOrgId: demo.org.id,
+      personCreationMode: 'createMissing',
+      identityNamespace: 'Email',
+      fieldMappings: [
+        { source: 'person.name.firstName', target: 'firstName' },
+        { source: 'person.name.lastName', target: 'lastName' },
+        { source: 'companyName', target: 'company' },
+      ],
+      endDateBehavior: 'freeze',
+      audiences: [{ audienceId: 'aud-bench', listId: 1001, startDate: '2025-01-01T00:00:00.000Z' }],
+      state: 'active',
+      createdAt: '2026-01-01T00:00:00.000Z',
+      updatedAt: '2026-01-01T00:00:00.000Z',
+    };
+    await ports.store.put({ ...keys.destination('bench'), type: 'push-destination', ...destination });
+    const { handler } = await import('../functions/push-clone/handler-webhook');
+    const bodies = Array.from({ length: BODIES }, (_, round) => body(round));
+    const call = async (text: string) => {
+      const event = apiEvent({
+        method: 'POST',
+        path: '/push-clone/destinations/bench/activations',
+        routeKey: 'POST /push-clone/destinations/{destinationId}/activations',
+        pathParameters: { destinationId: 'bench' },
+        headers: { authorization: `Bearer ${demo.aepWebhookToken}`, 'x-gw-ims-org-id': demo.org.id },
+        body: text,
+      });
+      const response = (await handler(event, lambdaContext('push-clone-webhook', 10))) as APIGatewayProxyStructuredResultV2;
+      if (response.statusCode !== 200) throw new Error(`webhook answered ${response.statusCode}: ${response.body}`);
+    };
+    await call(body(10_000)); // warm-up: module init, first connection
+    global.gc?.();
+    const rssBefore = process.memoryUsage().rss;
+    let rssPeak = rssBefore;
+    const latencies: number[] = [];
+    const started = performance.now();
+    for (const [index, text] of bodies.entries()) {
+      const t = performance.now();
+      await call(text);
+      latencies.push(performance.now() - t);
+      rssPeak = Math.max(rssPeak, process.memoryUsage().rss);
+      if ((index + 1) % 20 === 0) progress(`webhook: ${index + 1}/${BODIES} bodies of ${PROFILES_PER_BODY} profiles`);
+    }
+    const elapsedS = (performance.now() - started) / 1000;
+    latencies.sort((a, b) => a - b);
+    const percentile = (p: number) => latencies[Math.min(latencies.length - 1, Math.ceil((p / 100) * latencies.length) - 1)] ?? 0;
+    return [
+      { group: 'webhook', name: 'p50, 1,000-profile body', value: Math.round(percentile(50)), unit: 'ms', bound: 1000, kind: 'max', note: 'answered after the durable write' },
+      { group: 'webhook', name: 'p99, 1,000-profile body', value: Math.round(percentile(99)), unit: 'ms', bound: 1000, kind: 'max' },
+      { group: 'webhook', name: 'profiles per second, one process', value: Math.round((BODIES * PROFILES_PER_BODY) / elapsedS), unit: 'profiles/s', bound: 5000, kind: 'min' },
+      { group: 'webhook', name: 'RSS growth over idle', value: Math.round((rssPeak - rssBefore) / 1024 / 1024), unit: 'MB', bound: 128, kind: 'max' },
+    ];
+  } finally {
+    await dynamo.stop();
+  }
+}
