@@ -1,7 +1,7 @@
-import { createRemoteJWKSet, jwtVerify, SignJWT, type JWTVerifyGetKey } from 'jose';
+import { createRemoteJWKSet, errors, jwtVerify, SignJWT, type JWTVerifyGetKey, type JWTVerifyOptions } from 'jose';
 import { z } from 'zod';
 import type { Config } from '../config';
-import { ForbiddenError, UnauthorizedError } from '../errors';
+import { AppError, ForbiddenError, ServiceUnavailableError, UnauthorizedError } from '../errors';
 import type { SecretStore } from '../secrets';
 
 /** What an admin token lets its bearer do. */
@@ -28,6 +28,26 @@ type AuthConfig = Pick<Config, 'ADMIN_JWKS_URL' | 'ADMIN_JWT_SECRET_NAME' | 'ADM
 
 let remoteJwks: { url: string; keys: JWTVerifyGetKey } | undefined;
 
+/** RFC 7518 section 3.2: an HS256 key must be at least as long as the hash output. */
+const MIN_HMAC_KEY_BYTES = 32;
+
+/**
+ * What jose throws when the token itself is bad (signature, claims, shape,
+ * unknown key). Anything else means we could not check it (JWKS unreachable,
+ * secret store down): that is our outage, not the caller's bad token.
+ */
+const TOKEN_FAULTS = [
+  errors.JWTExpired,
+  errors.JWTClaimValidationFailed,
+  errors.JWTInvalid,
+  errors.JWSInvalid,
+  errors.JWSSignatureVerificationFailed,
+  errors.JOSEAlgNotAllowed,
+  errors.JOSENotSupported,
+  errors.JWKSNoMatchingKey,
+  errors.JWKSMultipleMatchingKeys,
+];
+
 /** Verifies an `Authorization: Bearer <jwt>` header; 401 for anything short of a valid token. */
 export async function authenticateAdmin(
   authorization: string | undefined,
@@ -36,29 +56,40 @@ export async function authenticateAdmin(
 ): Promise<AdminPrincipal> {
   const match = /^Bearer\s+([A-Za-z0-9._-]+)$/i.exec(authorization?.trim() ?? '');
   if (!match?.[1]) throw new UnauthorizedError('An admin bearer token is required (Authorization: Bearer <token>).');
+  // jose checks exp only when the token has one: a token without it would never expire.
+  const options: JWTVerifyOptions = { issuer: config.ADMIN_JWT_ISSUER, audience: config.ADMIN_JWT_AUDIENCE, clockTolerance: 30, requiredClaims: ['exp'] };
   let payload: unknown;
   try {
-    const options = { issuer: config.ADMIN_JWT_ISSUER, audience: config.ADMIN_JWT_AUDIENCE, clockTolerance: 30 };
     if (config.ADMIN_JWKS_URL) {
       if (remoteJwks?.url !== config.ADMIN_JWKS_URL) {
         remoteJwks = { url: config.ADMIN_JWKS_URL, keys: createRemoteJWKSet(new URL(config.ADMIN_JWKS_URL)) };
       }
       ({ payload } = await jwtVerify(match[1], remoteJwks.keys, { ...options, algorithms: ['RS256', 'ES256'] }));
     } else {
-      const key = new TextEncoder().encode(await secrets.get(config.ADMIN_JWT_SECRET_NAME));
-      ({ payload } = await jwtVerify(match[1], key, { ...options, algorithms: ['HS256'] }));
+      ({ payload } = await jwtVerify(match[1], await hmacKey(config, secrets), { ...options, algorithms: ['HS256'] }));
     }
-  } catch {
-    throw new UnauthorizedError('The admin token is invalid or expired.', 'invalid_token');
+  } catch (error) {
+    if (TOKEN_FAULTS.some((fault) => error instanceof fault)) throw new UnauthorizedError('The admin token is invalid or expired.', 'invalid_token');
+    if (error instanceof AppError) throw error;
+    throw new ServiceUnavailableError('admin_auth_unavailable', 'Admin tokens cannot be checked right now (the signing keys could not be read). Try again in a minute.', { cause: error });
   }
   const claims = claimsSchema.safeParse(payload);
-  if (!claims.success) throw new UnauthorizedError('The admin token lacks the email claim.', 'invalid_token');
+  if (!claims.success) throw new UnauthorizedError('The admin token lacks a required claim (sub, email, instances, permissions).', 'invalid_token');
   return {
     subject: claims.data.sub,
     email: claims.data.email,
     instances: claims.data.instances,
     permissions: claims.data.permissions.filter((p): p is Permission => (PERMISSIONS as readonly string[]).includes(p)),
   };
+}
+
+async function hmacKey(config: AuthConfig, secrets: SecretStore): Promise<Uint8Array> {
+  const key = new TextEncoder().encode(await secrets.get(config.ADMIN_JWT_SECRET_NAME));
+  if (key.length < MIN_HMAC_KEY_BYTES) {
+    // A short key can be brute-forced offline from any token: refuse to trust it rather than accept forgeries.
+    throw new AppError(500, 'admin_key_too_short', `The admin signing key ${config.ADMIN_JWT_SECRET_NAME} is shorter than ${MIN_HMAC_KEY_BYTES} bytes: replace it.`);
+  }
+  return key;
 }
 
 export function requirePermission(principal: AdminPrincipal, permission: Permission): void {

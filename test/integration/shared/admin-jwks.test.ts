@@ -52,6 +52,30 @@ describe('admin tokens verified with an IdP JWKS', () => {
     await expect(authenticateAdmin(`Bearer ${wrongAudience}`, config(), secrets)).rejects.toMatchObject({ status: 401 });
   });
 
+  it('refuses an HS256 token whose HMAC key is the published public key (algorithm confusion)', async () => {
+    const jwks = (await (await fetch(jwksUrl)).json()) as { keys: Array<Record<string, string>> };
+    const publicKeyText = JSON.stringify(jwks.keys[0]);
+    const forged = await new SignJWT({ email: 'ops.admin@example.com', instances: ['*'], permissions: ['org-mapping'] })
+      .setProtectedHeader({ alg: 'HS256', kid: 'k1' })
+      .setSubject('attacker')
+      .setIssuer('https://idp.example.com')
+      .setAudience('orgbridge-admin')
+      .setExpirationTime('5m')
+      .sign(new TextEncoder().encode(publicKeyText));
+    await expect(authenticateAdmin(`Bearer ${forged}`, config(), secrets)).rejects.toMatchObject({ status: 401, code: 'invalid_token' });
+  });
+
+  it('answers 503 when the IdP JWKS cannot be reached, so an outage is not reported as a bad token', async () => {
+    const down = new SandboxServer('idp-down');
+    const downUrl = `${await down.start()}/.well-known/jwks.json`;
+    await down.stop();
+    const token = await sign(privateKey);
+    await expect(authenticateAdmin(`Bearer ${token}`, parseConfig({ ADMIN_JWKS_URL: downUrl, ADMIN_JWT_ISSUER: 'https://idp.example.com' }), secrets)).rejects.toMatchObject({
+      status: 503,
+      code: 'admin_auth_unavailable',
+    });
+  });
+
   it('drops permissions it does not know', async () => {
     const principal = await authenticateAdmin(`Bearer ${await sign(privateKey, { permissions: ['org-mapping', 'root'] })}`, config(), secrets);
     expect(principal.permissions).toEqual(['org-mapping']);

@@ -1,6 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { SignJWT } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { parseConfig } from '../../../shared/config';
@@ -63,6 +64,19 @@ describe('the HTTP stack every handler uses', () => {
     ['an expired token', async () => signAdminToken(ADMIN_KEY, { sub: 'x', email: 'x@example.com', instances: [], permissions: [] }, { issuer: 'orgbridge', audience: 'orgbridge-admin', expiresIn: '-1h' })],
     ['a token for another audience', async () => signAdminToken(ADMIN_KEY, { sub: 'x', email: 'x@example.com', instances: [], permissions: [] }, { issuer: 'orgbridge', audience: 'someone-else' })],
     ['garbage', async () => 'not.a.jwt'],
+    // jose checks exp only when present, so the verifier must demand it.
+    ['a token that never expires (no exp)', async () =>
+      new SignJWT({ email: 'x@example.com', instances: ['*'], permissions: ['org-mapping'] })
+        .setProtectedHeader({ alg: 'HS256' })
+        .setSubject('x')
+        .setIssuer('orgbridge')
+        .setAudience('orgbridge-admin')
+        .sign(new TextEncoder().encode(ADMIN_KEY))],
+    ['an unsigned token (alg none)', async () => {
+      const encode = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+      const claims = { sub: 'x', email: 'x@example.com', instances: ['*'], permissions: ['org-mapping'], iss: 'orgbridge', aud: 'orgbridge-admin', exp: Math.floor(Date.now() / 1000) + 600 };
+      return `${encode({ alg: 'none', typ: 'JWT' })}.${encode(claims)}.`;
+    }],
   ])('refuses %s with 401 invalid_token', async (_label, makeToken) => {
     const response = await call(echo(), { authorization: `Bearer ${await makeToken()}` }, JSON.stringify({ name: 'a', count: 1 }));
     expect(response.statusCode).toBe(401);
@@ -74,6 +88,26 @@ describe('the HTTP stack every handler uses', () => {
     const response = await call(echo(), { authorization: `Bearer ${token}` }, JSON.stringify({ name: 'a', count: 1 }));
     expect(response.statusCode).toBe(403);
     expect(bodyOf(response).error?.code).toBe('missing_permission');
+  });
+
+  it('answers 503, not 401, when the signing key cannot be read: an outage is not a bad token', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'orgbridge-http-nokey-'));
+    const withoutKey: Ports = { ...ports, secrets: new FileSecretStore(join(dir, 'secrets.json')) };
+    const handler = httpRoute({ logger, auth: 'admin', ports: () => withoutKey }, async () => json(200, {}));
+    const response = await handler(apiEvent({ path: '/x', headers: { authorization: `Bearer ${adminToken}` } }), lambdaContext());
+    expect(response.statusCode).toBe(503);
+    expect(bodyOf(response).error?.code).toBe('admin_auth_unavailable');
+  });
+
+  it('refuses to trust a signing key shorter than 32 bytes, even for a token it signed', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'orgbridge-http-shortkey-'));
+    const shortKeySecrets = new FileSecretStore(join(dir, 'secrets.json'));
+    await shortKeySecrets.put(ports.config.ADMIN_JWT_SECRET_NAME, 'short-key-123');
+    const token = await signAdminToken('short-key-123', { sub: 'x', email: 'x@example.com', instances: ['*'], permissions: ['org-mapping'] }, { issuer: 'orgbridge', audience: 'orgbridge-admin' });
+    const handler = httpRoute({ logger, auth: 'admin', ports: () => ({ ...ports, secrets: shortKeySecrets }) }, async () => json(200, {}));
+    const response = await handler(apiEvent({ path: '/x', headers: { authorization: `Bearer ${token}` } }), lambdaContext());
+    expect(response.statusCode).toBe(500);
+    expect(response.body).not.toContain('short-key-123');
   });
 
   it('answers bad JSON with 400 invalid_json', async () => {
