@@ -12,7 +12,7 @@ const params = z.object({ munchkinId: munchkinIdSchema });
 const getMapping = httpRoute({ logger, auth: 'admin', params }, async ({ params, admin }, ports) => {
   requirePermission(admin, 'org-mapping');
   requireInstance(admin, params.munchkinId);
-  return json(200, await getMappingView(ports.store, params.munchkinId));
+  return json(200, await getMappingView(ports, params.munchkinId));
 });
 
 /** Edit, enter the org ID, OK. */

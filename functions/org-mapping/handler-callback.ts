@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { httpRoute } from '../../shared/http';
+import { describeError, httpRoute } from '../../shared/http';
 import { createLogger } from '../../shared/logging/logger';
 import { completeConfirmation } from './core/complete-confirmation';
 import { orgMappingIms } from './core/ims-ports';
@@ -18,6 +18,7 @@ const query = z.object({
 export const handler = httpRoute({ logger, auth: 'public', query }, async ({ query }, ports) => {
   const { ims, orgAdminCheck, settings } = orgMappingIms(ports.config, ports.secrets);
   const result = await completeConfirmation({ store: ports.store, clock: ports.clock, ims, orgAdminCheck, redirectUri: settings.redirectUri }, query);
-  logger.info('org mapping callback', { outcome: result.outcome, attemptId: result.attemptId, munchkinId: result.munchkinId });
+  if (result.error !== undefined) logger.error('org mapping callback failed', { attemptId: result.attemptId, munchkinId: result.munchkinId, error: describeError(result.error) });
+  else logger.info('org mapping callback', { outcome: result.outcome, attemptId: result.attemptId, munchkinId: result.munchkinId });
   return popupPage(result);
 });

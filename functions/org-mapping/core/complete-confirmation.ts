@@ -2,6 +2,7 @@ import type { Clock } from '../../../shared/clock';
 import { IdTokenInvalidError, ImsRejectedError, ImsUnavailableError, sameOrg, type ImsClient, type OrgAdminCheck } from '../../../shared/ims';
 import { readInstance } from '../../../shared/instances/instance-store';
 import type { Store } from '../../../shared/store';
+import { UmapiRejectedError, UmapiThrottledError, UmapiUnavailableError } from '../../../shared/umapi';
 import { consumePendingState, readAttempt, saveAttempt, type PendingState } from './attempt-store';
 import { updateMapping } from './mapping';
 import type { FailureCode, OutcomeCode } from './reasons';
@@ -26,6 +27,8 @@ export interface CallbackResult {
   munchkinId?: string;
   /** Where the popup may post the result; only known once the state checked out. */
   openerOrigin?: string;
+  /** With outcome internal_error: what went wrong, for the handler to log (never shown). */
+  error?: unknown;
 }
 
 /** A check that ends the attempt with a reason. */
@@ -56,9 +59,10 @@ export async function completeConfirmation(ports: CallbackPorts, query: Callback
     await recordSuccess(ports, pending, adobeUserSub);
     return { ...base, outcome: 'mapped' };
   } catch (error) {
+    // The state is spent either way: record why, so the attempt never stays pending and the admin can start again.
     const code = refusalCode(error);
     await recordFailure(ports, pending, code);
-    return { ...base, outcome: code };
+    return code === 'internal_error' ? { ...base, outcome: code, error } : { ...base, outcome: code };
   }
 }
 
@@ -91,7 +95,8 @@ function refusalCode(error: unknown): FailureCode {
   if (error instanceof IdTokenInvalidError) return 'id_token_invalid';
   if (error instanceof ImsRejectedError) return 'code_exchange_failed';
   if (error instanceof ImsUnavailableError) return 'ims_unavailable';
-  throw error;
+  if (error instanceof UmapiUnavailableError || error instanceof UmapiThrottledError || error instanceof UmapiRejectedError) return 'org_admin_check_failed';
+  return 'internal_error';
 }
 
 async function recordSuccess(ports: CallbackPorts, pending: PendingState, adobeUserSub: string): Promise<void> {

@@ -3,7 +3,8 @@ import { ConflictError, ForbiddenError, NotFoundError } from '../../../shared/er
 import { readInstance, type MarketoInstance } from '../../../shared/instances/instance-store';
 import { orgMappingKey, readOrgMapping, type OrgMapping } from '../../../shared/instances/org-mapping-store';
 import { ConditionFailedError, type Store } from '../../../shared/store';
-import { outcomeMessage } from './reasons';
+import { readAttempt } from './attempt-store';
+import { isOutcomeCode, outcomeMessage } from './reasons';
 
 export type MappingStatus = 'unmapped' | 'draft' | 'pending' | 'mapped' | 'failed';
 
@@ -33,18 +34,17 @@ export function assertMappable(instance: MarketoInstance): void {
   if (instance.onboardedImsOrgId) throw new ConflictError('org_id_read_only', outcomeMessage('org_id_read_only'));
 }
 
-export async function getMappingView(store: Store, munchkinId: string): Promise<MappingView> {
-  const instance = await requireInstance(store, munchkinId);
-  const mapping = await readOrgMapping(store, munchkinId);
-  const lastAttempt = mapping?.lastAttempt
-    ? { ...mapping.lastAttempt, message: mapping.lastAttempt.reason ? messageFor(mapping.lastAttempt.reason) : undefined }
-    : undefined;
+export async function getMappingView(ports: { store: Store; clock: Clock }, munchkinId: string): Promise<MappingView> {
+  const instance = await requireInstance(ports.store, munchkinId);
+  const mapping = await readOrgMapping(ports.store, munchkinId);
+  const attempt = mapping?.lastAttempt ? await settledAttempt(ports, mapping.lastAttempt) : undefined;
+  const lastAttempt = attempt ? { ...attempt, message: attempt.reason && isOutcomeCode(attempt.reason) ? outcomeMessage(attempt.reason) : undefined } : undefined;
   if (instance.onboardedImsOrgId) {
     return { munchkinId, status: 'mapped', readOnly: true, available: !instance.hipaaReady, imsOrgId: instance.onboardedImsOrgId };
   }
   return {
     munchkinId,
-    status: statusOf(mapping),
+    status: statusOf(mapping?.draft, mapping?.confirmed, attempt),
     readOnly: false,
     available: !instance.hipaaReady,
     imsOrgId: mapping?.confirmed?.imsOrgId,
@@ -54,20 +54,26 @@ export async function getMappingView(store: Store, munchkinId: string): Promise<
   };
 }
 
-function statusOf(mapping: OrgMapping | undefined): MappingStatus {
-  if (mapping?.lastAttempt?.status === 'pending') return 'pending';
-  if (mapping?.draft && mapping.lastAttempt?.status === 'failed') return 'failed';
-  if (mapping?.draft) return 'draft';
-  if (mapping?.confirmed) return 'mapped';
-  return 'unmapped';
+type LastAttempt = NonNullable<OrgMapping['lastAttempt']>;
+
+/**
+ * A popup closed before sign-in never calls back, so its attempt would read
+ * "pending" for ever (the page would poll and hide Confirm). Once the
+ * attempt's state has expired nobody can finish it: show it as failed.
+ */
+async function settledAttempt(ports: { store: Store; clock: Clock }, last: LastAttempt): Promise<LastAttempt> {
+  if (last.status !== 'pending') return last;
+  const attempt = await readAttempt(ports.store, last.attemptId);
+  if (attempt && attempt.expiresAtMs > ports.clock.now()) return last;
+  return { ...last, status: 'failed', reason: 'state_expired' };
 }
 
-function messageFor(reason: string): string | undefined {
-  try {
-    return outcomeMessage(reason as Parameters<typeof outcomeMessage>[0]);
-  } catch {
-    return undefined;
-  }
+function statusOf(draft: OrgMapping['draft'], confirmed: OrgMapping['confirmed'], lastAttempt: LastAttempt | undefined): MappingStatus {
+  if (lastAttempt?.status === 'pending') return 'pending';
+  if (draft && lastAttempt?.status === 'failed') return 'failed';
+  if (draft) return 'draft';
+  if (confirmed) return 'mapped';
+  return 'unmapped';
 }
 
 /** Edit, enter the org ID, OK: a draft beside any confirmed mapping, which stays in force. */
@@ -76,7 +82,7 @@ export async function enterOrgId(ports: { store: Store; clock: Clock }, munchkin
   assertMappable(instance);
   const draft = { imsOrgId, enteredAt: new Date(ports.clock.now()).toISOString(), enteredBy: actor };
   await updateMapping(ports.store, munchkinId, (current) => ({ ...current, draft, lastAttempt: undefined }));
-  return getMappingView(ports.store, munchkinId);
+  return getMappingView(ports, munchkinId);
 }
 
 /**

@@ -17,9 +17,14 @@ export const OUTCOMES = {
   email_mismatch: { status: 403, message: 'The Adobe user and the Marketo user must use the same email address. Sign in to Adobe with your Marketo email.' },
   org_not_among_user_orgs: { status: 403, message: 'Your Adobe user does not belong to this organization. Marketo and your other Adobe apps must be in the same org.' },
   not_org_admin: { status: 403, message: 'You must be an Org Admin of this Adobe organization to map it. Ask an Org Admin to confirm the mapping.' },
+  org_admin_check_failed: {
+    status: 502,
+    message: 'Adobe could not tell us whether you are an Org Admin of this organization (the User Management API failed). Nothing was changed; try again later, or ask the orgbridge operator to check its User Management API credential.',
+  },
   hipaa_ready_instance: { status: 403, message: 'A HIPAA-ready Marketo instance cannot use Adobe Organization Mapping.' },
   org_id_read_only: { status: 409, message: 'This subscription is onboarded to the Adobe Business Platform: its org ID is set by Adobe and cannot be changed.' },
   instance_not_found: { status: 404, message: 'The Marketo instance of this sign-in is no longer registered.' },
+  internal_error: { status: 500, message: 'Something went wrong on our side. Nothing was changed; start again with Confirm.' },
 } as const;
 
 export type OutcomeCode = keyof typeof OUTCOMES;
@@ -27,4 +32,8 @@ export type FailureCode = Exclude<OutcomeCode, 'mapped'>;
 
 export function outcomeMessage(code: OutcomeCode): string {
   return OUTCOMES[code].message;
+}
+
+export function isOutcomeCode(value: string): value is OutcomeCode {
+  return Object.hasOwn(OUTCOMES, value);
 }

@@ -3,12 +3,12 @@ import { demo } from '../../../local/demo-identities';
 import { stateKey } from '../../../functions/org-mapping/core/attempt-store';
 import { completeConfirmation } from '../../../functions/org-mapping/core/complete-confirmation';
 import { orgMappingIms } from '../../../functions/org-mapping/core/ims-ports';
-import { enterOrgId } from '../../../functions/org-mapping/core/mapping';
+import { enterOrgId, getMappingView } from '../../../functions/org-mapping/core/mapping';
 import { startConfirmation } from '../../../functions/org-mapping/core/start-confirmation';
 import { ManualClock } from '../../../shared/clock';
 import { readOrgMapping } from '../../../shared/instances/org-mapping-store';
 import { signIn } from '../ims/sign-in';
-import { mapThroughPopup, registerInstance, startOrgMappingWorld, type OrgMappingWorld } from './world';
+import { api, mapThroughPopup, registerInstance, startOrgMappingWorld, type OrgMappingWorld } from './world';
 
 describe('the single-use state', () => {
   let world: OrgMappingWorld;
@@ -44,6 +44,22 @@ describe('the single-use state', () => {
     expect(outcomes).toEqual(['mapped', 'state_invalid']);
   });
 
+  it('shows an abandoned attempt (popup closed, no callback) as failed once its state expires, so Confirm comes back', async () => {
+    const clock = new ManualClock(Date.now());
+    await registerInstance(world.ports, '800-HHH-004');
+    const { ims, settings } = orgMappingIms(world.ports.config, world.ports.secrets);
+    const ports = { store: world.ports.store, clock, ims };
+    await enterOrgId(ports, '800-HHH-004', demo.org.id, 'test');
+    const started = await startConfirmation(ports, '800-HHH-004', demo.marketo.adminEmail, settings);
+    expect((await getMappingView(ports, '800-HHH-004')).status).toBe('pending');
+
+    clock.advance(world.ports.config.ORG_MAPPING_ATTEMPT_TTL_SECONDS * 1000 + 1);
+    const view = await getMappingView(ports, '800-HHH-004');
+    expect(view.status).toBe('failed');
+    expect(view.lastAttempt).toMatchObject({ attemptId: started.attemptId, status: 'failed', reason: 'state_expired' });
+    expect(view.lastAttempt?.message).toMatch(/expired/);
+  });
+
   it('stores the state only as a hash, so a table read cannot replay it', async () => {
     const clock = new ManualClock(Date.now());
     await registerInstance(world.ports, '800-HHH-003');
@@ -77,5 +93,25 @@ describe('the org-admin check through the User Management API', () => {
     await registerInstance(world.ports, '900-JJJ-002');
     const refused = await mapThroughPopup('900-JJJ-002', demo.org.id, demo.imsUsers.member, demo.imsUsers.member.email);
     expect(refused.result.outcome).toBe('not_org_admin');
+  });
+
+  it('ends the attempt with its own reason and a 502 page when UMAPI throttles, leaving the confirmed mapping alone', async () => {
+    await registerInstance(world.ports, '900-JJJ-003');
+    const first = await mapThroughPopup('900-JJJ-003', demo.org.id, demo.imsUsers.orgAdmin);
+    expect(first.result.outcome).toBe('mapped');
+    const before = (await readOrgMapping(world.ports.store, '900-JJJ-003'))?.confirmed;
+
+    world.umapi.server.failNext('429');
+    const throttled = await mapThroughPopup('900-JJJ-003', demo.org.id, demo.imsUsers.orgAdmin);
+    expect(throttled.result.status).toBe(502);
+    expect(throttled.result.outcome).toBe('org_admin_check_failed');
+    expect(throttled.result.headers['content-type']).toMatch(/text\/html/);
+
+    const after = await readOrgMapping(world.ports.store, '900-JJJ-003');
+    expect(after?.confirmed).toEqual(before);
+    // Not left pending: the admin page stops polling and offers Confirm again.
+    expect(after?.lastAttempt).toMatchObject({ attemptId: throttled.started.attemptId, status: 'failed', reason: 'org_admin_check_failed' });
+    const view = await api('GET', '900-JJJ-003');
+    expect(view.body).toMatchObject({ status: 'failed', lastAttempt: { reason: 'org_admin_check_failed' } });
   });
 });
