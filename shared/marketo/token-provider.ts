@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { MarketoAuthError, MarketoUnavailableError } from './errors';
 import { exchange, fullJitterDelay, parseJson, type BackoffOptions } from './retry';
 import { tokenSchema } from './schemas';
@@ -94,13 +95,26 @@ export class TokenProvider {
     this.options.cache.invalidate(await this.cacheKey(), accessToken);
   }
 
+  /**
+   * The secret is part of the key (as a digest): a client ID is not a secret,
+   * so an instance registered with another instance's identity URL and client
+   * ID but not its secret must not be handed that instance's cached token.
+   */
   private async cacheKey(): Promise<string> {
-    const { clientId } = await this.readCredentials();
-    return `${this.options.identityBaseUrl}|${clientId}`;
+    const { clientId, clientSecret } = await this.readCredentials();
+    const proof = createHash('sha256').update(clientSecret).digest('base64url');
+    return `${this.options.identityBaseUrl}|${clientId}|${proof}`;
   }
 
   private readCredentials(): Promise<MarketoCredentials> {
-    this.credentials ??= this.options.credentials();
+    if (!this.credentials) {
+      const reading = this.options.credentials();
+      this.credentials = reading;
+      // A failed read (secret store briefly unavailable) must not stick to this client for good.
+      reading.catch(() => {
+        if (this.credentials === reading) this.credentials = undefined;
+      });
+    }
     return this.credentials;
   }
 

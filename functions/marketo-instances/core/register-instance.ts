@@ -38,6 +38,14 @@ export async function registerInstance(
   if (!existing && input.clientSecret === undefined) {
     throw new BadRequestError('client_secret_required', `Instance ${munchkinId} is new: give the API-only user's client secret (Admin > LaunchPoint > View Details).`);
   }
+  // The stored secret is sent to the identity endpoint: re-pointing the endpoints (or the client ID) without
+  // giving the secret again would let anyone allowed to edit the instance send it to a host of their choosing.
+  if (existing && input.clientSecret === undefined && credentialTargetChanged(existing, input)) {
+    throw new BadRequestError(
+      'client_secret_required',
+      `Changing the REST or identity endpoint or the client ID of instance ${munchkinId} needs the client secret again (Admin > LaunchPoint > View Details).`,
+    );
+  }
   // Secret first: an instance item must never point at a secret that was not written.
   if (input.clientSecret !== undefined) await ports.secrets.put(instanceSecretName(munchkinId), input.clientSecret);
   const now = new Date(ports.clock.now()).toISOString();
@@ -55,6 +63,10 @@ export async function registerInstance(
   };
   await writeInstance(ports.store, instance);
   return { instance: { ...instance, clientSecretStored: true }, created: !existing };
+}
+
+function credentialTargetChanged(existing: MarketoInstance, input: InstanceInput): boolean {
+  return existing.restEndpoint !== input.restEndpoint || existing.identityEndpoint !== input.identityEndpoint || existing.clientId !== input.clientId;
 }
 
 export async function getInstance(store: Store, munchkinId: string): Promise<InstanceView> {

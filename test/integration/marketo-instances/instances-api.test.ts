@@ -60,6 +60,24 @@ describe('PUT/GET /marketo/instances/{munchkinId}', () => {
     expect(await ports.secrets.get('marketo/222-BBB-222/client-secret')).toBe(validBody.clientSecret);
   });
 
+  it.each([
+    ['identity endpoint', { identityEndpoint: 'https://collector.attacker.example/identity' }],
+    ['REST endpoint', { restEndpoint: 'https://collector.attacker.example' }],
+    ['client ID', { clientId: 'client-id-2' }],
+  ])('refuses to re-point the %s without the secret, so the stored secret cannot be sent elsewhere', async (_label, change) => {
+    await send('PUT', '777-GGG-777', validBody);
+    const { clientSecret: _omitted, ...withoutSecret } = validBody;
+    const refused = await send('PUT', '777-GGG-777', { ...withoutSecret, ...change });
+    expect(refused.status).toBe(400);
+    expect(refused.body.error.code).toBe('client_secret_required');
+    expect((await send('GET', '777-GGG-777')).body).toMatchObject({ restEndpoint: validBody.restEndpoint, identityEndpoint: validBody.identityEndpoint, clientId: validBody.clientId });
+
+    const withSecret = await send('PUT', '777-GGG-777', { ...validBody, ...change, clientSecret: 'launchpoint-secret-value-2' });
+    expect(withSecret.status).toBe(200);
+    expect(await ports.secrets.get('marketo/777-GGG-777/client-secret')).toBe('launchpoint-secret-value-2');
+    await send('PUT', '777-GGG-777', validBody);
+  });
+
   it('canonicalises an onboarded org ID', async () => {
     const response = await send('PUT', '333-CCC-333', { ...validBody, onboardedImsOrgId: 'a1b2c3d4e5f6a7b8c9d0e1f2@adobeorg' });
     expect(response.body.onboardedImsOrgId).toBe('A1B2C3D4E5F6A7B8C9D0E1F2@AdobeOrg');

@@ -61,6 +61,33 @@ describe('Marketo identity and tokens', () => {
     expect(after.dailyCalls - before.dailyCalls).toBe(3);
   });
 
+  it('does not hand a cached token to a client that has the client ID but not the secret', async () => {
+    const tokens = new TokenCache();
+    const owner = clientFor(sandbox, { tokenCache: tokens, now: () => clock.now() });
+    await owner.getList(listId);
+    const impostor = clientFor(sandbox, {
+      tokenCache: tokens,
+      now: () => clock.now(),
+      credentials: async () => ({ clientId: demo.marketo.clientId, clientSecret: 'guessed-secret-value' }),
+    });
+    await expect(impostor.getList(listId)).rejects.toBeInstanceOf(MarketoAuthError);
+    expect(impostor.stats.callsByKind.getList).toBe(0);
+  });
+
+  it('reads the credentials again after a failed read instead of failing for good', async () => {
+    let reads = 0;
+    const client = clientFor(sandbox, {
+      now: () => clock.now(),
+      credentials: async () => {
+        reads += 1;
+        if (reads === 1) throw new Error('secret store unavailable');
+        return { clientId: demo.marketo.clientId, clientSecret: demo.marketo.clientSecret };
+      },
+    });
+    await expect(client.getList(listId)).rejects.toThrow('secret store unavailable');
+    await expect(client.getList(listId)).resolves.toMatchObject({ id: listId });
+  });
+
   it('asks for a new token when the cached one runs out, before Marketo has to refuse it', async () => {
     sandbox.revokeTokens();
     const client = clientFor(sandbox, { now: () => clock.now() });
