@@ -53,8 +53,9 @@ export function toApiGatewayEvent(input: {
     if (name === 'cookie') cookies.push(...String(value).split(/;\s*/));
     else headers[name] = Array.isArray(value) ? value.join(',') : value;
   }
-  const query: Record<string, string> = {};
-  for (const [name, value] of input.url.searchParams) query[name] = name in query ? `${query[name]},${value}` : value;
+  const query: Record<string, string> = Object.create(null) as Record<string, string>;
+  // Own keys only: `in` would see Object.prototype, so ?constructor=x arrived as "function Object() {...},x".
+  for (const [name, value] of input.url.searchParams) query[name] = Object.hasOwn(query, name) ? `${query[name]},${value}` : value;
   const contentType = headers['content-type'] ?? '';
   const isText = input.body.length === 0 || /json|text|xml|x-www-form-urlencoded|javascript/i.test(contentType) || contentType === '';
   const now = Date.now();
@@ -66,7 +67,7 @@ export function toApiGatewayEvent(input: {
     rawQueryString: input.url.search.replace(/^\?/, ''),
     cookies: cookies.length ? cookies : undefined,
     headers,
-    queryStringParameters: Object.keys(query).length ? query : undefined,
+    queryStringParameters: Object.keys(query).length ? { ...query } : undefined,
     pathParameters: Object.keys(input.route.pathParameters).length ? input.route.pathParameters : undefined,
     requestContext: {
       accountId: '000000000000',

@@ -37,7 +37,8 @@ export async function startGateway(options: { port: number; host?: string; root:
   });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', `http://${req.headers.host ?? '127.0.0.1'}`);
+    // A fixed base: a malformed Host header must not turn into a 500 (only the path and query are used).
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const method = req.method ?? 'GET';
     const body = await readBody(req, GATEWAY_PAYLOAD_LIMIT);
     if (body === 'too-large') return writeJson(res, 413, { message: 'Request Entity Too Large' });

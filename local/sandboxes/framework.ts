@@ -148,7 +148,13 @@ export class SandboxServer {
 
   async start(port = 0, host = '127.0.0.1'): Promise<string> {
     // Vendors answer long URLs themselves (Marketo: 414 over 8 KB); Node's 16 KB default would answer 431 first.
-    const server = createServer({ maxHeaderSize: 64 * 1024 }, (req, res) => void this.dispatch(req, res));
+    const server = createServer({ maxHeaderSize: 64 * 1024 }, (req, res) => {
+      // A rejected dispatch would be an unhandled rejection, which ends the whole process (npm start, a test worker).
+      this.dispatch(req, res).catch((error: unknown) => {
+        if (!res.headersSent && !res.destroyed) send(res, { status: 500, body: { error: 'sandbox_error', message: (error as Error).message } });
+        else res.destroy();
+      });
+    });
     server.on('connection', (socket) => {
       this.sockets.add(socket);
       socket.on('close', () => this.sockets.delete(socket));
@@ -227,10 +233,11 @@ export class SandboxServer {
       if (!match) continue;
       pathMatched = true;
       if (route.method !== request.method) continue;
-      route.names.forEach((name, index) => (request.params[name] = decodeURIComponent(match[index + 1] ?? '')));
       try {
+        route.names.forEach((name, index) => (request.params[name] = decodeURIComponent(match[index + 1] ?? '')));
         return await route.handler(request);
       } catch (error) {
+        if (error instanceof URIError) return { status: 400, body: { error: 'bad_request', message: 'malformed percent-encoding in the path' } };
         if (error instanceof SyntaxError) return { status: 400, body: { error: 'bad_request', message: 'malformed body' } };
         return { status: 500, body: { error: 'sandbox_error', message: (error as Error).message } };
       }

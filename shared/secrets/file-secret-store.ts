@@ -14,8 +14,10 @@ export class FileSecretStore implements SecretStore {
 
   async get(name: string): Promise<string> {
     assertSecretName(name);
-    const value = (await this.readAll())[name];
-    if (value === undefined) throw new SecretNotFoundError(name);
+    const all = await this.readAll();
+    // Own keys only: a name such as `constructor` must not find Object.prototype's.
+    const value = Object.hasOwn(all, name) ? all[name] : undefined;
+    if (typeof value !== 'string') throw new SecretNotFoundError(name);
     registerSecretValue(value);
     return value;
   }
@@ -28,7 +30,8 @@ export class FileSecretStore implements SecretStore {
     assertSecretName(name);
     registerSecretValue(value);
     // Serialise writers in this process so two puts cannot lose each other's secret.
-    this.writing = this.writing.then(async () => {
+    // A failed write must not fail every later one: chain on the settled previous write.
+    this.writing = this.writing.catch(() => undefined).then(async () => {
       const all = await this.readAll();
       all[name] = value;
       await mkdir(dirname(this.path), { recursive: true, mode: 0o700 });
@@ -42,7 +45,7 @@ export class FileSecretStore implements SecretStore {
 
   private async readAll(): Promise<Record<string, string>> {
     try {
-      return JSON.parse(await readFile(this.path, 'utf8')) as Record<string, string>;
+      return Object.assign(Object.create(null) as Record<string, string>, JSON.parse(await readFile(this.path, 'utf8')) as Record<string, string>);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {};
       throw error;

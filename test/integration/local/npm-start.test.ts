@@ -2,9 +2,12 @@ import { spawn, execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { freePort } from '../../../local/dynamodb-local';
 import { createDynamoClient, Store } from '../../../shared/store';
+
+/** Every orgbridge this file started; afterEach stops the ones an assertion left running. */
+const running = new Set<() => Promise<number | null>>();
 
 /** Runs `npm start`'s entry point as a user would, until it prints that it is ready. */
 async function startOrgbridge(stateDir: string, port: number) {
@@ -15,7 +18,7 @@ async function startOrgbridge(stateDir: string, port: number) {
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  await new Promise<void>((resolve, reject) => {
+  const ready = new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`not ready in 30 s:\n${output}`)), 30_000);
     child.stdout.on('data', () => {
       if (output.includes('orgbridge is running locally')) {
@@ -26,12 +29,22 @@ async function startOrgbridge(stateDir: string, port: number) {
     child.once('exit', (code) => reject(new Error(`exited with ${code}:\n${output}`)));
   });
   const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     child.kill('SIGINT');
     return exited;
   };
+  running.add(stop);
+  try {
+    await ready;
+  } catch (error) {
+    // Never leave a half-started orgbridge (and its DynamoDB Local JVM) behind a failed test.
+    await stop();
+    throw error;
+  }
   return { child, stop, output: () => output };
 }
+
 
 function javaProcessesUsing(dir: string): string[] {
   const lines = execFileSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' }).split('\n');
@@ -39,6 +52,11 @@ function javaProcessesUsing(dir: string): string[] {
 }
 
 describe('npm start', () => {
+  afterEach(async () => {
+    await Promise.all([...running].map((stop) => stop()));
+    running.clear();
+  });
+
   it('serves /health, writes endpoints.json, stops cleanly on Ctrl-C and keeps data for the next start', async () => {
     const stateDir = mkdtempSync(join(tmpdir(), 'orgbridge-start-'));
     const port = await freePort();

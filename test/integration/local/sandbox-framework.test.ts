@@ -23,6 +23,22 @@ describe('the sandbox framework', () => {
     expect(server.calls.map((c) => c.status)).toEqual([200, 404, 405]);
   });
 
+  it('answers a malformed percent-escape in a path parameter with 400 and keeps serving', async () => {
+    const { url } = await sandbox();
+    expect((await fetch(`${url}/items/%E0%A4%A.json`)).status).toBe(400);
+    expect(await (await fetch(`${url}/items/7.json`)).json()).toEqual({ id: '7' });
+  });
+
+  it('answers 500 when a wrapper around the routes throws, instead of an unhandled rejection', async () => {
+    const { server, url } = await sandbox();
+    server.around = async () => {
+      throw new Error('gauge broke');
+    };
+    expect((await fetch(`${url}/items/1.json`)).status).toBe(500);
+    server.around = undefined;
+    expect((await fetch(`${url}/items/1.json`)).status).toBe(200);
+  });
+
   it('answers scripted faults first, in order, without reaching the route', async () => {
     const { server, url } = await sandbox();
     server.failNext('503', '503');

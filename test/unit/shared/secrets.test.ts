@@ -1,4 +1,4 @@
-import { mkdtempSync, statSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateSecretCommand, GetSecretValueCommand, PutSecretValueCommand, ResourceNotFoundException, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -25,6 +25,24 @@ describe('FileSecretStore (local)', () => {
   it('says a missing secret is missing', async () => {
     const store = new FileSecretStore(join(mkdtempSync(join(tmpdir(), 'secrets-')), 'secrets.json'));
     await expect(store.get('absent')).rejects.toBeInstanceOf(SecretNotFoundError);
+  });
+
+  it('does not find a secret named like an Object.prototype member that was never stored', async () => {
+    const store = new FileSecretStore(join(mkdtempSync(join(tmpdir(), 'secrets-')), 'secrets.json'));
+    await store.put('present', 'value-present-long');
+    await expect(store.get('constructor')).rejects.toBeInstanceOf(SecretNotFoundError);
+    await expect(store.get('__proto__')).rejects.toBeInstanceOf(SecretNotFoundError);
+  });
+
+  it('keeps accepting writes after one write failed', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'secrets-')), 'secrets.json');
+    const store = new FileSecretStore(path);
+    const blocker = `${path}.${process.pid}.tmp`;
+    mkdirSync(blocker); // the temp file cannot be written while a directory sits at its path
+    await expect(store.put('first', 'value-first-long')).rejects.toThrow();
+    rmdirSync(blocker);
+    await store.put('second', 'value-second-long');
+    expect(await store.get('second')).toBe('value-second-long');
   });
 
   it('refuses names that could escape the prefix or inject', async () => {
