@@ -2,14 +2,16 @@ import { createHash } from 'node:crypto';
 
 /** Keys whose values are credentials, whatever their shape. */
 const SECRET_KEY = /secret|password|passwd|token|authorization|cookie|api[-_]?key|code_verifier|verifier|credential|private/i;
-// The local part allows every character RFC 5322 allows unquoted.
-const EMAIL = /[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g;
+// The local part allows every character RFC 5322 allows unquoted. Every quantifier is bounded (RFC 5321
+// lengths) or anchored, because these run over any logged string: `+` here made a 100 KB run of letters
+// take 11 s (each start position rescanned to the end).
+const EMAIL = /[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9.-]{1,253}\.[A-Za-z]{2,63}/g;
 /** A JWT or a bearer credential inside free text. */
-const JWT = /eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g;
+const JWT = /(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g;
 const BEARER = /(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/gi;
 
 /** `client_secret=...`, `"password": "..."`, `token: ...` inside free text (a vendor error, a URL). */
-const SECRET_ASSIGNMENT = /((?:secret|password|passwd|token|api[-_]?key|authorization|code_verifier)[A-Za-z_]*["']?\s*[:=]\s*["']?)[^\s"'&,;}]+/gi;
+const SECRET_ASSIGNMENT = /((?:secret|password|passwd|token|api[-_]?key|authorization|code_verifier)[A-Za-z_]{0,40}["']?\s{0,10}[:=]\s{0,10}["']?)[^\s"'&,;}]+/gi;
 
 /**
  * Every secret value this process has read or written through the secret

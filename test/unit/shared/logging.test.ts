@@ -36,6 +36,23 @@ describe('log redaction', () => {
     expect(text).toContain('x=1');
   });
 
+  it('hides a JWT right after = or a quote, as in a URL or a JSON body', () => {
+    const jwt = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl';
+    expect(redactText(`callback?id_token=${jwt}&x=1`)).not.toContain(jwt);
+    expect(redactText(`{"jwt":"${jwt}"}`)).not.toContain(jwt);
+  });
+
+  // Without bounded quantifiers each of these took seconds per 100 KB (every start position rescanned the
+  // rest of the string), so a long logged value stalled the function; at 300 KB the test would not finish.
+  it.each([
+    ['a long run of letters', 'a'.repeat(300_000)],
+    ['an @ followed by a long dotless run', `a@${'b'.repeat(300_000)}`],
+    ['repeated JWT prefixes', 'eyJ'.repeat(100_000)],
+    ['repeated secret keywords', 'secret'.repeat(50_000)],
+  ])('redacts %s in one pass, leaving harmless text as it was', (_label, text) => {
+    expect(redactText(text)).toBe(text);
+  });
+
   it('scrubs any value the secret store handed out, wherever it appears', () => {
     registerSecretValue('zq-unguessable-value-9');
     expect(render({ message: 'vendor echoed zq-unguessable-value-9 back' })).not.toContain('zq-unguessable-value-9');
