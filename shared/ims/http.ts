@@ -45,16 +45,19 @@ export async function callIms<T>(http: ImsHttpOptions, call: ImsCall<T>): Promis
   }
   const { status } = response;
   let body: unknown;
+  let unreadable: unknown;
   try {
     body = await readJson(response);
   } catch (error) {
-    throw new ImsUnavailableError(call.operation, `HTTP ${status} with a body that is not JSON`, { cause: error, httpStatus: status });
+    unreadable = error;
   }
   if (status === 429 || status >= 500) throw new ImsUnavailableError(call.operation, `HTTP ${status}`, { httpStatus: status });
+  // A 4xx is a refusal whatever its body (a proxy's HTML page included): retrying would not change it.
   if (status >= 400) {
     const parsed = oauthErrorSchema.safeParse(body);
     throw new ImsRejectedError(call.operation, status, parsed.success ? parsed.data.error : `http_${status}`, parsed.success ? parsed.data.error_description : undefined);
   }
+  if (unreadable !== undefined) throw new ImsUnavailableError(call.operation, `HTTP ${status} with a body that is not JSON`, { cause: unreadable, httpStatus: status });
   const parsed = call.schema.safeParse(body);
   if (!parsed.success) {
     throw new ImsUnavailableError(call.operation, 'the response did not have the documented shape', { cause: parsed.error, httpStatus: status });
