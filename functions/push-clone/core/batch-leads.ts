@@ -1,6 +1,6 @@
 import { MAX_RECORDS_PER_CALL, type LeadFieldValue, type MarketoClient } from '../../../shared/marketo';
 import type { Store } from '../../../shared/store';
-import { chunks } from './batch-parallel';
+import { chunks, forEachLimit } from './batch-parallel';
 import { canonicalEmail, keys, leadIdItemSchema, type Destination } from './model';
 import type { WorkItem } from './runner-types';
 
@@ -72,7 +72,8 @@ export class BatchLeadIds {
   /** Caches what Marketo told us, before the list call that uses it: a crash after this never costs the lookup again. */
   async save(found: ReadonlyMap<string, number>, atIso: string): Promise<void> {
     const items = [...found].map(([email, leadId]) => ({ ...keys.leadId(this.munchkinId, email), email, leadId, at: atIso }));
-    await this.store.putMany(items);
+    // 25 items a BatchWrite; a few in flight, as a batch of 300 would otherwise wait on 12 round trips one by one.
+    await forEachLimit(chunks(items, 25), SAVE_CONCURRENCY, (chunk) => this.store.putMany(chunk));
     for (const [email, leadId] of found) this.ids.set(email, leadId);
   }
 
@@ -82,6 +83,8 @@ export class BatchLeadIds {
     await this.store.delete(keys.leadId(this.munchkinId, email));
   }
 }
+
+const SAVE_CONCURRENCY = 4;
 
 /** Below this many unknown emails, single reads are cheaper than a range query. */
 const RANGE_READ_MIN = 8;

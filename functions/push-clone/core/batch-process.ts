@@ -7,18 +7,21 @@ import { keys } from './model';
 import { stopDestination } from './runner-destinations';
 import type { ItemResult, RunContext, StopReason, WorkItem } from './runner-types';
 
-export interface BatchOutcome {
-  /** People whose item was written (progress). */
-  written: number;
+/** A batch whose Marketo calls are done: each person's result, still to be written back. */
+export interface CalledBatch {
+  results: ItemResult[];
+  atIso: string;
+  /** Why the run must stop after this batch (Marketo said so), if it must. */
   stop?: StopReason;
 }
 
 /**
- * One batch: Marketo calls for the people that need them, then every person's
- * result written back and counted. Results gathered before a failure are
- * still written, so work done is never done again.
+ * The Marketo half of one batch: calls for the people that need them (lead IDs
+ * resolved and cached first), and cached IDs that Marketo says are wrong
+ * forgotten. Results gathered before a failure are kept, so
+ * work done is written back and never done again.
  */
-export async function processBatch(ctx: RunContext, items: readonly WorkItem[]): Promise<BatchOutcome> {
+export async function callMarketo(ctx: RunContext, items: readonly WorkItem[]): Promise<CalledBatch> {
   const atIso = new Date(ctx.now()).toISOString();
   const results: ItemResult[] = [];
   for (const item of items) {
@@ -40,13 +43,19 @@ export async function processBatch(ctx: RunContext, items: readonly WorkItem[]):
     }
   }
   ctx.summary.batches += 1;
-  await ctx.flushCalls();
+  // Before the next batch reads the cache: it must not pick up an ID Marketo just refused.
   for (const result of results) if (result.forgetLeadId) await leadIds.forget(result.item.membership.email);
+  return stop ? { results, atIso, stop } : { results, atIso };
+}
+
+/** The DynamoDB half of one batch: the calls counted, every person's result written back and counted. Returns how many were written (progress). */
+export async function writeResults(ctx: RunContext, { results, atIso }: CalledBatch): Promise<number> {
+  await ctx.flushCalls();
   const tally = await writeBack(ctx.ports.store, results, atIso, ctx.settings.writeConcurrency);
   await recordStats(ctx.ports.store, tally.written, atIso);
   ctx.summary.conflicts += tally.conflicts;
   for (const { outcome } of tally.written) if (outcome) ctx.summary.outcomes[outcome.kind] += 1;
-  return stop ? { written: tally.written.length, stop } : { written: tally.written.length };
+  return tally.written.length;
 }
 
 /** The calls for one destination's people: resolve unknown lead IDs, then change list membership. */

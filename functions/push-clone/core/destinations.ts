@@ -134,11 +134,19 @@ export async function getDestination(store: Store, destinationId: string): Promi
   return destination;
 }
 
-/** Every destination of an instance (pointer items, then each destination): for ingest and the runner. */
-export async function listInstanceDestinations(store: Store, munchkinId: string): Promise<Destination[]> {
+/**
+ * Every destination of an instance, by ID: the pointer items, then the
+ * destinations in one BatchGet. Read once per runner tick, under the lease,
+ * and shared by ingest and the push.
+ */
+export async function listInstanceDestinations(store: Store, munchkinId: string): Promise<Map<string, Destination>> {
   const pointers = await store.queryAll(keys.instanceDestinationsPrefix(munchkinId));
-  const destinations = await Promise.all(
-    pointers.map((pointer) => readDestination(store, instanceDestinationSchema.parse(pointer).destinationId)),
-  );
-  return destinations.filter((destination): destination is Destination => destination?.munchkinId === munchkinId);
+  const items = await store.getMany(pointers.map((pointer) => keys.destination(instanceDestinationSchema.parse(pointer).destinationId)));
+  const destinations = new Map<string, Destination>();
+  for (const item of items) {
+    const destination = destinationSchema.parse(item);
+    // A pointer left behind by a destination that moved instance is ignored.
+    if (destination.munchkinId === munchkinId) destinations.set(destination.destinationId, destination);
+  }
+  return destinations;
 }

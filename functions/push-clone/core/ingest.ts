@@ -18,10 +18,12 @@ export interface IngestPorts {
 export interface IngestOptions {
   /** Inbox items folded at most in this call (default 500: ~500,000 records). */
   maxInboxItems?: number;
-  /** DynamoDB requests in flight at once (default 16: transactions of 50 creates, or single conditional writes). */
+  /** DynamoDB requests in flight at once (default 8: BatchGets of 100, transactions of 100, or single conditional writes). */
   concurrency?: number;
   /** Asked before each page of inbox items; false stops early (the runner's "time is running out"). */
   shouldContinue?: () => boolean;
+  /** The instance's destinations when the caller (the runner) has read them already; read here otherwise. */
+  destinations?: ReadonlyMap<string, Destination>;
 }
 
 export interface IngestResult {
@@ -48,7 +50,8 @@ const storedRecordsSchema = z.array(activationRecordSchema);
  * Folds an instance's inbox into its memberships (docs/push-clone.md, step 3),
  * oldest delivery first, a page of inbox items at a time: the page's records
  * are reduced to one winner per person and audience, folded with bounded
- * parallelism (new people in transactions, see membership-batch.ts), and only then are the page's inbox items deleted. A crash at any
+ * parallelism (read in batches, written in transactions, see
+ * membership-batch.ts), and only then are the page's inbox items deleted. A crash at any
  * point leaves inbox items that fold again harmlessly: the conditional writes
  * make a second fold of the same record a no-op. The runner calls this first
  * in each tick, under the instance's lease.
@@ -56,8 +59,8 @@ const storedRecordsSchema = z.array(activationRecordSchema);
 export async function ingestInbox(ports: IngestPorts, munchkinId: string, options: IngestOptions = {}): Promise<IngestResult> {
   const result: IngestResult = { records: 0, applied: 0, stale: 0, afterEnd: 0, unmapped: 0, inboxItems: 0, unreadableInboxItems: 0 };
   const maxInboxItems = options.maxInboxItems ?? 500;
-  const concurrency = options.concurrency ?? 16;
-  const destinations = new Map((await listInstanceDestinations(ports.store, munchkinId)).map((destination) => [destination.destinationId, destination]));
+  const concurrency = options.concurrency ?? 8;
+  const destinations = options.destinations ?? (await listInstanceDestinations(ports.store, munchkinId));
   let startKey: Record<string, unknown> | undefined;
   do {
     if (options.shouldContinue && !options.shouldContinue()) break;

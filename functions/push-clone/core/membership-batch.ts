@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { ConditionFailedError, type Store, type TransactOp } from '../../../shared/store';
 import { chunks, forEachLimit } from './batch-parallel';
-import { foldRecord, foldWrite, freshMembershipItem, notNewerCondition, queueKeysFor, type FoldBase, type FoldTarget } from './membership-fold';
-import { keys, type ActivationRecord } from './model';
+import { foldRecord, foldWriteOnRead, freshMembershipItem, isNewer, queueKeysFor, type FoldTarget } from './membership-fold';
+import { keys, membershipSchema, type ActivationRecord, type Membership } from './model';
 
 export interface Fold {
   target: FoldTarget;
@@ -12,80 +12,86 @@ export interface Fold {
 /**
  * Folds many records (at most one per membership) in as few requests as it
  * can. One request per record caps ingest at what a table answers request by
- * request (~700-900 a second on DynamoDB Local), below what quality.md asks.
- * Our Store reads no batches, so instead of reading first we write in
- * transactions of TRANSACTION_SIZE whose every item carries the condition that
- * makes it right; a transaction that loses names the items whose condition
- * failed (CancellationReasons), the others go again, and the failed ones move
- * on to the next phase:
+ * request (~1,000 a second on DynamoDB Local), below what quality.md asks.
  *
- * 1. create: people we have never seen (a backfill is mostly these);
- * 2. prove stale: condition checks that the record is not newer (redeliveries);
- * 3. update on a guessed state: the steady states of a person we know, each
- *    write conditioned on that state and on the record being newer (`foldWrite`);
- * 4. whatever is left: `foldRecord`, one read-and-write at a time.
+ * Chunk by chunk of TRANSACTION_SIZE (one chunk's reads overlap another's writes):
+ *
+ * 1. read every membership the records touch, in one BatchGet: a read
+ *    costs a fraction of a write, and knowing the state means no write is
+ *    spent on a guess that fails;
+ * 2. records that change nothing (redeliveries, older statements) stop here,
+ *    without any write;
+ * 3. new people are created, and known people updated on exactly the state
+ *    read (`foldWriteOnRead`), in one transaction whose every item carries
+ *    the condition that makes it right. A transaction that loses
+ *    names the items whose condition failed (CancellationReasons): the others
+ *    go again;
+ * 4. whatever lost (someone wrote meanwhile): `foldRecord`, one at a time.
  *
  * Every write is conditioned on the state it assumes, so the result per record
- * is the one `foldRecord` alone would give.
+ * is the one `foldRecord` alone would give (ingest-equivalence.test.ts).
  */
-const TRANSACTION_SIZE = 50;
-const ATTEMPTS_PER_PHASE = 3;
-
-/** Likeliest states of a known person, tried in order: added and still in, not pushed yet, removed. */
-const GUESSED_BASES: readonly FoldBase[] = [
-  { desired: 'in', applied: 'in' },
-  { desired: 'in', applied: 'none' },
-  { desired: 'out', applied: 'out' },
-];
+const TRANSACTION_SIZE = 100;
+const ATTEMPTS_PER_TRANSACTION = 3;
 
 export async function foldRecords(store: Store, folds: readonly Fold[], now: number, concurrency: number): Promise<{ applied: number; stale: number }> {
   const counts = { applied: 0, stale: 0 };
-  const run = async (remaining: readonly Fold[], opFor: (fold: Fold) => TransactOp, outcome: keyof typeof counts) => {
-    const failed = await inTransactions(store, remaining, opFor, concurrency);
-    counts[outcome] += remaining.length - failed.length;
-    return failed;
-  };
-  let remaining = await run(folds, ({ target, record }) => ({ put: freshMembershipItem(target, record, now), condition: { expression: 'attribute_not_exists(pk)' } }), 'applied');
-  remaining = await run(remaining, ({ target, record }) => ({ check: membershipKey(target, record), condition: notNewerCondition(record) }), 'stale');
-  for (const base of GUESSED_BASES) {
-    remaining = await run(
-      remaining,
-      ({ target, record }) => {
-        const write = foldWrite(base, record, queueKeysFor(target, record.email, now));
-        return { update: membershipKey(target, record), set: write.update, condition: write.condition };
-      },
-      'applied',
-    );
-  }
-  await forEachLimit(remaining, concurrency, async ({ target, record }) => {
+  const lost: Fold[] = [];
+  // Chunk by chunk, so one chunk's reads overlap another chunk's writes.
+  await forEachLimit(chunks(folds, TRANSACTION_SIZE), concurrency, async (chunk) => {
+    const current = await readMemberships(store, chunk);
+    const writes: Array<{ fold: Fold; op: TransactOp }> = [];
+    for (const fold of chunk) {
+      const { target, record } = fold;
+      const key = membershipKeyOf(fold);
+      const existing = current.get(key.sk + key.pk);
+      if (!existing) {
+        writes.push({ fold, op: { put: freshMembershipItem(target, record, now), condition: { expression: 'attribute_not_exists(pk)' } } });
+      } else if (!isNewer(record, existing)) {
+        counts.stale += 1;
+      } else {
+        const write = foldWriteOnRead(existing, record, queueKeysFor(target, record.email, now));
+        writes.push({ fold, op: { update: key, set: write.update, condition: write.condition } });
+      }
+    }
+    const failed = await inTransaction(store, writes);
+    counts.applied += writes.length - failed.length;
+    lost.push(...failed);
+  });
+  await forEachLimit(lost, concurrency, async ({ target, record }) => {
     counts[await foldRecord(store, target, record, now)] += 1;
   });
   return counts;
 }
 
-function membershipKey({ destination, audience }: FoldTarget, record: ActivationRecord) {
-  return keys.membership(destination.destinationId, audience.audienceId, record.email);
+function membershipKeyOf({ target, record }: Fold) {
+  return keys.membership(target.destination.destinationId, target.audience.audienceId, record.email);
 }
 
-/** Writes `opFor(fold)` for every fold, in transactions; returns the folds whose condition failed (or could not be told apart). */
-async function inTransactions(store: Store, folds: readonly Fold[], opFor: (fold: Fold) => TransactOp, concurrency: number): Promise<Fold[]> {
+/** The memberships the folds touch (one BatchGet of up to 100 keys), by sk + pk; absent people are left out. */
+async function readMemberships(store: Store, folds: readonly Fold[]): Promise<Map<string, Membership>> {
+  const found = new Map<string, Membership>();
+  for (const item of await store.getMany(folds.map(membershipKeyOf))) found.set(item.sk + item.pk, membershipSchema.parse(item));
+  return found;
+}
+
+/** Writes the ops (at most 100) in one transaction, again without the losers; returns the folds whose condition failed (or could not be told apart). */
+async function inTransaction(store: Store, writes: ReadonlyArray<{ fold: Fold; op: TransactOp }>): Promise<Fold[]> {
   const failed: Fold[] = [];
-  await forEachLimit(chunks(folds, TRANSACTION_SIZE), concurrency, async (chunk) => {
-    let remaining = chunk;
-    for (let attempt = 0; attempt < ATTEMPTS_PER_PHASE && remaining.length > 0; attempt += 1) {
-      try {
-        await store.transact(remaining.map(opFor));
-        remaining = [];
-      } catch (error) {
-        const lost = failedConditions(error, remaining.length);
-        // Not a condition we can attribute (a conflict with another writer, throttling): leave them to the next phase.
-        if (!lost) break;
-        failed.push(...remaining.filter((_, index) => lost.has(index)));
-        remaining = remaining.filter((_, index) => !lost.has(index));
-      }
+  let remaining = writes;
+  for (let attempt = 0; attempt < ATTEMPTS_PER_TRANSACTION && remaining.length > 0; attempt += 1) {
+    try {
+      await store.transact(remaining.map(({ op }) => op));
+      remaining = [];
+    } catch (error) {
+      const lost = failedConditions(error, remaining.length);
+      // Not a condition we can attribute (a conflict with another writer, throttling): leave them to foldRecord.
+      if (!lost) break;
+      failed.push(...remaining.filter((_, index) => lost.has(index)).map(({ fold }) => fold));
+      remaining = remaining.filter((_, index) => !lost.has(index));
     }
-    failed.push(...remaining);
-  });
+  }
+  failed.push(...remaining.map(({ fold }) => fold));
   return failed;
 }
 

@@ -80,12 +80,8 @@ export async function foldRecord(store: Store, target: FoldTarget, record: Activ
     if (!existing) return 'applied';
     if (!isNewer(record, existing)) return 'stale';
     try {
-      const write = foldWrite(existing, record, queueKeys);
-      await store.update(key, write.update, {
-        // Exactly the item read: its names and most values come with the update expression.
-        expression: `${write.condition.expression} AND #qualifiedAt = :readQualifiedAt AND #version = :readVersion`,
-        values: { ':readQualifiedAt': existing.qualifiedAt, ':readVersion': existing.version },
-      });
+      const write = foldWriteOnRead(existing, record, queueKeys);
+      await store.update(key, write.update, write.condition);
       return 'applied';
     } catch (error) {
       existing = currentItem(error) ?? (await read(store, key)) ?? (await create());
@@ -99,7 +95,8 @@ async function read(store: Store, key: { pk: string; sk: string }): Promise<Memb
   return item ? membershipSchema.parse(item) : undefined;
 }
 
-function isNewer(record: ActivationRecord, existing: Pick<Membership, 'qualifiedAt' | 'desired'>): boolean {
+/** Whether `record` changes a membership that holds `existing` (the rule the conditions below encode). */
+export function isNewer(record: ActivationRecord, existing: Pick<Membership, 'qualifiedAt' | 'desired'>): boolean {
   if (record.qualifiedAt !== existing.qualifiedAt) return record.qualifiedAt > existing.qualifiedAt;
   return record.presence === 'out' && existing.desired === 'in';
 }
@@ -147,14 +144,19 @@ export function foldWrite(base: FoldBase, record: ActivationRecord, queueKeys: {
   };
 }
 
-/** Holds on a stored membership exactly when `isNewer(record, membership)` is false: the record changes nothing. */
-export function notNewerCondition(record: ActivationRecord) {
-  const names = { '#qualifiedAt': 'qualifiedAt' };
-  if (record.presence === 'in') return { expression: '#qualifiedAt >= :qualifiedAt', names, values: { ':qualifiedAt': record.qualifiedAt } };
+/**
+ * `foldWrite` on a membership as it was read: the condition also insists on the
+ * read `qualifiedAt` and `version`, so the write applies only to exactly that
+ * item (its names and most values come with the update expression).
+ */
+export function foldWriteOnRead(existing: Membership, record: ActivationRecord, queueKeys: { gsi1pk: string; gsi1sk: string }) {
+  const write = foldWrite(existing, record, queueKeys);
   return {
-    expression: '#qualifiedAt > :qualifiedAt OR (#qualifiedAt = :qualifiedAt AND #desired <> :in)',
-    names: { ...names, '#desired': 'desired' },
-    values: { ':qualifiedAt': record.qualifiedAt, ':in': 'in' },
+    update: write.update,
+    condition: {
+      expression: `${write.condition.expression} AND #qualifiedAt = :readQualifiedAt AND #version = :readVersion`,
+      values: { ':readQualifiedAt': existing.qualifiedAt, ':readVersion': existing.version },
+    },
   };
 }
 

@@ -1,11 +1,5 @@
 import { ConditionFailedError, type Store } from '../../../shared/store';
-import { listInstanceDestinations } from './destinations';
 import { destinationSchema, keys, type Destination } from './model';
-
-/** Every destination that pushes to this instance, by ID (read once per run, small). */
-export async function loadDestinations(store: Store, munchkinId: string): Promise<Map<string, Destination>> {
-  return new Map((await listInstanceDestinations(store, munchkinId)).map((destination) => [destination.destinationId, destination]));
-}
 
 /**
  * Stops a destination after a configuration error (list gone, permission): its

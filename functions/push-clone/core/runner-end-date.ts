@@ -1,4 +1,4 @@
-import { processBatch } from './batch-process';
+import { BatchPipeline } from './runner-pipeline';
 import { isEnded, markEndHandled } from './runner-destinations';
 import { keys, membershipSchema, type Destination, type StoredAudience } from './model';
 import type { RunContext, StopReason, WorkItem } from './runner-types';
@@ -30,28 +30,25 @@ export async function carryOutEndDates(ctx: RunContext): Promise<StopReason | un
 }
 
 async function removeEveryMember(ctx: RunContext, destination: Destination, audience: StoredAudience): Promise<StopReason | undefined> {
-  const { batchSize } = ctx.settings;
-  let cursor: Record<string, unknown> | undefined;
-  let held: WorkItem[] = [];
-  const flush = async (): Promise<StopReason | undefined> => {
-    const batch = held;
-    held = [];
-    if (batch.length === 0) return undefined;
-    const stop = await ctx.beforeBatch();
-    if (stop) return stop;
-    return (await processBatch(ctx, batch)).stop;
-  };
-  do {
-    const page = await ctx.ports.store.query({ partition: keys.membershipPartition(destination.destinationId, audience.audienceId), limit: batchSize, startKey: cursor, consistent: true });
-    cursor = page.nextKey;
-    for (const raw of page.items) {
-      const membership = membershipSchema.parse(raw);
-      if (membership.applied === 'in') held.push({ membership, destination, audience, action: 'remove', reason: 'end_date' });
-    }
-    if (held.length >= batchSize || !cursor) {
-      const stop = await flush();
-      if (stop) return stop;
-    }
-  } while (cursor);
-  return flush();
+  const { value } = await BatchPipeline.around(ctx, async (pipeline) => {
+    const { batchSize } = ctx.settings;
+    let cursor: Record<string, unknown> | undefined;
+    let held: WorkItem[] = [];
+    do {
+      const page = await ctx.ports.store.query({ partition: keys.membershipPartition(destination.destinationId, audience.audienceId), limit: batchSize, startKey: cursor, consistent: true });
+      cursor = page.nextKey;
+      for (const raw of page.items) {
+        const membership = membershipSchema.parse(raw);
+        if (membership.applied === 'in') held.push({ membership, destination, audience, action: 'remove', reason: 'end_date' });
+      }
+      if (held.length >= batchSize || !cursor) {
+        const batch = held;
+        held = [];
+        const stop = batch.length > 0 ? await pipeline.send(batch) : undefined;
+        if (stop) return stop;
+      }
+    } while (cursor);
+    return undefined;
+  });
+  return value;
 }

@@ -13,7 +13,11 @@ export interface RunnerPorts {
 }
 
 /** Folds the instance's inbox into memberships (push-clone ingest); run first, under the lease. */
-export type IngestFn = (ports: { store: Store; clock: Clock }, munchkinId: string, options: { shouldContinue: () => boolean }) => Promise<unknown>;
+export type IngestFn = (
+  ports: { store: Store; clock: Clock },
+  munchkinId: string,
+  options: { shouldContinue: () => boolean; destinations: ReadonlyMap<string, Destination> },
+) => Promise<unknown>;
 
 export interface RunnerOptions {
   /** The Lambda's remaining time; the runner stops before a batch when less than `safetyMarginMs` is left. */

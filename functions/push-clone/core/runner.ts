@@ -1,16 +1,22 @@
 import { LeaseLock, LeaseLostError, type Lease } from '../../../shared/store';
 import { centralDay, MAX_RECORDS_PER_CALL } from '../../../shared/marketo';
-import { processBatch } from './batch-process';
 import { ingestInbox } from './ingest';
 import { classify } from './runner-classify';
-import { loadDestinations } from './runner-destinations';
+import { listInstanceDestinations } from './destinations';
 import { carryOutEndDates } from './runner-end-date';
 import { nextDueAt, parkedUntil, readMarker, settleMarker } from './runner-marker';
+import { BatchPipeline } from './runner-pipeline';
 import { DueQueue, WorkBuffer } from './runner-queue';
 import { recordCalls } from './batch-writeback';
 import { emptySummary, type IngestFn, type RunContext, type RunnerOptions, type RunnerPorts, type RunnerSettings, type RunSummary, type StopReason } from './runner-types';
 
 export type { RunnerOptions, RunnerPorts, RunSummary, StopReason } from './runner-types';
+
+/** How often (by the clock) a batch first checks that the lease is still ours. */
+const LEASE_CHECK_INTERVAL_MS = 5_000;
+
+/** Due memberships read per query: a few batches' worth, so reading costs few round trips and little memory. */
+const QUEUE_PAGE = 1_000;
 
 export const runnerLeaseName = (munchkinId: string) => `push-runner#${munchkinId}`;
 
@@ -34,6 +40,7 @@ export async function runPushBatch(ports: RunnerPorts, munchkinId: string, optio
   if (!lease) return { ...summary, stoppedBy: 'lease_busy' };
 
   let counted = restCalls(marketo.stats.callsByKind);
+  let checkedAt = clock.now();
   const tokensAtStart = marketo.stats.tokenCalls;
   const ctx: RunContext = {
     ports,
@@ -44,8 +51,11 @@ export async function runPushBatch(ports: RunnerPorts, munchkinId: string, optio
     now: () => clock.now(),
     beforeBatch: async () => {
       if (settings.remainingTimeMs() < settings.safetyMarginMs) return 'out_of_time';
+      // The lease already outlives the invocation (ttl): renewing only proves nobody took it over, which every few seconds is enough.
+      if (clock.now() - checkedAt < LEASE_CHECK_INTERVAL_MS) return undefined;
       try {
         if (lease) lease = await lock.renew(lease, ttl());
+        checkedAt = clock.now();
         return undefined;
       } catch (error) {
         if (error instanceof LeaseLostError) return 'lease_lost';
@@ -53,18 +63,20 @@ export async function runPushBatch(ports: RunnerPorts, munchkinId: string, optio
       }
     },
     flushCalls: async () => {
+      // Taken before the write, so a flush that overlaps another never counts a call twice.
       const total = restCalls(marketo.stats.callsByKind);
-      await recordCalls(store, munchkinId, centralDay(clock.now()), total - counted);
-      summary.marketoCalls += total - counted;
+      const calls = total - counted;
       counted = total;
+      summary.marketoCalls += calls;
+      await recordCalls(store, munchkinId, centralDay(clock.now()), calls);
     },
   };
   try {
     const parked = await parkedUntil(store, munchkinId, clock.now());
     if (parked) return { ...summary, stoppedBy: 'parked', lastError: `parked until ${parked}` };
     const marker = await readMarker(store, munchkinId);
-    await settings.ingest({ store, clock }, munchkinId, { shouldContinue: () => settings.remainingTimeMs() >= settings.safetyMarginMs });
-    ctx.destinations = await loadDestinations(store, munchkinId);
+    ctx.destinations = await listInstanceDestinations(store, munchkinId);
+    await settings.ingest({ store, clock }, munchkinId, { shouldContinue: () => settings.remainingTimeMs() >= settings.safetyMarginMs, destinations: ctx.destinations });
     summary.stoppedBy = (await carryOutEndDates(ctx)) ?? (await drainQueue(ctx));
     if (summary.stoppedBy === 'done') summary.marker = marker ? await settleMarker(store, marker, nextDueAt(ctx.destinations.values(), clock.now())) : 'absent';
     else summary.marker = marker ? 'kept' : 'absent';
@@ -78,28 +90,31 @@ export async function runPushBatch(ports: RunnerPorts, munchkinId: string, optio
 
 /** Passes over the due queue until a whole pass changes nothing. */
 async function drainQueue(ctx: RunContext): Promise<StopReason> {
-  const { batchSize, maxBuffered } = ctx.settings;
   for (;;) {
-    const queue = new DueQueue(ctx.ports.store, ctx.munchkinId, batchSize);
-    const buffer = new WorkBuffer();
-    let progress = 0;
-    for (;;) {
-      const page = await queue.nextPage(ctx.now());
-      for (const membership of page ?? []) {
-        const item = classify(membership, ctx.destinations, ctx.now());
-        if (item) buffer.add(item);
-      }
-      const batches = !page || buffer.size >= maxBuffered ? buffer.takeAll(batchSize) : buffer.takeFull(batchSize);
-      for (const batch of batches) {
-        const stop = await ctx.beforeBatch();
-        if (stop) return stop;
-        const outcome = await processBatch(ctx, batch);
-        progress += outcome.written;
-        if (outcome.stop) return outcome.stop;
-      }
-      if (!page) break;
+    // Each pass finishes its last write-back before the next reads the queue, or it would meet people still being written.
+    const pass = await BatchPipeline.around(ctx, (pipeline) => passOverQueue(ctx, pipeline));
+    if (pass.value) return pass.value;
+    if (pass.written === 0) return 'done';
+  }
+}
+
+/** One pass over what is due now; returns why to stop, or undefined when the pass is complete. */
+async function passOverQueue(ctx: RunContext, pipeline: BatchPipeline): Promise<StopReason | undefined> {
+  const { batchSize, maxBuffered } = ctx.settings;
+  const queue = new DueQueue(ctx.ports.store, ctx.munchkinId, QUEUE_PAGE);
+  const buffer = new WorkBuffer();
+  for (;;) {
+    const page = await queue.nextPage(ctx.now());
+    for (const membership of page ?? []) {
+      const item = classify(membership, ctx.destinations, ctx.now());
+      if (item) buffer.add(item);
     }
-    if (progress === 0) return 'done';
+    const batches = !page || buffer.size >= maxBuffered ? buffer.takeAll(batchSize) : buffer.takeFull(batchSize);
+    for (const batch of batches) {
+      const stop = await pipeline.send(batch);
+      if (stop) return stop;
+    }
+    if (!page) return undefined;
   }
 }
 

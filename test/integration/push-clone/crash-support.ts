@@ -52,7 +52,7 @@ export class Process {
 }
 
 const STORE_WRITES = new Set(['put', 'update', 'delete', 'putMany', 'transact']);
-const STORE_READS = new Set(['get', 'query', 'queryAll']);
+const STORE_READS = new Set(['get', 'getMany', 'query', 'queryAll', 'count']);
 const MARKETO_CALLS = new Set(['syncLeads', 'findLeadsByEmail', 'addToList', 'removeFromList', 'getList', 'listMembers', 'isMember']);
 
 /** The real store, seen through a process that may die. */
