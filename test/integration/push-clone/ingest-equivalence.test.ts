@@ -62,7 +62,14 @@ describe('folding in batches gives what folding one by one gives', () => {
     });
   };
 
-  it('for any prior states and any delivery', async () => {
+  /**
+   * `fresh`: the batch reads what is there. `absent` and `older`: someone wrote
+   * between the batch's read and its write (the read saw no item, or an older
+   * one), so the batch's conditional writes lose and the losers are folded one
+   * by one; the result must not change.
+   */
+  it.each(['fresh', 'absent', 'older'] as const)('for any prior states and any delivery (batch reads %s)', async (reads) => {
+    const batchStore = reads === 'fresh' ? store : laggingReads(store, reads);
     await fc.assert(
       fc.asyncProperty(scenario, async (states) => {
         run += 1;
@@ -70,7 +77,7 @@ describe('folding in batches gives what folding one by one gives', () => {
         const single = destinationFixture({ destinationId: `single-${run}`, audiences: [audience] });
         await Promise.all([seed(batched, states), seed(single, states)]);
         const records: ActivationRecord[] = states.map(([, said], index) => ({ audienceId: 'aud', email: EMAILS[index] ?? '', presence: said.presence, qualifiedAt: said.qualifiedAt, attributes: { firstName: 'After' } }));
-        const counts = await foldRecords(store, records.map((record) => ({ target: { destination: batched, audience }, record })), NOW, 4);
+        const counts = await foldRecords(batchStore, records.map((record) => ({ target: { destination: batched, audience }, record })), NOW, 4);
         let applied = 0;
         for (const record of records) if ((await foldRecord(store, { destination: single, audience }, record, NOW)) === 'applied') applied += 1;
         expect(counts.applied).toBe(applied);
@@ -81,3 +88,16 @@ describe('folding in batches gives what folding one by one gives', () => {
     );
   });
 });
+
+/** The store, except that batch reads see every item as absent, or as it was before its last statement (an older qualifiedAt). */
+function laggingReads(store: Store, lag: 'absent' | 'older'): Store {
+  return new Proxy(store, {
+    get(target, property, receiver) {
+      if (property !== 'getMany') return Reflect.get(target, property, receiver);
+      return async (...args: Parameters<Store['getMany']>) => {
+        const items = await target.getMany(...args);
+        return lag === 'absent' ? [] : items.map((item) => ({ ...item, qualifiedAt: Number(item.qualifiedAt) - 1 }));
+      };
+    },
+  });
+}
