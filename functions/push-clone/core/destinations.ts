@@ -6,10 +6,10 @@ import { marketoClientFor } from '../../../shared/instances/marketo-for-instance
 import { readConfirmedMapping } from '../../../shared/instances/org-mapping-store';
 import type { MarketoClient } from '../../../shared/marketo';
 import type { SecretStore } from '../../../shared/secrets';
-import { ConditionFailedError, type Store } from '../../../shared/store';
+import { ConditionFailedError, type Store, type TransactOp } from '../../../shared/store';
 import type { DestinationInput } from './destination-input';
 import { checkLists, sharedListWarnings } from './list-checks';
-import { destinationSchema, instanceDestinationSchema, keys, type Destination, type StoredAudience } from './model';
+import { destinationSchema, instanceDestinationSchema, keys, workMarkerTouch, type Destination, type StoredAudience } from './model';
 
 export { destinationIdSchema, destinationInputSchema, type DestinationInput } from './destination-input';
 
@@ -40,8 +40,9 @@ export interface SavedDestination {
  * Creates or replaces a destination (docs/push-clone.md, step 1). Nothing is
  * written unless the instance is registered, has a confirmed org mapping and
  * every target list exists in Marketo. The destination and the instance's
- * pointer to it are written in one transaction, conditioned on the version the
- * save started from, so two admins saving at once cannot interleave.
+ * pointer to it (and the work marker, when the save wakes pending work) are
+ * written in one transaction, conditioned on the version the save started
+ * from, so two admins saving at once cannot interleave.
  */
 export async function saveDestination(
   ports: DestinationPorts,
@@ -113,12 +114,29 @@ export async function saveDestination(
           : { expression: 'attribute_not_exists(pk)' },
       },
       { put: { ...keys.instanceDestination(munchkinId, destinationId), type: 'push-instance-destination', destinationId } },
+      ...(existing && wakesPendingWork(existing, audiences) ? [wakeWork(munchkinId, ports.clock.now())] : []),
     ]);
   } catch (error) {
     if (!(error instanceof ConditionFailedError)) throw error;
     throw new ConflictError('destination_changed', `Destination ${destinationId} was changed while you saved it: read it again and retry.`);
   }
   return { destination, created: !existing, warnings: [...listWarnings, ...sharedListWarnings(audiences)] };
+}
+
+/**
+ * A stopped destination's people stay pending, and the runner deletes the work
+ * marker when nothing is due. Saving again (the admin's "fixed") or changing
+ * the audiences (another list, an end date, an audience gone) makes them due:
+ * the save touches the marker as a delivery would, so the next tick picks them up.
+ */
+function wakesPendingWork(existing: Destination, audiences: readonly StoredAudience[]): boolean {
+  const setup = (list: readonly StoredAudience[]) => JSON.stringify(list.map(({ audienceId, listId, startDate, endDate }) => [audienceId, listId, startDate, endDate ?? null]));
+  return existing.state === 'stopped' || setup(existing.audiences) !== setup(audiences);
+}
+
+function wakeWork(munchkinId: string, atMs: number): TransactOp {
+  const marker = workMarkerTouch(munchkinId, atMs);
+  return { update: marker.key, set: marker.set };
 }
 
 export async function readDestination(store: Store, destinationId: string): Promise<Destination | undefined> {

@@ -7,7 +7,7 @@ import type { SecretStore } from '../../../shared/secrets';
 import type { Item, Store } from '../../../shared/store';
 import { parseActivation, type ActivationCounts } from './activation-parser';
 import { readDestination } from './destinations';
-import { inboxKey, keys, type ActivationRecord, type InboxItem } from './model';
+import { inboxKey, workMarkerTouch, type ActivationRecord, type InboxItem } from './model';
 
 export interface InboxPorts {
   store: Store;
@@ -59,10 +59,8 @@ export async function acceptActivation(ports: InboxPorts, delivery: ActivationDe
   if (items.length > 0) {
     await shedLoadOnThrottling(async () => {
       await ports.store.putMany(items);
-      await ports.store.update(keys.workMarker(destination.munchkinId), {
-        expression: 'SET munchkinId = :munchkinId, updatedAt = :now ADD version :one',
-        values: { ':munchkinId': destination.munchkinId, ':now': new Date(receivedAt).toISOString(), ':one': 1 },
-      });
+      const marker = workMarkerTouch(destination.munchkinId, receivedAt);
+      await ports.store.update(marker.key, marker.set);
     });
   }
   return { accepted: parsed.records.length, inboxItems: items.length, ...parsed.counts };

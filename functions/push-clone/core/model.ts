@@ -215,6 +215,22 @@ export const workMarkerSchema = z.object({
 });
 export type WorkMarker = z.infer<typeof workMarkerSchema>;
 
+/**
+ * The one write that says "this instance has work now": SET `updatedAt`, ADD 1
+ * to `version` (creating the marker if the runner had deleted it). The webhook
+ * sends it after storing a delivery, and saving a destination sends it when
+ * the save makes pending people due again.
+ */
+export function workMarkerTouch(munchkinId: string, atMs: number) {
+  return {
+    key: keys.workMarker(munchkinId),
+    set: {
+      expression: 'SET munchkinId = :munchkinId, updatedAt = :now ADD version :one',
+      values: { ':munchkinId': munchkinId, ':now': new Date(atMs).toISOString(), ':one': 1 },
+    },
+  };
+}
+
 /** The pointer item `keys.instanceDestination`: lets the runner and ingest list an instance's destinations. */
 export const instanceDestinationSchema = z.object({ destinationId: z.string() });
 

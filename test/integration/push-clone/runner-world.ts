@@ -4,7 +4,7 @@ import { ManualClock } from '../../../shared/clock';
 import { CallBudget, MarketoClient, TokenCache, type MarketoClientOptions } from '../../../shared/marketo';
 import type { Store } from '../../../shared/store';
 import { inboxItems } from '../../../functions/push-clone/core/inbox';
-import { canonicalEmail, keys, type ActivationRecord, type Destination, type StoredAudience } from '../../../functions/push-clone/core/model';
+import { canonicalEmail, keys, workMarkerTouch, type ActivationRecord, type Destination, type StoredAudience } from '../../../functions/push-clone/core/model';
 import { runPushBatch, type RunnerOptions, type RunnerPorts, type RunSummary } from '../../../functions/push-clone/core/runner';
 
 /**
@@ -120,10 +120,8 @@ export async function deliver(store: Store, clock: ManualClock, destination: Des
     attributes: activation.attributes ?? { firstName: 'Test' },
   }));
   await store.putMany(inboxItems(destination.munchkinId, destination.destinationId, receivedAt, records));
-  await store.update(keys.workMarker(destination.munchkinId), {
-    expression: 'SET munchkinId = :munchkinId, updatedAt = :now ADD version :one',
-    values: { ':munchkinId': destination.munchkinId, ':now': new Date(receivedAt).toISOString(), ':one': 1 },
-  });
+  const marker = workMarkerTouch(destination.munchkinId, receivedAt);
+  await store.update(marker.key, marker.set);
 }
 
 export function people(prefix: string, count: number, from = 0): string[] {
