@@ -3,7 +3,7 @@ import type { Config } from '../config';
 import { Store } from './store';
 
 export { Store, type Item, type Expression, type Page, type QueryOptions, type TransactOp } from './store';
-export { ConditionFailedError } from './errors';
+export { ConditionFailedError, isThrottlingError } from './errors';
 export { LeaseLock, LeaseLostError, type Lease } from './lease';
 export { tableDefinition, type TableKey } from './table';
 export { ensureTable } from './create-table';

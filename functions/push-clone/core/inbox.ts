@@ -4,7 +4,7 @@ import type { Config } from '../../../shared/config';
 import { BadRequestError, ForbiddenError, NotFoundError, ServiceUnavailableError, UnauthorizedError } from '../../../shared/errors';
 import { imsOrgIdSchema } from '../../../shared/identifiers';
 import type { SecretStore } from '../../../shared/secrets';
-import type { Item, Store } from '../../../shared/store';
+import { isThrottlingError, type Item, type Store } from '../../../shared/store';
 import { parseActivation, type ActivationCounts } from './activation-parser';
 import { readDestination } from './destinations';
 import { inboxKey, workMarkerTouch, type ActivationRecord, type InboxItem } from './model';
@@ -104,19 +104,12 @@ export function inboxItems(munchkinId: string, destinationId: string, receivedAt
   return items;
 }
 
-/** DynamoDB's throttling errors by name (SDK v3 error classes carry the service's error code as `name`). */
-const THROTTLING_ERRORS = new Set(['ProvisionedThroughputExceededException', 'ThrottlingException', 'RequestLimitExceeded']);
-
-export function isStoreThrottling(error: unknown): boolean {
-  return error instanceof Error && THROTTLING_ERRORS.has(error.name);
-}
-
 /** AEP retries 5xx and never retries a 400: throttling must be a 503, so the delivery comes back. */
 async function shedLoadOnThrottling(write: () => Promise<void>): Promise<void> {
   try {
     await write();
   } catch (error) {
-    if (isStoreThrottling(error)) {
+    if (isThrottlingError(error)) {
       throw new ServiceUnavailableError('store_throttled', 'We are receiving more than we can store right now: retry this delivery.', { cause: error });
     }
     throw error;

@@ -29,7 +29,7 @@ describe('saving a destination wakes its pending work', () => {
   };
   /** What the runner leaves when it finds nothing due: no marker at all. */
   const settleMarker = () => world.ports.store.delete(keys.workMarker(world.munchkinId));
-  const save = (audiences = [spring]) => saveDestination(world.ports, 'wake', input(audiences), 'test-admin');
+  const save = (audiences: Array<Record<string, unknown>> = [spring]) => saveDestination(world.ports, 'wake', input(audiences), 'test-admin');
 
   it('does not touch the marker when a new destination is created or saved unchanged', async () => {
     await save();
