@@ -19,47 +19,42 @@ export function outcomeKindFor(code: string): 'skipped' | 'failed' {
  * Adds people to one list, 300 lead IDs a call. Adding a member again is
  * harmless ("added"), which is what makes a re-run after a crash safe.
  */
-export async function addToList(client: MarketoClient, listId: number, placed: readonly Placed[], atIso: string): Promise<ItemResult[]> {
-  const results: ItemResult[] = [];
-  const byLead = groupBy(placed, (entry) => String(entry.leadId));
-  for (const ids of chunks([...byLead.keys()].map(Number), MAX_RECORDS_PER_CALL)) {
-    const answers = new Map((await client.addToList(listId, ids)).map((answer) => [answer.id, answer]));
-    for (const id of ids) {
-      const answer = answers.get(id);
-      for (const { item, leadId } of byLead.get(String(id)) ?? []) {
-        if (answer?.status === 'added') results.push({ item, leadId, applied: 'in', outcome: { kind: 'added', at: atIso } });
-        else if (answer === undefined) results.push({ item, leadId, outcome: { kind: 'failed', reason: 'no_result', at: atIso } });
-        else if (answer.reasons[0]?.code === '1004') results.push({ item, forgetLeadId: true }); // lead deleted or merged: look it up again
-        else {
-          const code = answer.reasons[0]?.code ?? 'unspecified';
-          results.push({ item, leadId, outcome: { kind: outcomeKindFor(code), reason: code, at: atIso } });
-        }
-      }
-    }
-  }
-  return results;
+export function addToList(client: MarketoClient, listId: number, placed: readonly Placed[], atIso: string): Promise<ItemResult[]> {
+  return perPerson(placed, (ids) => client.addToList(listId, ids), ({ item, leadId }, answer) => {
+    if (answer?.status === 'added') return { item, leadId, applied: 'in', outcome: { kind: 'added', at: atIso } };
+    if (answer === undefined) return { item, leadId, outcome: { kind: 'failed', reason: 'no_result', at: atIso } };
+    if (answer.reasons[0]?.code === '1004') return { item, forgetLeadId: true }; // lead deleted or merged: look it up again
+    const code = answer.reasons[0]?.code ?? 'unspecified';
+    return { item, leadId, outcome: { kind: outcomeKindFor(code), reason: code, at: atIso } };
+  });
 }
 
 /**
  * Removes people from one list. "Not in list" (1015) and "no such lead" (1004)
  * both leave the list without the person, which is what we wanted.
  */
-export async function removeFromList(client: MarketoClient, listId: number, placed: readonly Placed[], atIso: string): Promise<ItemResult[]> {
+export function removeFromList(client: MarketoClient, listId: number, placed: readonly Placed[], atIso: string): Promise<ItemResult[]> {
+  return perPerson(placed, (ids) => client.removeFromList(listId, ids), ({ item, leadId }, answer) => {
+    const code = answer?.status === 'skipped' ? (answer.reasons[0]?.code ?? 'unspecified') : undefined;
+    if (answer?.status === 'removed' || code === '1015' || code === '1004') return { item, leadId, applied: 'out', outcome: removedOutcome(item, atIso) };
+    return { item, leadId, outcome: { kind: 'failed', reason: code ?? 'no_result', at: atIso } };
+  });
+}
+
+/**
+ * One list call per 300 distinct lead IDs (two people of one batch may share a
+ * lead: one ID is sent once), then each person's result from their lead's answer.
+ */
+async function perPerson<Answer extends { id: number }>(
+  placed: readonly Placed[],
+  change: (ids: number[]) => Promise<Answer[]>,
+  resultFor: (entry: Placed, answer: Answer | undefined) => ItemResult,
+): Promise<ItemResult[]> {
   const results: ItemResult[] = [];
   const byLead = groupBy(placed, (entry) => String(entry.leadId));
   for (const ids of chunks([...byLead.keys()].map(Number), MAX_RECORDS_PER_CALL)) {
-    const answers = new Map((await client.removeFromList(listId, ids)).map((answer) => [answer.id, answer]));
-    for (const id of ids) {
-      const answer = answers.get(id);
-      const code = answer?.status === 'skipped' ? (answer.reasons[0]?.code ?? 'unspecified') : undefined;
-      for (const { item, leadId } of byLead.get(String(id)) ?? []) {
-        if (answer?.status === 'removed' || code === '1015' || code === '1004') {
-          results.push({ item, leadId, applied: 'out', outcome: removedOutcome(item, atIso) });
-        } else {
-          results.push({ item, leadId, outcome: { kind: 'failed', reason: code ?? 'no_result', at: atIso } });
-        }
-      }
-    }
+    const answers = new Map((await change(ids)).map((answer) => [answer.id, answer]));
+    for (const id of ids) for (const entry of byLead.get(String(id)) ?? []) results.push(resultFor(entry, answers.get(id)));
   }
   return results;
 }

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../shared/clock';
 import type { Store } from '../../../shared/store';
 import { freshStore } from '../../support/dynamo';
-import { deliver, diffCalls, exit, listEmails, people, realize, restCalls, runUntilDone, saveDestination, sorted, startInstance, type Instance } from './runner-world';
+import { callsUntilDone, deliver, exit, listEmails, people, realize, saveDestination, sorted, startInstance, type Instance } from './runner-world';
 
 /**
  * quality.md's call targets, counted by the sandbox (the calls Marketo would
@@ -42,22 +42,16 @@ describe('push clone: Marketo calls against quality.md bounds', () => {
     const perCall = Math.ceil(n / 300);
 
     await deliver(store, clock, destination, realize('b', everyone));
-    let before = restCalls(sandbox);
-    await runUntilDone(ports, munchkinId);
-    const firstPush = diffCalls(before, restCalls(sandbox));
+    const firstPush = await callsUntilDone(ports, munchkinId, sandbox);
     expect(firstPush.total).toBeLessThanOrEqual(2 * perCall);
     expect(firstPush.identity).toBeLessThanOrEqual(1);
     expect(listEmails(sandbox, LIST)).toEqual(sorted(everyone));
 
     await deliver(store, clock, destination, realize('b', everyone));
-    before = restCalls(sandbox);
-    await runUntilDone(ports, munchkinId);
-    expect(diffCalls(before, restCalls(sandbox)).total).toBe(0);
+    expect((await callsUntilDone(ports, munchkinId, sandbox)).total).toBe(0);
 
     await deliver(store, clock, destination, exit('b', everyone));
-    before = restCalls(sandbox);
-    await runUntilDone(ports, munchkinId);
-    const exits = diffCalls(before, restCalls(sandbox));
+    const exits = await callsUntilDone(ports, munchkinId, sandbox);
     expect(exits.total).toBeLessThanOrEqual(perCall);
     expect(exits.byKind).toEqual({ removeFromList: perCall });
     expect(listEmails(sandbox, LIST)).toEqual([]);

@@ -3,7 +3,7 @@ import { ManualClock } from '../../../shared/clock';
 import type { Store } from '../../../shared/store';
 import { audienceStatsSchema, keys, membershipSchema } from '../../../functions/push-clone/core/model';
 import { freshStore } from '../../support/dynamo';
-import { deliver, diffCalls, exit, listEmails, pendingCount, people, realize, restCalls, runUntilDone, saveDestination, sorted, startInstance, type Instance } from './runner-world';
+import { callsUntilDone, deliver, exit, listEmails, pendingCount, people, realize, runUntilDone, saveDestination, sorted, startInstance, type Instance } from './runner-world';
 
 const LIST = 2001;
 
@@ -33,9 +33,7 @@ describe('push clone runner: the list follows the audience in both person-creati
     const everyone = people('create', 320);
 
     await deliver(store, clock, destination, realize('aud-a', everyone));
-    let before = restCalls(sandbox);
-    await runUntilDone(ports, munchkinId);
-    let calls = diffCalls(before, restCalls(sandbox));
+    let calls = await callsUntilDone(ports, munchkinId, sandbox);
     expect(listEmails(sandbox, LIST)).toEqual(sorted(everyone));
     expect(calls.byKind).toEqual({ syncLeads: 2, addToList: 2 }); // 2 x ceil(320/300)
     expect(sandbox.leads()).toHaveLength(320);
@@ -43,23 +41,17 @@ describe('push clone runner: the list follows the audience in both person-creati
 
     const leaving = everyone.slice(100, 300);
     await deliver(store, clock, destination, exit('aud-a', leaving));
-    before = restCalls(sandbox);
-    await runUntilDone(ports, munchkinId);
-    calls = diffCalls(before, restCalls(sandbox));
+    calls = await callsUntilDone(ports, munchkinId, sandbox);
     expect(calls.byKind).toEqual({ removeFromList: 1 });
     const staying = everyone.filter((email) => !leaving.includes(email));
     expect(listEmails(sandbox, LIST)).toEqual(sorted(staying));
 
     // AEP keeps sending `existing` for people still in: nothing to do, no call.
     await deliver(store, clock, destination, realize('aud-a', staying));
-    before = restCalls(sandbox);
-    await runUntilDone(ports, munchkinId);
-    expect(diffCalls(before, restCalls(sandbox)).total).toBe(0);
+    expect((await callsUntilDone(ports, munchkinId, sandbox)).total).toBe(0);
 
     await deliver(store, clock, destination, realize('aud-a', leaving));
-    before = restCalls(sandbox);
-    await runUntilDone(ports, munchkinId);
-    calls = diffCalls(before, restCalls(sandbox));
+    calls = await callsUntilDone(ports, munchkinId, sandbox);
     expect(calls.byKind).toEqual({ addToList: 1 }); // their lead IDs are remembered: no upsert, no lookup
     expect(listEmails(sandbox, LIST)).toEqual(sorted(everyone));
     expect(sandbox.leads()).toHaveLength(320);
@@ -78,9 +70,7 @@ describe('push clone runner: the list follows the audience in both person-creati
     const destination = await saveDestination(store, { munchkinId, mode: 'matchExistingOnly', audiences: [audience('aud-m')] }, clock);
 
     await deliver(store, clock, destination, realize('aud-m', [...known, ...strangers]));
-    let before = restCalls(sandbox);
-    await runUntilDone(ports, munchkinId);
-    let calls = diffCalls(before, restCalls(sandbox));
+    let calls = await callsUntilDone(ports, munchkinId, sandbox);
     expect(calls.byKind.syncLeads).toBeUndefined();
     expect(calls.total).toBeLessThanOrEqual(2 * Math.ceil(320 / 300));
     expect(listEmails(sandbox, LIST)).toEqual(sorted(known));
@@ -93,16 +83,12 @@ describe('push clone runner: the list follows the audience in both person-creati
 
     const leaving = known.slice(0, 150);
     await deliver(store, clock, destination, [...exit('aud-m', leaving), ...exit('aud-m', strangers.slice(0, 50))]);
-    before = restCalls(sandbox);
-    await runUntilDone(ports, munchkinId);
-    calls = diffCalls(before, restCalls(sandbox));
+    calls = await callsUntilDone(ports, munchkinId, sandbox);
     expect(calls.byKind).toEqual({ removeFromList: 1 }); // strangers were never added: no call for them
     expect(listEmails(sandbox, LIST)).toEqual(sorted(known.slice(150)));
 
     await deliver(store, clock, destination, realize('aud-m', leaving));
-    before = restCalls(sandbox);
-    await runUntilDone(ports, munchkinId);
-    expect(diffCalls(before, restCalls(sandbox)).byKind).toEqual({ addToList: 1 });
+    expect((await callsUntilDone(ports, munchkinId, sandbox)).byKind).toEqual({ addToList: 1 });
     expect(listEmails(sandbox, LIST)).toEqual(sorted(known));
     expect(sandbox.leads()).toHaveLength(200);
     expect(sandbox.duplicateEmails()).toEqual([]);
@@ -120,9 +106,7 @@ describe('push clone runner: the list follows the audience in both person-creati
     await deliver(store, clock, destination, realize('aud-1', shared));
     await runUntilDone(ports, munchkinId);
     await deliver(store, clock, destination, [...realize('aud-2', shared.slice(0, 20)), ...exit('aud-1', shared.slice(30))]);
-    const before = restCalls(sandbox);
-    await runUntilDone(ports, munchkinId);
-    expect(diffCalls(before, restCalls(sandbox)).byKind).toEqual({ addToList: 1, removeFromList: 1 });
+    expect((await callsUntilDone(ports, munchkinId, sandbox)).byKind).toEqual({ addToList: 1, removeFromList: 1 });
     expect(listEmails(sandbox, LIST)).toEqual(sorted(shared.slice(0, 30)));
     expect(listEmails(sandbox, LIST + 1)).toEqual(sorted(shared.slice(0, 20)));
     expect(sandbox.leads()).toHaveLength(40);

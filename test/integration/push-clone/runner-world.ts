@@ -147,6 +147,13 @@ export async function runUntilDone(ports: RunnerPorts, munchkinId: string, optio
   throw new Error(`runner did not finish in ${maxRuns} runs: ${summaries.map((summary) => summary.stoppedBy).join(', ')}`);
 }
 
+/** Runs until done (as `runUntilDone`) and returns the REST calls the sandbox answered meanwhile. */
+export async function callsUntilDone(ports: RunnerPorts, munchkinId: string, sandbox: MarketoSandbox, options: Partial<RunnerOptions> = {}) {
+  const before = restCalls(sandbox);
+  await runUntilDone(ports, munchkinId, options);
+  return diffCalls(before, restCalls(sandbox));
+}
+
 /** The emails in a sandbox list, sorted. */
 export function listEmails(sandbox: MarketoSandbox, listId: number): string[] {
   return sandbox
