@@ -77,8 +77,9 @@ function phaseOf(audience: StoredAudience, now: number): AudienceStatus['phase']
 /**
  * Pending memberships per audience, read from the sparse work queue (gsi1,
  * `PUSH#<munchkinId>`): only pending items are in it, so the read grows with
- * the backlog, not with the audience. (Our Store offers no Select COUNT; with
- * one, the membership partitions could be counted without returning items.)
+ * the backlog, not with the audience. (`Store.count` over a membership
+ * partition, filtered on the queue key, would read every member of the
+ * audience to count a few pending ones.)
  */
 async function countPending(store: Store, destination: Destination, nowIso: string): Promise<Map<string, { pending: number; notYetDue: number }>> {
   const counts = new Map<string, { pending: number; notYetDue: number }>();
