@@ -1,0 +1,57 @@
+import { z } from 'zod';
+import { ConditionFailedError, type Store } from '../../../shared/store';
+import { packJson, unpackJson } from './pack';
+import { changeSetSchema, type CampaignChangeSet } from './model';
+
+/**
+ * Where applied change sets go for Campaign-side automation. Publishing the
+ * same change set twice (a retry after a crash) must deliver it once: an
+ * adapter keys on `changeSetId` (the outbox by a conditional put, EventBridge
+ * consumers by the event's `id` in the detail).
+ */
+export interface EventPublisher {
+  publish(changeSet: CampaignChangeSet): Promise<void>;
+}
+
+export const OUTBOX_PARTITION = 'OUTBOX#campaign';
+export const EVENT_SOURCE = 'orgbridge.campaign';
+export const EVENT_DETAIL_TYPE = 'Campaign operator group links changed';
+
+const outboxItemSchema = z.object({ sk: z.string(), source: z.string(), detailType: z.string(), detail: z.string(), createdAt: z.number() });
+
+/**
+ * The store-backed outbox the local runtime and tests use: one item per change
+ * set, written once. An EventBridge adapter implements the same port with
+ * PutEvents (source and detail type above).
+ */
+export class StoreOutboxPublisher implements EventPublisher {
+  constructor(
+    private readonly store: Store,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async publish(changeSet: CampaignChangeSet): Promise<void> {
+    try {
+      await this.store.putIfAbsent({
+        pk: OUTBOX_PARTITION,
+        sk: changeSet.changeSetId,
+        source: EVENT_SOURCE,
+        detailType: EVENT_DETAIL_TYPE,
+        // Packed: a change set with thousands of emails must still fit in one item.
+        detail: packJson(changeSet),
+        createdAt: this.now(),
+      });
+    } catch (error) {
+      if (!(error instanceof ConditionFailedError)) throw error;
+    }
+  }
+
+  /** Everything in the outbox, oldest first (a consumer's view; used by tests and the local run). */
+  async events(): Promise<Array<{ source: string; detailType: string; detail: CampaignChangeSet }>> {
+    const items = await this.store.queryAll({ partition: OUTBOX_PARTITION, consistent: true });
+    return items
+      .map((item) => outboxItemSchema.parse(item))
+      .sort((a, b) => a.createdAt - b.createdAt)
+      .map((item) => ({ source: item.source, detailType: item.detailType, detail: changeSetSchema.parse(unpackJson(item.detail)) }));
+  }
+}

@@ -1,0 +1,40 @@
+import { describeError } from '../../../shared/http';
+import { listAccounts, readStatus } from './accounts';
+import { readCursorHead, type CursorHead } from './cursor';
+import type { SyncStatus } from './model';
+import { runSync, type SyncPorts, type SyncResult } from './sync';
+
+/** Adobe asks for a full UMAPI sync at most every ~2 hours (vendor-apis.md, UMAPI). */
+export const FULL_SYNC_EVERY_MS = 2 * 3_600_000;
+
+/** Due: a saved cursor whose wait is over, or no cursor and no full sync started in the last two hours. */
+export function isDue(status: SyncStatus, head: CursorHead | undefined, now: number): boolean {
+  if (head) return head.resumeAt <= now;
+  return status.lastStartedAt === undefined || now - status.lastStartedAt >= FULL_SYNC_EVERY_MS;
+}
+
+export type TickResult = { account: string; result: SyncResult | { status: 'not_due' } | { status: 'failed'; code: string } };
+
+/**
+ * One scheduler tick: syncs every due account in turn, each with the time the
+ * invocation has left, so one slow org cannot push another past the timeout.
+ */
+export async function syncDueAccounts(ports: SyncPorts, remainingTimeMs: () => number): Promise<TickResult[]> {
+  const results: TickResult[] = [];
+  for (const { account } of await listAccounts(ports.store)) {
+    const [status, head] = await Promise.all([readStatus(ports.store, account), readCursorHead(ports.store, account)]);
+    if (!isDue(status, head, ports.clock.now())) {
+      results.push({ account, result: { status: 'not_due' } });
+      continue;
+    }
+    try {
+      results.push({ account, result: await runSync(ports, account, { dryRun: false, remainingTimeMs: remainingTimeMs() }) });
+    } catch (error) {
+      // One account's bad credential must not stop the others; the handler fails the tick after the loop.
+      const code = error instanceof Error && 'code' in error && typeof error.code === 'string' ? error.code : 'internal_error';
+      ports.logger?.error('campaign sync failed', { account, code, error: describeError(error) });
+      results.push({ account, result: { status: 'failed', code } });
+    }
+  }
+  return results;
+}

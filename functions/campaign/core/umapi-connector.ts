@@ -1,0 +1,86 @@
+import { ImsClient, USER_MANAGEMENT_SCOPES } from '../../../shared/ims';
+import type { SecretStore } from '../../../shared/secrets';
+import { UmapiCallBudget, UmapiClient } from '../../../shared/umapi';
+import { accountSecretName } from './accounts';
+import type { CampaignAccount } from './model';
+
+/** A UMAPI client for one account's org, authenticated with the account's own server-to-server credential. */
+export interface UmapiConnector {
+  connect(account: CampaignAccount, options: { deadline: () => number }): UmapiClient;
+}
+
+export interface ImsUmapiConnectorOptions {
+  umapiBaseUrl: string;
+  imsTimeoutMs: number;
+  secrets: SecretStore;
+  now?: () => number;
+  /** Tests with a manual clock pass a sleep that moves it. */
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/**
+ * Built once per container: the IMS client (and so its token cache) and the
+ * call budget of each credential outlive a run, so tokens are reused until
+ * near expiry and the budget counts every call this container made for that
+ * credential, which is what keeps us clear of UMAPI's 429s.
+ */
+export class ImsUmapiConnector implements UmapiConnector {
+  private readonly imsClients = new Map<string, ImsEntry>();
+  private readonly budgets = new Map<string, UmapiCallBudget>();
+  private readonly now: () => number;
+
+  constructor(private readonly options: ImsUmapiConnectorOptions) {
+    this.now = options.now ?? Date.now;
+  }
+
+  connect(account: CampaignAccount, options: { deadline: () => number }): UmapiClient {
+    const entry = this.ims(account);
+    const ims = entry.client;
+    let budget = this.budgets.get(account.clientId);
+    if (!budget) {
+      budget = new UmapiCallBudget(this.now);
+      this.budgets.set(account.clientId, budget);
+    }
+    return new UmapiClient({
+      baseUrl: this.options.umapiBaseUrl,
+      orgId: account.imsOrgId,
+      apiKey: account.clientId,
+      token: () => ims.clientCredentialsToken(USER_MANAGEMENT_SCOPES),
+      onTokenRejected: () => {
+        entry.rejected = true;
+        ims.forgetClientCredentialsToken(USER_MANAGEMENT_SCOPES);
+      },
+      budget,
+      now: this.now,
+      deadline: options.deadline,
+      ...(this.options.sleep ? { sleep: this.options.sleep } : {}),
+    });
+  }
+
+  private ims(account: CampaignAccount): ImsEntry {
+    // Keyed by server and client ID: an account re-pointed to another credential gets a fresh token cache.
+    const key = `${account.account}\n${account.imsServer}\n${account.clientId}`;
+    let entry = this.imsClients.get(key);
+    if (!entry) {
+      const secrets = this.options.secrets;
+      const name = accountSecretName(account.account);
+      const state = { rejected: false };
+      // After a rejected token the next mint reads the secret afresh (it may have been rotated).
+      const client = new ImsClient({
+        baseUrl: account.imsServer,
+        clientId: account.clientId,
+        clientSecret: () => (state.rejected ? secrets.refresh(name) : secrets.get(name)),
+        timeoutMs: this.options.imsTimeoutMs,
+        now: this.now,
+      });
+      entry = Object.assign(state, { client });
+      this.imsClients.set(key, entry);
+    }
+    return entry;
+  }
+}
+
+interface ImsEntry {
+  client: ImsClient;
+  rejected: boolean;
+}
