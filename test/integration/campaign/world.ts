@@ -1,0 +1,104 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { demo } from '../../../local/demo-identities';
+import { createImsSandbox, type ImsSandbox } from '../../../local/sandboxes/ims';
+import { createUmapiSandbox, demoProfiles, type UmapiSandbox, type UmapiSandboxOptions } from '../../../local/sandboxes/umapi';
+import { ManualClock } from '../../../shared/clock';
+import { FileSecretStore } from '../../../shared/secrets';
+import type { Store } from '../../../shared/store';
+import { saveAccount, saveOperatorGroups, type AccountInput } from '../../../functions/campaign/core/accounts';
+import { StoreOutboxPublisher } from '../../../functions/campaign/core/publisher';
+import { runSync, type SyncPorts } from '../../../functions/campaign/core/sync';
+import { ImsUmapiConnector } from '../../../functions/campaign/core/umapi-connector';
+import { freshStore } from '../../support/dynamo';
+
+export const ACCOUNT = 'acme-mkt-prod1';
+export const MASK = 'Campaign - demo_tenant - (.*)';
+export { demoProfiles };
+
+/** The external account as an admin types it for the demo org (the sandbox's server-to-server credential). */
+export function accountInput(imsServer: string, overrides: Partial<AccountInput> = {}): AccountInput {
+  return {
+    imsServer,
+    clientId: demo.serverToServerClient.clientId,
+    clientSecret: demo.serverToServerClient.clientSecret,
+    callbackServer: 'https://acme-mkt-prod1.campaign.adobe.com',
+    imsOrgId: demo.org.id,
+    associationMask: MASK,
+    caseInsensitive: false,
+    tenant: 'demo_tenant',
+    removalCapPerRun: 50,
+    ...overrides,
+  };
+}
+
+export interface CampaignWorld {
+  clock: ManualClock;
+  ims: ImsSandbox;
+  umapi: UmapiSandbox;
+  imsUrl: string;
+  /** One store per "deployment"; `ports(store)` gives that deployment's sync ports. */
+  store: Store;
+  ports(store?: Store): SyncPorts & { publisher: StoreOutboxPublisher };
+  /** Registers the account and its operator groups in a store. */
+  setUp(options?: { store?: Store; operatorGroups?: string[]; account?: Partial<AccountInput> }): Promise<void>;
+  sync(options?: { dryRun?: boolean; store?: Store; remainingTimeMs?: number }): ReturnType<typeof runSync>;
+  /** UMAPI calls answered so far (faults included). */
+  umapiCalls(): number;
+  stop(): Promise<void>;
+}
+
+/**
+ * DynamoDB Local, the IMS and UMAPI sandboxes on loopback sharing one manual
+ * clock (a long Retry-After is waited out by moving it), and the sync's real
+ * ports pointed at them. Sleeps requested by the call budget move the clock.
+ */
+export async function startCampaignWorld(label: string, umapiOptions: Omit<UmapiSandboxOptions, 'validateToken' | 'clock'> = {}): Promise<CampaignWorld> {
+  const clock = new ManualClock();
+  const ims = createImsSandbox({ now: () => clock.now() });
+  const umapi = createUmapiSandbox({ validateToken: (token) => ims.introspect(token), clock, ...umapiOptions });
+  const [imsUrl] = await Promise.all([ims.server.start(), umapi.server.start()]);
+  const secrets = new FileSecretStore(join(mkdtempSync(join(tmpdir(), `orgbridge-${label}-`)), 'secrets.json'));
+  const connector = new ImsUmapiConnector({
+    umapiBaseUrl: umapi.apiBaseUrl(),
+    imsTimeoutMs: 2_000,
+    secrets,
+    now: () => clock.now(),
+    sleep: async (ms) => clock.advance(ms),
+  });
+  const store = await freshStore(label);
+  const publishers = new Map<Store, StoreOutboxPublisher>();
+  const ports = (target: Store = store) => {
+    let publisher = publishers.get(target);
+    if (!publisher) {
+      publisher = new StoreOutboxPublisher(target, () => clock.now());
+      publishers.set(target, publisher);
+    }
+    return { store: target, clock, umapi: connector, publisher };
+  };
+  return {
+    clock,
+    ims,
+    umapi,
+    imsUrl,
+    store,
+    ports,
+    setUp: async (options = {}) => {
+      const target = options.store ?? store;
+      await saveAccount({ store: target, secrets, clock }, ACCOUNT, accountInput(imsUrl, options.account), 'test-admin');
+      await saveOperatorGroups(target, ACCOUNT, options.operatorGroups ?? ['analyst', 'admin']);
+    },
+    sync: (options = {}) => runSync(ports(options.store), ACCOUNT, { dryRun: options.dryRun ?? false, remainingTimeMs: options.remainingTimeMs ?? 600_000 }),
+    umapiCalls: () => umapi.stats().calls,
+    stop: async () => {
+      await Promise.all([ims.server.stop(), umapi.server.stop()]);
+    },
+  };
+}
+
+/** A change set without what differs between two runs of the same sync (IDs and times). */
+export function comparable<T extends { changeSetId: string; startedAt: string; completedAt: string }>(changeSet: T) {
+  const { changeSetId: _id, startedAt: _started, completedAt: _completed, ...rest } = changeSet;
+  return rest;
+}
