@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { desiredLinks, diffLinks } from '../../../functions/campaign/core/diff';
 import { compileMask } from '../../../functions/campaign/core/mask';
+import type { AppliedLink } from '../../../functions/campaign/core/model';
 import { matchProfile, planProfiles, type LinkedProfile } from '../../../functions/campaign/core/profiles';
 
 const mask = compileMask('Campaign - t - (.*)', { caseInsensitive: false });
@@ -65,7 +66,7 @@ describe('link diff', () => {
     const state = fc.dictionary(fc.constantFrom('g1', 'g2', 'g3'), fc.uniqueArray(fc.constantFrom('a@x', 'b@x', 'c@x', 'd@x'), { minLength: 1 }));
     fc.assert(
       fc.property(state, state, (before, after) => {
-        const previous = Object.entries(before).map(([operatorGroup, emails]) => ({ operatorGroup, profiles: [`P-${operatorGroup}`], emails: [...emails].sort() }));
+        const previous: AppliedLink[] = Object.entries(before).map(([operatorGroup, emails]) => ({ operatorGroup, profiles: [`P-${operatorGroup}`], emails: [...emails].sort() }));
         const targets: LinkedProfile[] = Object.keys(after).map((group) => ({ profile: `P-${group}`, captured: group, operatorGroup: group }));
         const desired = desiredLinks(targets, new Map(Object.entries(after).map(([group, emails]) => [`P-${group}`, emails])));
         const changes = diffLinks(previous, desired, Number.POSITIVE_INFINITY);
