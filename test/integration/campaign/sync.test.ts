@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demo } from '../../../local/demo-identities';
 import { lastChangeSets, readLinks } from '../../../functions/campaign/core/history';
+import { runSync } from '../../../functions/campaign/core/sync';
 import { freshStore } from '../../support/dynamo';
 import { ACCOUNT, demoProfiles, startCampaignWorld, type CampaignWorld } from './world';
 
@@ -57,6 +58,22 @@ describe('Campaign sync against the seeded UMAPI sandbox', () => {
     expect(second).toMatchObject({ status: 'completed', changeSet: { outcome: 'applied', empty: true, linksAdded: [], usersAdded: [], usersRemoved: [] } });
     expect(await world.ports(store).publisher.events()).toHaveLength(1);
     expect(await lastChangeSets(store, ACCOUNT, 10)).toHaveLength(1);
+  });
+
+  it('publishes a change set whose publishing failed on the next run, once', async () => {
+    const store = await freshStore('campaign-republish');
+    await world.setUp({ store });
+    const outbox = world.ports(store).publisher;
+    const failing = { publish: async () => Promise.reject(new Error('event bus unavailable')) };
+    await expect(runSync({ ...world.ports(store), publisher: failing }, ACCOUNT, { dryRun: false })).rejects.toThrow('event bus unavailable');
+    expect(await outbox.events()).toEqual([]);
+    const next = await world.sync({ store });
+    expect(next).toMatchObject({ status: 'completed', changeSet: { empty: true } });
+    const events = await outbox.events();
+    expect(events).toHaveLength(1);
+    expect(events[0]?.detail.usersAdded.map((group) => group.operatorGroup)).toEqual(['admin', 'analyst']);
+    await world.sync({ store });
+    expect(await outbox.events()).toHaveLength(1);
   });
 
   it('applies no removal when they exceed the cap, and reports removal_cap_exceeded', async () => {
