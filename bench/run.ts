@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '../local/runtime';
 import { benchBundles } from './bundles';
+import { benchCampaign } from './campaign';
 import { benchPushClone } from './push-clone';
 import { benchWebhook } from './webhook';
 import { formatTable, meets, ratio, type BenchRow } from './report';
@@ -14,6 +15,7 @@ import { formatTable, meets, ratio, type BenchRow } from './report';
 const suites: Array<{ name: string; run: () => Promise<BenchRow[]> }> = [
   { name: 'webhook', run: benchWebhook },
   { name: 'push-clone', run: benchPushClone },
+  { name: 'campaign', run: benchCampaign },
   { name: 'bundles', run: benchBundles },
 ];
 
