@@ -59,8 +59,9 @@ export async function step(world: BenchWorld, { instance, destination }: Scenari
   for (let start = 0; start < activations.length; start += 1_000) await deliver(world.store, world.clock, destination, activations.slice(start, start + 1_000));
   const ports = { store: world.store, clock: world.clock, marketo: instance.client };
   let started = performance.now();
-  await ingestInbox(ports, instance.munchkinId, { maxInboxItems: 100_000 });
+  const ingested = await ingestInbox(ports, instance.munchkinId, { maxInboxItems: 100_000 });
   const ingestMs = performance.now() - started;
+  if (ingested.records !== activations.length) throw new Error(`ingest folded ${ingested.records} of ${activations.length} records`);
   const before = restCalls(instance.sandbox);
   started = performance.now();
   const runs: RunSummary[] = [];
