@@ -72,12 +72,17 @@ export class OrgbridgeStack extends Stack {
     for (const def of functions) {
       built.set(def.name, new OrgbridgeFunction(this, `Fn-${def.name}`, { def, table, secretPrefix, environment, repoRoot: props.repoRoot }));
     }
+    // A catalog entry that names a function the catalog does not declare is a wiring mistake: fail the synth.
+    const fnNamed = (name: string) => {
+      const found = built.get(name);
+      if (!found) throw new Error(`The catalog names an unknown function: ${name}`);
+      return found.fn;
+    };
     for (const def of functions) {
-      const fn = built.get(def.name)!.fn;
+      const fn = fnNamed(def.name);
       this.alarms.push(errorAlarm(this, `Fn-${def.name}-Errors`, fn, `orgbridge ${def.name}`));
       for (const target of def.invokes ?? []) {
-        const targetFn = built.get(target.function)?.fn;
-        if (!targetFn) throw new Error(`${def.name} invokes unknown function ${target.function}`);
+        const targetFn = fnNamed(target.function);
         targetFn.grantInvoke(fn);
         fn.addEnvironment(target.envKey, targetFn.functionName);
         Validations.of(fn).acknowledge({
@@ -90,14 +95,14 @@ export class OrgbridgeStack extends Stack {
     // Functions that are invoked asynchronously get a dead-letter queue for failed events.
     const asyncTargets = new Set([...schedules.map((s) => s.function), ...functions.flatMap((f) => (f.invokes ?? []).map((i) => i.function))]);
     for (const name of asyncTargets) {
-      const fn = built.get(name)!.fn;
+      const fn = fnNamed(name);
       const dlq = new DeadLetterQueue(this, `Fn-${name}-Dlq`, { description: `orgbridge ${name} async invocations` });
       fn.configureAsyncInvoke({ retryAttempts: 2, maxEventAge: Duration.hours(1), onFailure: { bind: () => ({ destination: dlq.queue.queueArn }) } });
       dlq.queue.grantSendMessages(fn);
       this.alarms.push(dlq.alarm);
     }
 
-    for (const route of routes) http.addRoute(route, built.get(route.function)!.fn);
+    for (const route of routes) http.addRoute(route, fnNamed(route.function));
 
     const webhook = built.get('push-clone-webhook')?.fn;
     const runner = built.get('push-clone-runner')?.fn;
@@ -106,7 +111,7 @@ export class OrgbridgeStack extends Stack {
     for (const schedule of schedules) {
       const dlq = new DeadLetterQueue(this, `Schedule-${schedule.name}-Dlq`, { description: `schedule ${schedule.name}` });
       this.alarms.push(dlq.alarm);
-      const scheduled = built.get(schedule.function)!.fn;
+      const scheduled = fnNamed(schedule.function);
       Validations.of(this).acknowledge({
         id: `AwsSolutions-IAM5[Resource::<${this.logicalIdOf(scheduled)}.Arn>:*]`,
         reason: `The scheduler's role may invoke ${schedule.function} (and its versions), the target of schedule ${schedule.name}, and nothing else.`,
