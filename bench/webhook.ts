@@ -7,8 +7,8 @@ import { startDynamoLocal } from '../local/dynamodb-local';
 import { resetConfigCache } from '../shared/config';
 import { defaultPorts, resetDefaultPorts } from '../shared/runtime/ports';
 import { createDynamoClient, ensureTable } from '../shared/store';
-import { keys, type Destination } from '../functions/push-clone/core/model';
 import { apiEvent, lambdaContext } from '../test/support/http-events';
+import { destinationFixture, storeDestination } from '../test/support/push-clone-fixtures';
 import { progress, type BenchRow } from './report';
 
 const PROFILES_PER_BODY = 1_000;
@@ -48,25 +48,7 @@ export async function benchWebhook(): Promise<BenchRow[]> {
     const ports = defaultPorts();
     await ensureTable(createDynamoClient(ports.config), ports.config.TABLE_NAME);
     await ports.secrets.put(ports.config.WEBHOOK_TOKEN_SECRET_NAME, demo.aepWebhookToken);
-    const destination: Destination = {
-      destinationId: 'bench',
-      name: 'bench',
-      munchkinId: demo.marketo.munchkinId,
-      imsOrgId: demo.org.id,
-      personCreationMode: 'createMissing',
-      identityNamespace: 'Email',
-      fieldMappings: [
-        { source: 'person.name.firstName', target: 'firstName' },
-        { source: 'person.name.lastName', target: 'lastName' },
-        { source: 'companyName', target: 'company' },
-      ],
-      endDateBehavior: 'freeze',
-      audiences: [{ audienceId: 'aud-bench', listId: 1001, startDate: '2025-01-01T00:00:00.000Z' }],
-      state: 'active',
-      createdAt: '2026-01-01T00:00:00.000Z',
-      updatedAt: '2026-01-01T00:00:00.000Z',
-    };
-    await ports.store.put({ ...keys.destination('bench'), type: 'push-destination', ...destination });
+    await storeDestination(ports.store, destinationFixture({ destinationId: 'bench', audiences: [{ audienceId: 'aud-bench', listId: 1001, startDate: '2025-01-01T00:00:00.000Z' }] }));
     const { handler } = await import('../functions/push-clone/handler-webhook');
     const bodies = Array.from({ length: BODIES }, (_, round) => body(round));
     const call = async (text: string) => {

@@ -58,29 +58,4 @@ export async function confirmOrgMapping(store: Store, munchkinId: string, imsOrg
   await store.put({ ...orgMappingKey(munchkinId), type: 'org-mapping', ...mapping });
 }
 
-/** A destination item and its instance pointer, as saveDestination writes them (for tests of ingest without Marketo). */
-export async function storeDestination(store: Store, destination: Destination): Promise<void> {
-  await store.put({ ...keys.destination(destination.destinationId), type: 'push-destination', ...destination });
-  await store.put({ ...keys.instanceDestination(destination.munchkinId, destination.destinationId), type: 'push-instance-destination', destinationId: destination.destinationId });
-}
-
-export function destinationFixture(overrides: Partial<Destination> & Pick<Destination, 'destinationId'>): Destination {
-  return {
-    name: 'Test destination',
-    munchkinId: demo.marketo.munchkinId,
-    imsOrgId: demo.org.id,
-    personCreationMode: 'createMissing',
-    identityNamespace: 'Email',
-    fieldMappings: [
-      { source: 'person.name.firstName', target: 'firstName' },
-      { source: 'person.name.lastName', target: 'lastName' },
-      { source: 'companyName', target: 'company' },
-    ],
-    endDateBehavior: 'freeze',
-    audiences: [{ audienceId: 'aud-1', listId: 1002, startDate: '2025-01-01T00:00:00.000Z' }],
-    state: 'active',
-    createdAt: '2026-01-01T00:00:00.000Z',
-    updatedAt: '2026-01-01T00:00:00.000Z',
-    ...overrides,
-  };
-}
+export { destinationFixture, storeDestination } from '../../support/push-clone-fixtures';

@@ -1,0 +1,30 @@
+import { demo } from '../../local/demo-identities';
+import { DEFAULT_FIELD_MAPPINGS, keys, type Destination } from '../../functions/push-clone/core/model';
+import type { Store } from '../../shared/store';
+
+/**
+ * Push-clone destinations for tests and benches that need one without a
+ * Marketo round trip (no vitest import here, so the bench can use it too).
+ */
+/** A destination item and its instance pointer, as saveDestination writes them (for tests of ingest without Marketo). */
+export async function storeDestination(store: Store, destination: Destination): Promise<void> {
+  await store.put({ ...keys.destination(destination.destinationId), type: 'push-destination', ...destination });
+  await store.put({ ...keys.instanceDestination(destination.munchkinId, destination.destinationId), type: 'push-instance-destination', destinationId: destination.destinationId });
+}
+
+export function destinationFixture(overrides: Partial<Destination> & Pick<Destination, 'destinationId'>): Destination {
+  return {
+    name: 'Test destination',
+    munchkinId: demo.marketo.munchkinId,
+    imsOrgId: demo.org.id,
+    personCreationMode: 'createMissing',
+    identityNamespace: 'Email',
+    fieldMappings: DEFAULT_FIELD_MAPPINGS,
+    endDateBehavior: 'freeze',
+    audiences: [{ audienceId: 'aud-1', listId: 1002, startDate: '2025-01-01T00:00:00.000Z' }],
+    state: 'active',
+    createdAt: '2026-01-01T00:00:00.000Z',
+    updatedAt: '2026-01-01T00:00:00.000Z',
+    ...overrides,
+  };
+}
