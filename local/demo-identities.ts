@@ -26,4 +26,6 @@ export const demo = {
     unverified: { email: 'unverified.user@example.com', password: 'demo-unverified', name: 'Uma Unverified' },
   },
   aepWebhookToken: 'local-aep-webhook-token',
+  /** AEP's OAuth client for the webhook's client-credentials option. */
+  aepOAuthClient: { clientId: 'aep-destination', clientSecret: 'local-aep-oauth-client-secret' },
 } as const;

@@ -98,6 +98,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     const adminKey = await secretOrCreate(secrets, config.ADMIN_JWT_SECRET_NAME, () => randomBytes(32).toString('base64url'));
     await secrets.put(config.IMS_CLIENT_SECRET_NAME, demo.orgbridgeImsClient.clientSecret);
     await secrets.put(config.WEBHOOK_TOKEN_SECRET_NAME, demo.aepWebhookToken);
+    await secrets.put(config.WEBHOOK_OAUTH_CLIENT_SECRET_NAME, JSON.stringify(demo.aepOAuthClient));
     await secrets.put(config.UMAPI_CLIENT_SECRET_NAME, demo.serverToServerClient.clientSecret);
     const adminToken = await signAdminToken(
       adminKey,
@@ -154,6 +155,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       schedules: schedules.map((s) => ({ name: s.name, expression: s.expression, runNow: `POST ${gateway.url}/_local/schedules/${s.name}/run` })),
       sandboxes: Object.fromEntries(Object.entries(sandboxes).map(([name, s]) => [name, { url: s.url, ...s.identities }])),
       aepWebhookToken: demo.aepWebhookToken,
+      aepOAuthClient: { ...demo.aepOAuthClient, tokenUrl: `${gateway.url}/push-clone/oauth/token` },
     };
     await writeFile(join(stateDir, 'endpoints.json'), JSON.stringify(endpoints, null, 2), { mode: 0o600 });
     return { url: gateway.url, endpoints, adminToken, scheduler, sandboxes, stop };

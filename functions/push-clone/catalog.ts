@@ -17,7 +17,7 @@ export const pushCloneCapability: Capability = {
       timeoutSeconds: 10,
       memoryMb: 1024,
       table: 'readwrite',
-      secrets: { read: ['WEBHOOK_TOKEN_SECRET_NAME'] },
+      secrets: { read: ['WEBHOOK_TOKEN_SECRET_NAME', 'WEBHOOK_OAUTH_CLIENT_SECRET_NAME'] },
     },
     {
       name: 'push-clone-dispatcher',
@@ -41,6 +41,7 @@ export const pushCloneCapability: Capability = {
     { method: 'PUT', path: '/push-clone/destinations/{destinationId}', function: 'push-clone-api' },
     { method: 'GET', path: '/push-clone/destinations/{destinationId}', function: 'push-clone-api' },
     { method: 'POST', path: '/push-clone/destinations/{destinationId}/activations', function: 'push-clone-webhook' },
+    { method: 'POST', path: '/push-clone/oauth/token', function: 'push-clone-webhook' },
   ],
   schedules: [
     {

@@ -1,9 +1,10 @@
 import { z } from 'zod';
-import { httpRoute, json } from '../../shared/http';
+import { httpRoute, json, routeByKey } from '../../shared/http';
 import { createLogger } from '../../shared/logging/logger';
 import { createMetrics, MetricUnit } from '../../shared/metrics';
 import { destinationIdSchema } from './core/destination-input';
 import { acceptActivation } from './core/inbox';
+import { issueWebhookToken } from './core/webhook-auth';
 
 const logger = createLogger('push-clone-webhook');
 const metrics = createMetrics('push-clone-webhook');
@@ -14,7 +15,7 @@ const metrics = createMetrics('push-clone-webhook');
  * admin token); the body is read as text because it is parsed leniently. The
  * HTTP stack answers 413 above MAX_BODY_BYTES before this runs.
  */
-export const handler = httpRoute(
+export const activations = httpRoute(
   { logger, auth: 'public', params: z.object({ destinationId: destinationIdSchema }) },
   async ({ params, headers, rawBody }, ports) => {
     const result = await acceptActivation(ports, {
@@ -33,3 +34,21 @@ export const handler = httpRoute(
     return json(200, counts);
   },
 );
+
+/**
+ * POST /push-clone/oauth/token: where AEP fetches an access token when its
+ * destination is set up with OAuth 2 client credentials instead of a bearer token.
+ */
+export const token = httpRoute({ logger, auth: 'public' }, async ({ headers, rawBody }, ports) => {
+  const outcome = await issueWebhookToken(ports, { authorization: headers.authorization, form: new URLSearchParams(rawBody) });
+  if (!outcome.ok) {
+    logger.info('webhook token refused', { error: outcome.error });
+    return json(outcome.status, { error: outcome.error, error_description: outcome.description }, outcome.status === 401 ? { 'www-authenticate': 'Basic realm="orgbridge"' } : {});
+  }
+  return json(200, { access_token: outcome.accessToken, token_type: 'bearer', expires_in: outcome.expiresIn });
+});
+
+export const handler = routeByKey({
+  'POST /push-clone/destinations/{destinationId}/activations': activations,
+  'POST /push-clone/oauth/token': token,
+});

@@ -1,19 +1,14 @@
-import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
-import type { Clock } from '../../../shared/clock';
-import type { Config } from '../../../shared/config';
-import { BadRequestError, ForbiddenError, NotFoundError, ServiceUnavailableError, UnauthorizedError } from '../../../shared/errors';
+import { randomUUID } from 'node:crypto';
+import { BadRequestError, ForbiddenError, NotFoundError, ServiceUnavailableError } from '../../../shared/errors';
 import { imsOrgIdSchema } from '../../../shared/identifiers';
-import type { SecretStore } from '../../../shared/secrets';
 import { isThrottlingError, type Item, type Store } from '../../../shared/store';
 import { parseActivation, type ActivationCounts } from './activation-parser';
 import { readDestination } from './destinations';
 import { inboxKey, workMarkerTouch, type ActivationRecord, type InboxItem } from './model';
+import { authenticateWebhook, type WebhookAuthPorts } from './webhook-auth';
 
-export interface InboxPorts {
+export interface InboxPorts extends WebhookAuthPorts {
   store: Store;
-  secrets: SecretStore;
-  clock: Clock;
-  config: Pick<Config, 'WEBHOOK_TOKEN_SECRET_NAME'>;
 }
 
 export interface ActivationDelivery {
@@ -64,16 +59,6 @@ export async function acceptActivation(ports: InboxPorts, delivery: ActivationDe
     });
   }
   return { accepted: parsed.records.length, inboxItems: items.length, ...parsed.counts };
-}
-
-/** `Authorization: Bearer <token>` against the secret store's token, compared in constant time. */
-async function authenticateWebhook(ports: InboxPorts, authorization: string | undefined): Promise<void> {
-  const match = /^Bearer\s+(\S+)$/i.exec(authorization?.trim() ?? '');
-  if (!match?.[1]) throw new UnauthorizedError('The activation webhook needs Authorization: Bearer <token>.');
-  const expected = await ports.secrets.get(ports.config.WEBHOOK_TOKEN_SECRET_NAME);
-  // Hashing first makes both sides 32 bytes, as timingSafeEqual needs, without leaking the token's length.
-  const digest = (value: string) => createHash('sha256').update(value, 'utf8').digest();
-  if (!timingSafeEqual(digest(match[1]), digest(expected))) throw new UnauthorizedError('The activation webhook token is not valid.', 'invalid_token');
 }
 
 function canonicalOrg(header: string): string | undefined {
