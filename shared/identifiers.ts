@@ -34,3 +34,11 @@ export const serviceUrlSchema = z
     return url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackUrl(url));
   }, 'must be an https URL')
   .transform((value) => value.replace(/\/+$/, ''));
+
+/**
+ * An email as we compare and key it: Adobe and Marketo may spell one person
+ * `Jane@Example.com ` and `jane@example.com`.
+ */
+export function canonicalEmail(email: string): string {
+  return email.trim().toLowerCase();
+}

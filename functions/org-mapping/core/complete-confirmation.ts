@@ -1,5 +1,6 @@
 import type { Clock } from '../../../shared/clock';
 import { IdTokenInvalidError, ImsRejectedError, ImsUnavailableError, sameOrg, type ImsClient, type OrgAdminCheck } from '../../../shared/ims';
+import { canonicalEmail } from '../../../shared/identifiers';
 import { readInstance } from '../../../shared/instances/instance-store';
 import type { Store } from '../../../shared/store';
 import { UmapiRejectedError, UmapiThrottledError, UmapiUnavailableError } from '../../../shared/umapi';
@@ -37,8 +38,6 @@ class Refusal extends Error {
     super(code);
   }
 }
-
-const canonicalEmail = (email: string) => email.trim().toLowerCase();
 
 /**
  * The IMS redirect: trusts nothing but the single-use state, then checks, in

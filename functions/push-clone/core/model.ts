@@ -135,10 +135,8 @@ export const keys = {
   callsPerDay: (munchkinId: string, centralDate: string) => ({ pk: `INSTANCE#${munchkinId}`, sk: `MARKETO_CALLS#${centralDate}` }),
 } as const;
 
-/** The identity as we key it: AEP may send `Jane@Example.com ` and `jane@example.com` for one person. */
-export function canonicalEmail(email: string): string {
-  return email.trim().toLowerCase();
-}
+/** The identity as we key it (shared/identifiers.ts). */
+export { canonicalEmail } from '../../../shared/identifiers';
 
 /**
  * Parses the mapping ID an admin pasted: `1001`, `ST1001A1`, or a whole list URL
