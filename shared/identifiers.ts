@@ -26,12 +26,17 @@ export function isLoopbackUrl(url: URL): boolean {
   return url.hostname === '127.0.0.1' || url.hostname === 'localhost' || url.hostname === '[::1]';
 }
 
-/** An https URL, or an http one on loopback (the local sandboxes). */
+/**
+ * An https URL; plain http only on loopback and only in the local stage (the
+ * sandboxes of `npm start` and the tests). A deployed stage never sends a
+ * credential to its own loopback or over plain http.
+ */
 export const serviceUrlSchema = z
   .url()
   .refine((value) => {
     const url = new URL(value);
-    return url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackUrl(url));
+    const localStage = (process.env.STAGE ?? 'local') === 'local';
+    return url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackUrl(url) && localStage);
   }, 'must be an https URL')
   .transform((value) => value.replace(/\/+$/, ''));
 

@@ -109,3 +109,20 @@ describe('PUT/GET /marketo/instances/{munchkinId}', () => {
     expect((await send('GET', '123-ABC-456', undefined, 'nope')).status).toBe(401);
   });
 });
+
+describe('endpoints outside the local stage', () => {
+  it('refuses plain-http loopback endpoints once STAGE is not local', async () => {
+    const { instanceInputSchema } = await import('../../../functions/marketo-instances/core/register-instance');
+    const body = { ...validBody, restEndpoint: 'http://127.0.0.1:3103/rest', identityEndpoint: 'http://127.0.0.1:3103/identity' };
+    expect(instanceInputSchema.safeParse(body).success).toBe(true);
+    const stage = process.env.STAGE;
+    process.env.STAGE = 'prod';
+    try {
+      expect(instanceInputSchema.safeParse(body).success).toBe(false);
+      expect(instanceInputSchema.safeParse(validBody).success).toBe(true);
+    } finally {
+      if (stage === undefined) delete process.env.STAGE;
+      else process.env.STAGE = stage;
+    }
+  });
+});
