@@ -4,6 +4,7 @@ import { repoRoot } from '../local/runtime';
 import { benchBundles } from './bundles';
 import { benchCampaign } from './campaign';
 import { benchPushClone } from './push-clone';
+import { benchPushCloneMemory } from './push-clone-memory';
 import { benchWebhook } from './webhook';
 import { formatTable, meets, ratio, type BenchRow } from './report';
 
@@ -15,6 +16,7 @@ import { formatTable, meets, ratio, type BenchRow } from './report';
 const suites: Array<{ name: string; run: () => Promise<BenchRow[]> }> = [
   { name: 'webhook', run: benchWebhook },
   { name: 'push-clone', run: benchPushClone },
+  { name: 'memory', run: benchPushCloneMemory },
   { name: 'campaign', run: benchCampaign },
   { name: 'bundles', run: benchBundles },
 ];

@@ -1,0 +1,33 @@
+import { ManualClock } from '../shared/clock';
+import { createDynamoClient, Store } from '../shared/store';
+import { CallBudget, MarketoClient, TokenCache } from '../shared/marketo';
+import { runPushBatch } from '../functions/push-clone/core/runner';
+import { CLIENT_ID, CLIENT_SECRET } from '../test/integration/push-clone/runner-world';
+
+/**
+ * One runner tick in a process of its own (spawned by push-clone-memory.ts), so
+ * its peak RSS is the runner's alone: it folds the whole inbox and pushes it all.
+ */
+const env = (name: string): string => {
+  const value = process.env[name];
+  if (!value) throw new Error(`push-clone-memory-child needs ${name}`);
+  return value;
+};
+const store = new Store({ tableName: env('BENCH_TABLE'), client: createDynamoClient({ AWS_REGION: 'us-east-1', DYNAMODB_ENDPOINT: env('BENCH_DYNAMO') }) });
+const marketo = new MarketoClient({
+  munchkinId: env('BENCH_MUNCHKIN'),
+  restBaseUrl: env('BENCH_REST'),
+  identityBaseUrl: env('BENCH_IDENTITY'),
+  credentials: async () => ({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET }),
+  budget: new CallBudget({ callsPerWindow: 100, windowMs: 10, maxConcurrent: 5 }),
+  timeoutMs: 30_000,
+  tokenCache: new TokenCache(),
+});
+const baselineRss = process.memoryUsage().rss;
+const summary = await runPushBatch({ store, clock: new ManualClock(Number(env('BENCH_NOW'))), marketo }, env('BENCH_MUNCHKIN'), {
+  remainingTimeMs: () => 900_000,
+  leaseOwner: 'bench-memory',
+});
+process.stdout.write(
+  JSON.stringify({ stoppedBy: summary.stoppedBy, added: summary.outcomes.added, baselineRss, maxRss: process.resourceUsage().maxRSS * 1024 }),
+);
