@@ -1,7 +1,7 @@
 import type { Config } from '../../../shared/config';
 import { ImsClient, ProfileRolesOrgAdminCheck, UserManagementOrgAdminCheck, USER_MANAGEMENT_SCOPES, ORG_MAPPING_SCOPES, type OrgAdminCheck } from '../../../shared/ims';
 import type { SecretStore } from '../../../shared/secrets';
-import { UmapiClient } from '../../../shared/umapi';
+import { UmapiCallBudget, UmapiClient } from '../../../shared/umapi';
 import type { ConfirmationSettings } from './start-confirmation';
 
 type ImsConfig = Pick<
@@ -26,11 +26,24 @@ export interface OrgMappingIms {
   settings: ConfirmationSettings;
 }
 
+const built = new WeakMap<ImsConfig, { secrets: SecretStore; value: OrgMappingIms }>();
+
 /**
  * orgbridge's IMS web credential, the org-admin check the deployment chose,
- * and the one registered redirect URI (never built from a request).
+ * and the one registered redirect URI (never built from a request). Built
+ * once per container and configuration, so the JWKS, the server-to-server
+ * token (Adobe throttles integrations that mint too many) and the UMAPI call
+ * budget are kept across requests.
  */
 export function orgMappingIms(config: ImsConfig, secrets: SecretStore): OrgMappingIms {
+  const cached = built.get(config);
+  if (cached?.secrets === secrets) return cached.value;
+  const value = buildOrgMappingIms(config, secrets);
+  built.set(config, { secrets, value });
+  return value;
+}
+
+function buildOrgMappingIms(config: ImsConfig, secrets: SecretStore): OrgMappingIms {
   const ims = imsClient(config, secrets, config.IMS_CLIENT_ID, config.IMS_CLIENT_SECRET_NAME);
   const publicBase = config.PUBLIC_BASE_URL.replace(/\/+$/, '');
   const requestedScopes = config.IMS_SCOPES.split(/[\s,]+/).filter(Boolean);
@@ -50,6 +63,8 @@ export function orgMappingIms(config: ImsConfig, secrets: SecretStore): OrgMappi
 /** The documented route: UMAPI with orgbridge's server-to-server credential. */
 function userManagementCheck(config: ImsConfig, secrets: SecretStore): OrgAdminCheck {
   const serverIms = imsClient(config, secrets, config.UMAPI_CLIENT_ID, config.UMAPI_CLIENT_SECRET_NAME);
+  // One budget for the credential: UMAPI's limits are per client, whatever org is asked about.
+  const budget = new UmapiCallBudget();
   return new UserManagementOrgAdminCheck(
     (orgId) =>
       new UmapiClient({
@@ -58,6 +73,7 @@ function userManagementCheck(config: ImsConfig, secrets: SecretStore): OrgAdminC
         apiKey: config.UMAPI_CLIENT_ID,
         token: () => serverIms.clientCredentialsToken(USER_MANAGEMENT_SCOPES),
         onTokenRejected: () => serverIms.forgetClientCredentialsToken(USER_MANAGEMENT_SCOPES),
+        budget,
       }),
   );
 }

@@ -86,6 +86,7 @@ describe('the org-admin check through the User Management API', () => {
   it('maps for an org admin and refuses a plain member, asking UMAPI', async () => {
     await registerInstance(world.ports, '900-JJJ-001');
     const callsBefore = world.umapi.stats().calls;
+    const tokenCallsBefore = world.ims.callCount('/ims/token/v3');
     const mapped = await mapThroughPopup('900-JJJ-001', demo.org.id, demo.imsUsers.orgAdmin);
     expect(mapped.result.outcome).toBe('mapped');
     expect(world.umapi.stats().calls).toBeGreaterThan(callsBefore);
@@ -93,6 +94,8 @@ describe('the org-admin check through the User Management API', () => {
     await registerInstance(world.ports, '900-JJJ-002');
     const refused = await mapThroughPopup('900-JJJ-002', demo.org.id, demo.imsUsers.member, demo.imsUsers.member.email);
     expect(refused.result.outcome).toBe('not_org_admin');
+    // Two code exchanges, and one server-to-server token shared by both checks (Adobe throttles token minting).
+    expect(world.ims.callCount('/ims/token/v3') - tokenCallsBefore).toBe(3);
   });
 
   it('ends the attempt with its own reason and a 502 page when UMAPI throttles, leaving the confirmed mapping alone', async () => {
