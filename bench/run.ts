@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '../local/runtime';
 import { benchBundles } from './bundles';
+import { benchStartup } from './startup';
 import { benchCampaign } from './campaign';
 import { benchPushClone } from './push-clone';
 import { benchPushCloneMemory } from './push-clone-memory';
@@ -19,6 +20,7 @@ const suites: Array<{ name: string; run: () => Promise<BenchRow[]> }> = [
   { name: 'memory', run: benchPushCloneMemory },
   { name: 'campaign', run: benchCampaign },
   { name: 'bundles', run: benchBundles },
+  { name: 'startup', run: benchStartup },
 ];
 
 const only = process.argv.slice(2);
