@@ -6,6 +6,7 @@ import type { Ports } from '../../../shared/runtime/ports';
 import type { Store } from '../../../shared/store';
 import { keys, type Destination } from '../../../functions/push-clone/core/model';
 import { useLocalPorts } from '../../support/local-ports';
+import { destinationInputSchema, saveDestination } from '../../../functions/push-clone/core/destinations';
 
 /**
  * What every push-clone test starts from, written the way the real capabilities
@@ -59,3 +60,13 @@ export async function confirmOrgMapping(store: Store, munchkinId: string, imsOrg
 }
 
 export { destinationFixture, storeDestination } from '../../support/push-clone-fixtures';
+
+/** Saves a destination through the real setup core (Marketo list check included) on the world's instance. */
+export async function saveTestDestination(
+  world: PushCloneWorld,
+  destinationId: string,
+  spec: { name: string; personCreationMode?: 'createMissing' | 'matchExistingOnly'; audiences: Array<Record<string, unknown>> },
+) {
+  const input = destinationInputSchema.parse({ personCreationMode: 'createMissing', ...spec, munchkinId: world.munchkinId });
+  return saveDestination(world.ports, destinationId, input, 'test-admin');
+}

@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { destinationInputSchema, saveDestination } from '../../../functions/push-clone/core/destinations';
 import { acceptActivation } from '../../../functions/push-clone/core/inbox';
 import { ingestInbox } from '../../../functions/push-clone/core/ingest';
 import { keys, MARKETO_CALLS_FIELD, statsFieldFor, STATS_LAST_ERROR_FIELD, STATS_LAST_RUN_FIELD } from '../../../functions/push-clone/core/model';
@@ -9,22 +8,16 @@ import { centralDay } from '../../../shared/marketo';
 import { apiEvent, lambdaContext } from '../../support/http-events';
 import { adminToken } from '../../support/local-ports';
 import { aepProfile } from '../../unit/push-clone/parser-profiles';
-import { pushCloneWorld, type PushCloneWorld } from './setup-world';
+import { pushCloneWorld, saveTestDestination, type PushCloneWorld } from './setup-world';
 
 describe('GET /push-clone/destinations/{destinationId}', () => {
   let world: PushCloneWorld;
   beforeAll(async () => {
     world = await pushCloneWorld('push-status');
-    const input = destinationInputSchema.parse({
-      name: 'Status',
-      munchkinId: world.munchkinId,
-      personCreationMode: 'matchExistingOnly',
-      audiences: [
+    await saveTestDestination(world, 'status', { name: 'Status', personCreationMode: 'matchExistingOnly', audiences: [
         { audienceId: 'aud-a', mappingId: demo.marketo.emptyListId, startDate: '2025-01-01' },
         { audienceId: 'aud-b', mappingId: demo.marketo.emptyListId, startDate: '2099-01-01', endDate: '2099-02-01' },
-      ],
-    });
-    await saveDestination(world.ports, 'status', input, 'test-admin');
+      ] });
     const profile = (email: string, audiences: Record<string, { status: string }>) => aepProfile({ emails: [email], audiences });
     await acceptActivation(world.ports, {
       destinationId: 'status',

@@ -1,12 +1,11 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { destinationInputSchema, saveDestination } from '../../../functions/push-clone/core/destinations';
 import { ingestInbox } from '../../../functions/push-clone/core/ingest';
 import { keys, membershipSchema, workMarkerSchema } from '../../../functions/push-clone/core/model';
 import { demo } from '../../../local/demo-identities';
 import { apiEvent, captureOutput, lambdaContext } from '../../support/http-events';
 import { aepProfile, manyProfiles } from '../../unit/push-clone/parser-profiles';
-import { pushCloneWorld, type PushCloneWorld } from './setup-world';
+import { pushCloneWorld, saveTestDestination, type PushCloneWorld } from './setup-world';
 
 const MAX_BODY_BYTES = 1_000_000;
 
@@ -18,16 +17,10 @@ describe('POST /push-clone/destinations/{destinationId}/activations', () => {
     // The logger reads its level when the module loads: load it at INFO so the log lines can be inspected.
     process.env.LOG_LEVEL = 'INFO';
     ({ handler } = await import('../../../functions/push-clone/handler-webhook'));
-    const input = destinationInputSchema.parse({
-      name: 'Webhook test',
-      munchkinId: world.munchkinId,
-      personCreationMode: 'createMissing',
-      audiences: [
+    await saveTestDestination(world, 'wh', { name: 'Webhook test', personCreationMode: 'createMissing', audiences: [
         { audienceId: 'aud-1', mappingId: demo.marketo.emptyListId, startDate: '2025-01-01' },
         { audienceId: 'aud-2', mappingId: demo.marketo.emptyListId, startDate: '2025-01-01' },
-      ],
-    });
-    await saveDestination(world.ports, 'wh', input, 'test-admin');
+      ] });
   });
   afterAll(() => world.stop());
 

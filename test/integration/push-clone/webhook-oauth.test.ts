@@ -1,14 +1,13 @@
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { destinationInputSchema, saveDestination } from '../../../functions/push-clone/core/destinations';
 import { authenticateWebhook, ISSUED_TOKEN_TTL_SECONDS, issueWebhookToken } from '../../../functions/push-clone/core/webhook-auth';
 import { handler } from '../../../functions/push-clone/handler-webhook';
 import { demo } from '../../../local/demo-identities';
 import { ManualClock } from '../../../shared/clock';
 import { apiEvent, lambdaContext } from '../../support/http-events';
 import { aepProfile } from '../../unit/push-clone/parser-profiles';
-import { pushCloneWorld, type PushCloneWorld } from './setup-world';
+import { pushCloneWorld, saveTestDestination, type PushCloneWorld } from './setup-world';
 
 const CLIENT = { clientId: 'aep-destination', clientSecret: 'aep-client-secret-0123456789' };
 
@@ -17,13 +16,7 @@ describe('the webhook with OAuth 2 client credentials', () => {
   beforeAll(async () => {
     world = await pushCloneWorld('push-webhook-oauth');
     await world.ports.secrets.put(world.ports.config.WEBHOOK_OAUTH_CLIENT_SECRET_NAME, JSON.stringify(CLIENT));
-    const input = destinationInputSchema.parse({
-      name: 'OAuth',
-      munchkinId: world.munchkinId,
-      personCreationMode: 'createMissing',
-      audiences: [{ audienceId: 'aud-1', mappingId: demo.marketo.emptyListId, startDate: '2025-01-01' }],
-    });
-    await saveDestination(world.ports, 'oauth', input, 'test-admin');
+    await saveTestDestination(world, 'oauth', { name: 'OAuth', personCreationMode: 'createMissing', audiences: [{ audienceId: 'aud-1', mappingId: demo.marketo.emptyListId, startDate: '2025-01-01' }] });
   });
   afterAll(() => world.stop());
 

@@ -1,6 +1,5 @@
 import { DynamoDBServiceException } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { destinationInputSchema, saveDestination } from '../../../functions/push-clone/core/destinations';
 import { acceptActivation } from '../../../functions/push-clone/core/inbox';
 import { keys } from '../../../functions/push-clone/core/model';
 import { demo } from '../../../local/demo-identities';
@@ -9,7 +8,7 @@ import { toErrorResponse } from '../../../shared/http';
 import { createDynamoClient, Store } from '../../../shared/store';
 import { dynamoEndpoint } from '../../support/dynamo';
 import { manyProfiles } from '../../unit/push-clone/parser-profiles';
-import { pushCloneWorld, type PushCloneWorld } from './setup-world';
+import { pushCloneWorld, saveTestDestination, type PushCloneWorld } from './setup-world';
 
 /**
  * DynamoDB Local never throttles, so the throttling answer is injected where
@@ -33,13 +32,7 @@ describe('activation webhook when DynamoDB throttles', () => {
   let world: PushCloneWorld;
   beforeAll(async () => {
     world = await pushCloneWorld('push-throttle');
-    const input = destinationInputSchema.parse({
-      name: 'Throttled',
-      munchkinId: world.munchkinId,
-      personCreationMode: 'createMissing',
-      audiences: [{ audienceId: 'aud-1', mappingId: demo.marketo.emptyListId, startDate: '2025-01-01' }],
-    });
-    await saveDestination(world.ports, 'throttled', input, 'test-admin');
+    await saveTestDestination(world, 'throttled', { name: 'Throttled', personCreationMode: 'createMissing', audiences: [{ audienceId: 'aud-1', mappingId: demo.marketo.emptyListId, startDate: '2025-01-01' }] });
   });
   afterAll(() => world.stop());
 
