@@ -2,8 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
-import { functions } from '../functions/catalog';
-import { repoRoot } from '../local/runtime';
+import { functions } from '#functions/catalog.ts';
+import { repoRoot } from '#local/runtime.ts';
 import { progress, type BenchRow } from './report';
 
 /**

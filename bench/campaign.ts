@@ -1,7 +1,7 @@
-import { desiredLinks, diffLinks } from '../functions/campaign/core/diff';
-import { compileMask } from '../functions/campaign/core/mask';
-import type { AppliedLink } from '../functions/campaign/core/model';
-import { matchProfile, planProfiles } from '../functions/campaign/core/profiles';
+import { desiredLinks, diffLinks } from '#functions/campaign/core/diff.ts';
+import { compileMask } from '#functions/campaign/core/mask.ts';
+import type { AppliedLink } from '#functions/campaign/core/model.ts';
+import { matchProfile, planProfiles } from '#functions/campaign/core/profiles.ts';
 import { progress, type BenchRow } from './report';
 
 const CPU_BOUND_MS = 5_000;

@@ -1,8 +1,8 @@
-import { ManualClock } from '../shared/clock';
-import { createDynamoClient, Store } from '../shared/store';
-import { CallBudget, MarketoClient, TokenCache } from '../shared/marketo';
-import { runPushBatch } from '../functions/push-clone/core/runner';
-import { CLIENT_ID, CLIENT_SECRET } from '../test/integration/push-clone/runner-world';
+import { ManualClock } from '#shared/clock.ts';
+import { createDynamoClient, Store } from '#shared/store/index.ts';
+import { CallBudget, MarketoClient, TokenCache } from '#shared/marketo/index.ts';
+import { runPushBatch } from '#functions/push-clone/core/runner.ts';
+import { CLIENT_ID, CLIENT_SECRET } from '#test/integration/push-clone/runner-world.ts';
 
 /**
  * One runner tick in a process of its own (spawned by push-clone-memory.ts), so

@@ -1,9 +1,9 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { startDynamoLocal } from '../local/dynamodb-local';
-import { ManualClock } from '../shared/clock';
-import { createDynamoClient, ensureTable, Store } from '../shared/store';
-import { deliver, listEmails, people, realize, saveDestination, startInstance } from '../test/integration/push-clone/runner-world';
+import { startDynamoLocal } from '#local/dynamodb-local.ts';
+import { ManualClock } from '#shared/clock.ts';
+import { createDynamoClient, ensureTable, Store } from '#shared/store/index.ts';
+import { deliver, listEmails, people, realize, saveDestination, startInstance } from '#test/integration/push-clone/runner-world.ts';
 import { progress, type BenchRow } from './report';
 
 const run = promisify(execFile);

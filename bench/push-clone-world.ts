@@ -1,10 +1,10 @@
-import { ManualClock } from '../shared/clock';
-import { createDynamoClient, ensureTable, Store } from '../shared/store';
-import { startDynamoLocal, type DynamoLocal } from '../local/dynamodb-local';
-import { ingestInbox } from '../functions/push-clone/core/ingest';
-import type { Destination } from '../functions/push-clone/core/model';
-import { runPushBatch, type RunSummary } from '../functions/push-clone/core/runner';
-import { deliver, diffCalls, people, restCalls, saveDestination, startInstance, type Activation, type Instance } from '../test/integration/push-clone/runner-world';
+import { ManualClock } from '#shared/clock.ts';
+import { createDynamoClient, ensureTable, Store } from '#shared/store/index.ts';
+import { startDynamoLocal, type DynamoLocal } from '#local/dynamodb-local.ts';
+import { ingestInbox } from '#functions/push-clone/core/ingest.ts';
+import type { Destination } from '#functions/push-clone/core/model.ts';
+import { runPushBatch, type RunSummary } from '#functions/push-clone/core/runner.ts';
+import { deliver, diffCalls, people, restCalls, saveDestination, startInstance, type Activation, type Instance } from '#test/integration/push-clone/runner-world.ts';
 
 /**
  * The push-clone bench's world: its own DynamoDB Local and one Marketo sandbox

@@ -1,5 +1,5 @@
 import { pathToFileURL } from 'node:url';
-import { exit, realize } from '../test/integration/push-clone/runner-world';
+import { exit, realize } from '#test/integration/push-clone/runner-world.ts';
 import { formatTable, progress, type BenchRow } from './report';
 import { dynamoCeiling } from './push-clone-ceiling';
 import { people, scenario, startBenchWorld, step, type BenchWorld } from './push-clone-world';

@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { repoRoot } from '../local/runtime';
+import { repoRoot } from '#local/runtime.ts';
 import { benchBundles } from './bundles';
 import { benchStartup } from './startup';
 import { benchCampaign } from './campaign';

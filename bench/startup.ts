@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '../local/dynamodb-local';
+import { freePort } from '#local/dynamodb-local.ts';
 import { progress, type BenchRow } from './report';
 
 /**

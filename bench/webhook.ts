@@ -2,13 +2,13 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { demo } from '../local/demo-identities';
-import { startDynamoLocal } from '../local/dynamodb-local';
-import { resetConfigCache } from '../shared/config';
-import { defaultPorts, resetDefaultPorts } from '../shared/runtime/ports';
-import { createDynamoClient, ensureTable } from '../shared/store';
-import { apiEvent, lambdaContext } from '../test/support/http-events';
-import { destinationFixture, storeDestination } from '../test/support/push-clone-fixtures';
+import { demo } from '#local/demo-identities.ts';
+import { startDynamoLocal } from '#local/dynamodb-local.ts';
+import { resetConfigCache } from '#shared/config/index.ts';
+import { defaultPorts, resetDefaultPorts } from '#shared/runtime/ports.ts';
+import { createDynamoClient, ensureTable } from '#shared/store/index.ts';
+import { apiEvent, lambdaContext } from '#test/support/http-events.ts';
+import { destinationFixture, storeDestination } from '#test/support/push-clone-fixtures.ts';
 import { progress, type BenchRow } from './report';
 
 const PROFILES_PER_BODY = 1_000;
@@ -49,7 +49,7 @@ export async function benchWebhook(): Promise<BenchRow[]> {
     await ensureTable(createDynamoClient(ports.config), ports.config.TABLE_NAME);
     await ports.secrets.put(ports.config.WEBHOOK_TOKEN_SECRET_NAME, demo.aepWebhookToken);
     await storeDestination(ports.store, destinationFixture({ destinationId: 'bench', audiences: [{ audienceId: 'aud-bench', listId: 1001, startDate: '2025-01-01T00:00:00.000Z' }] }));
-    const { handler } = await import('../functions/push-clone/handler-webhook');
+    const { handler } = await import('#functions/push-clone/handler-webhook.ts');
     const bodies = Array.from({ length: BODIES }, (_, round) => body(round));
     const call = async (text: string) => {
       const event = apiEvent({

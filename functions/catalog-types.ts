@@ -4,7 +4,7 @@
  * declarations, and the local runtime serves the same handlers from them, so
  * the two cannot disagree.
  */
-import type { ConfigKey } from '../shared/config/schema';
+import type { ConfigKey } from '#shared/config/schema.ts';
 
 export type TableAccess = 'none' | 'read' | 'readwrite';
 

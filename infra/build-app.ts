@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { App } from 'aws-cdk-lib';
-import { configSchema, type ConfigKey } from '../shared/config/schema';
+import { configSchema, type ConfigKey } from '#shared/config/schema.ts';
 import { OrgbridgeStack } from './orgbridge-stack';
 
 const repoRoot = resolve(fileURLToPath(new URL('..', import.meta.url)));

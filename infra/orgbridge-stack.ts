@@ -5,8 +5,8 @@ import { Schedule, ScheduleExpression, ScheduleTargetInput, ContextAttribute } f
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
-import { functions, routes, schedules } from '../functions/catalog';
-import { configSchema, type Config, type ConfigKey } from '../shared/config/schema';
+import { functions, routes, schedules } from '#functions/catalog.ts';
+import { configSchema, type Config, type ConfigKey } from '#shared/config/schema.ts';
 import { DeadLetterQueue, errorAlarm } from './constructs/async-safety';
 import { DataTable } from './constructs/data-table';
 import { OrgbridgeHttpApi } from './constructs/http-api';

@@ -1,5 +1,5 @@
-import { functionNamed, schedules, type ScheduleDef } from '../functions/catalog';
-import type { ScheduledEvent } from '../shared/runtime/scheduled-event';
+import { functionNamed, schedules, type ScheduleDef } from '#functions/catalog.ts';
+import type { ScheduledEvent } from '#shared/runtime/scheduled-event.ts';
 import { loadHandler } from './gateway/handlers';
 import { localLambdaContext } from './gateway/lambda-context';
 

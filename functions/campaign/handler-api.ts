@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { ConflictError } from '../../shared/errors';
-import { httpRoute, json, requirePermission, routeByKey } from '../../shared/http';
-import { createLogger } from '../../shared/logging/logger';
+import { ConflictError } from '#shared/errors.ts';
+import { httpRoute, json, requirePermission, routeByKey } from '#shared/http/index.ts';
+import { createLogger } from '#shared/logging/logger.ts';
 import { accountInputSchema, getAccount, operatorGroupsInputSchema, saveAccount, saveOperatorGroups } from './core/accounts';
 import { readLinksView } from './core/links-view';
 import { accountKeySchema } from './core/model';

@@ -1,10 +1,10 @@
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { Context } from 'aws-lambda';
-import { BadRequestError } from '../../shared/errors';
-import { createLogger } from '../../shared/logging/logger';
-import { defaultPorts } from '../../shared/runtime/ports';
-import { scheduledEventSchema } from '../../shared/runtime/scheduled-event';
+import { BadRequestError } from '#shared/errors.ts';
+import { createLogger } from '#shared/logging/logger.ts';
+import { defaultPorts } from '#shared/runtime/ports.ts';
+import { scheduledEventSchema } from '#shared/runtime/scheduled-event.ts';
 import { syncDueAccounts, type TickResult } from './core/schedule';
 import { campaignSyncPorts } from './sync-ports';
 

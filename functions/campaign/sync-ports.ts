@@ -1,5 +1,5 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import type { Ports } from '../../shared/runtime/ports';
+import type { Ports } from '#shared/runtime/ports.ts';
 import { StoreOutboxPublisher } from './core/publisher';
 import type { SyncPorts } from './core/sync';
 import { ImsUmapiConnector } from './core/umapi-connector';

@@ -1,4 +1,4 @@
-import type { Capability } from '../catalog-types';
+import type { Capability } from '#functions/catalog-types.ts';
 
 export const healthCapability: Capability = {
   functions: [

@@ -1,5 +1,5 @@
-import { createLogger } from '../../shared/logging/logger';
-import { httpRoute, json } from '../../shared/http';
+import { createLogger } from '#shared/logging/logger.ts';
+import { httpRoute, json } from '#shared/http/index.ts';
 
 const logger = createLogger('health');
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { httpRoute, json, requireInstance, requirePermission, routeByKey } from '../../shared/http';
-import { munchkinIdSchema } from '../../shared/identifiers';
-import { createLogger } from '../../shared/logging/logger';
+import { httpRoute, json, requireInstance, requirePermission, routeByKey } from '#shared/http/index.ts';
+import { munchkinIdSchema } from '#shared/identifiers.ts';
+import { createLogger } from '#shared/logging/logger.ts';
 import { getInstance, instanceInputSchema, registerInstance } from './core/register-instance';
 
 const logger = createLogger('marketo-instances');

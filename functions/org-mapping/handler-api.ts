@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { httpRoute, json, requireInstance, requirePermission, routeByKey } from '../../shared/http';
-import { imsOrgIdSchema, munchkinIdSchema } from '../../shared/identifiers';
-import { createLogger } from '../../shared/logging/logger';
+import { httpRoute, json, requireInstance, requirePermission, routeByKey } from '#shared/http/index.ts';
+import { imsOrgIdSchema, munchkinIdSchema } from '#shared/identifiers.ts';
+import { createLogger } from '#shared/logging/logger.ts';
 import { orgMappingIms } from './core/ims-ports';
 import { enterOrgId, getMappingView } from './core/mapping';
 import { startConfirmation } from './core/start-confirmation';

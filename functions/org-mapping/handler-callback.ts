@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { describeError, httpRoute } from '../../shared/http';
-import { createLogger } from '../../shared/logging/logger';
+import { describeError, httpRoute } from '#shared/http/index.ts';
+import { createLogger } from '#shared/logging/logger.ts';
 import { completeConfirmation } from './core/complete-confirmation';
 import { orgMappingIms } from './core/ims-ports';
 import { popupPage } from './pages/popup-page';

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { httpRoute } from '../../shared/http';
-import { munchkinIdSchema } from '../../shared/identifiers';
-import { createLogger } from '../../shared/logging/logger';
+import { httpRoute } from '#shared/http/index.ts';
+import { munchkinIdSchema } from '#shared/identifiers.ts';
+import { createLogger } from '#shared/logging/logger.ts';
 import { adminPage } from './pages/admin-page';
 
 const logger = createLogger('org-mapping-page');

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { httpRoute, json, requireInstance, requirePermission, routeByKey } from '../../shared/http';
-import { createLogger } from '../../shared/logging/logger';
+import { httpRoute, json, requireInstance, requirePermission, routeByKey } from '#shared/http/index.ts';
+import { createLogger } from '#shared/logging/logger.ts';
 import { destinationIdSchema, destinationInputSchema, getDestination, saveDestination } from './core/destinations';
 import { destinationStatus } from './core/status';
 

@@ -1,10 +1,10 @@
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { BadRequestError } from '../../shared/errors';
-import { createLogger } from '../../shared/logging/logger';
-import { defaultInvoker } from '../../shared/runtime/invoker';
-import { defaultPorts } from '../../shared/runtime/ports';
-import { scheduledEventSchema } from '../../shared/runtime/scheduled-event';
+import { BadRequestError } from '#shared/errors.ts';
+import { createLogger } from '#shared/logging/logger.ts';
+import { defaultInvoker } from '#shared/runtime/invoker.ts';
+import { defaultPorts } from '#shared/runtime/ports.ts';
+import { scheduledEventSchema } from '#shared/runtime/scheduled-event.ts';
 import { dispatch, type DispatchResult } from './core/dispatcher';
 
 const logger = createLogger('push-clone-dispatcher');

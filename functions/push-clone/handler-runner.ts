@@ -1,14 +1,14 @@
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { z } from 'zod';
-import { BadRequestError, NotFoundError } from '../../shared/errors';
-import { readInstance } from '../../shared/instances/instance-store';
-import { marketoClientFor } from '../../shared/instances/marketo-for-instance';
-import { munchkinIdSchema } from '../../shared/identifiers';
-import { createLogger } from '../../shared/logging/logger';
-import { createMetrics, MetricUnit, RUNNER_THROTTLE_METRIC } from '../../shared/metrics';
+import { BadRequestError, NotFoundError } from '#shared/errors.ts';
+import { readInstance } from '#shared/instances/instance-store.ts';
+import { marketoClientFor } from '#shared/instances/marketo-for-instance.ts';
+import { munchkinIdSchema } from '#shared/identifiers.ts';
+import { createLogger } from '#shared/logging/logger.ts';
+import { createMetrics, MetricUnit, RUNNER_THROTTLE_METRIC } from '#shared/metrics.ts';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { defaultPorts } from '../../shared/runtime/ports';
+import { defaultPorts } from '#shared/runtime/ports.ts';
 import { runPushBatch, type RunSummary } from './core/runner';
 
 const logger = createLogger('push-clone-runner');

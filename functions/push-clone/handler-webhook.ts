@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { httpRoute, json, routeByKey } from '../../shared/http';
-import { createLogger } from '../../shared/logging/logger';
-import { createMetrics, MetricUnit } from '../../shared/metrics';
+import { httpRoute, json, routeByKey } from '#shared/http/index.ts';
+import { createLogger } from '#shared/logging/logger.ts';
+import { createMetrics, MetricUnit } from '#shared/metrics.ts';
 import { destinationIdSchema } from './core/destination-input';
 import { acceptActivation } from './core/inbox';
 import { issueWebhookToken } from './core/webhook-auth';

@@ -1,7 +1,7 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
-import { tableDefinition } from '../../shared/store/table';
+import { tableDefinition } from '#shared/store/table.ts';
 
 /** The one table, built from the same definition the local runtime uses. */
 export class DataTable extends Construct {

@@ -5,7 +5,7 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Validations } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import type { RouteDef } from '../../functions/catalog';
+import type { RouteDef } from '#functions/catalog.ts';
 
 /** The HTTP API with access logs and throttling; routes come from the catalog. */
 export class OrgbridgeHttpApi extends Construct {

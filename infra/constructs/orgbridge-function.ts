@@ -6,7 +6,7 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { join } from 'node:path';
-import type { FunctionDef } from '../../functions/catalog';
+import type { FunctionDef } from '#functions/catalog.ts';
 
 export interface OrgbridgeFunctionProps {
   def: FunctionDef;

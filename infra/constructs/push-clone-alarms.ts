@@ -2,7 +2,7 @@ import { Duration } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
-import { METRICS_NAMESPACE, RUNNER_THROTTLE_METRIC } from '../../shared/metrics';
+import { METRICS_NAMESPACE, RUNNER_THROTTLE_METRIC } from '#shared/metrics.ts';
 
 /**
  * Push clone's own alarms, beside the errors and dead-letter alarms every

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Context } from 'aws-lambda';
-import { functionNamed, type FunctionDef } from '../../functions/catalog';
+import { functionNamed, type FunctionDef } from '#functions/catalog.ts';
 
 export type LambdaHandler = (event: unknown, context: Context) => Promise<unknown>;
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
-import type { FunctionDef } from '../../functions/catalog';
+import type { FunctionDef } from '#functions/catalog.ts';
 
 /** A Lambda context whose remaining time counts down from the function's configured timeout. */
 export function localLambdaContext(fn: FunctionDef, requestId: string = randomUUID()): Context {

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { functionNamed, routes, type RouteDef } from '../../functions/catalog';
+import { functionNamed, routes, type RouteDef } from '#functions/catalog.ts';
 import { compileRoutePath, toApiGatewayEvent } from './event';
 import { loadHandler } from './handlers';
 import { localLambdaContext } from './lambda-context';

@@ -1,4 +1,4 @@
-import { demo } from '../demo-identities';
+import { demo } from '#local/demo-identities.ts';
 import { createImsSandbox } from './ims';
 import type { SandboxLauncher } from './launcher';
 import { createMarketoSandbox } from './marketo';

@@ -1,8 +1,8 @@
 import { createRemoteJWKSet, errors, jwtVerify, SignJWT, type JWTVerifyGetKey, type JWTVerifyOptions } from 'jose';
 import { z } from 'zod';
-import type { Config } from '../config';
-import { AppError, ForbiddenError, ServiceUnavailableError, UnauthorizedError } from '../errors';
-import type { SecretStore } from '../secrets';
+import type { Config } from '#shared/config/index.ts';
+import { AppError, ForbiddenError, ServiceUnavailableError, UnauthorizedError } from '#shared/errors.ts';
+import type { SecretStore } from '#shared/secrets/index.ts';
 
 /** What an admin token lets its bearer do. */
 export const PERMISSIONS = ['org-mapping', 'marketo-admin', 'push-clone-admin', 'campaign-admin'] as const;

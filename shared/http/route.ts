@@ -3,10 +3,10 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import type { z } from 'zod';
-import { AppError, BadRequestError, PayloadTooLargeError } from '../errors';
-import { defaultPorts, type Ports } from '../runtime/ports';
+import { AppError, BadRequestError, PayloadTooLargeError } from '#shared/errors.ts';
+import { defaultPorts, type Ports } from '#shared/runtime/ports.ts';
 import { authenticateAdmin, type AdminPrincipal } from './admin-auth';
-import { redactText } from '../logging/redact';
+import { redactText } from '#shared/logging/redact.ts';
 import { errorBody, json, type HttpResponse } from './responses';
 import { parseInput } from './validation';
 

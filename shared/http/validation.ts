@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { BadRequestError } from '../errors';
+import { BadRequestError } from '#shared/errors.ts';
 
 /** Field-level problems, as a caller can act on them: where and what. */
 export function describeIssues(error: z.ZodError): Array<{ path: string; message: string }> {

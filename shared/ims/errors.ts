@@ -1,4 +1,4 @@
-import { AppError, UpstreamError } from '../errors';
+import { AppError, UpstreamError } from '#shared/errors.ts';
 
 /**
  * IMS could not answer: network failure, timeout, 5xx, 429 or a response we

@@ -1,4 +1,4 @@
-import type { UmapiClient } from '../umapi/client';
+import type { UmapiClient } from '#shared/umapi/client.ts';
 import type { ImsClient } from './client';
 
 /**

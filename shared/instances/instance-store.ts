@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Store } from '../store';
+import type { Store } from '#shared/store/index.ts';
 
 /** A registered Marketo instance. Its API user's client secret lives in the secret store, never here. */
 export const marketoInstanceSchema = z.object({

@@ -1,6 +1,6 @@
-import type { Config } from '../config';
-import { budgetForInstance, budgetOptionsFromConfig, MarketoClient, type MarketoClientOptions } from '../marketo';
-import type { SecretStore } from '../secrets';
+import type { Config } from '#shared/config/index.ts';
+import { budgetForInstance, budgetOptionsFromConfig, MarketoClient, type MarketoClientOptions } from '#shared/marketo/index.ts';
+import type { SecretStore } from '#shared/secrets/index.ts';
 import { instanceSecretName, type MarketoInstance } from './instance-store';
 
 /**

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Store } from '../store';
+import type { Store } from '#shared/store/index.ts';
 
 /**
  * The org mapping of one Marketo instance. `confirmed` is the mapping in force;

@@ -1,4 +1,4 @@
-import type { Config } from '../config';
+import type { Config } from '#shared/config/index.ts';
 
 /**
  * Our share of one Marketo instance's limits: at most `callsPerWindow` calls

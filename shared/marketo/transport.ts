@@ -1,4 +1,4 @@
-import { redactText } from '../logging/redact';
+import { redactText } from '#shared/logging/redact.ts';
 import type { CallBudget } from './call-budget';
 import { nextCentralMidnight } from './central-time';
 import {

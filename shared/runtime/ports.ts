@@ -1,7 +1,7 @@
-import { config as readConfig, type Config } from '../config';
-import { systemClock, type Clock } from '../clock';
-import { createSecretStore, type SecretStore } from '../secrets';
-import { createStore, type Store } from '../store';
+import { config as readConfig, type Config } from '#shared/config/index.ts';
+import { systemClock, type Clock } from '#shared/clock.ts';
+import { createSecretStore, type SecretStore } from '#shared/secrets/index.ts';
+import { createStore, type Store } from '#shared/store/index.ts';
 
 /** What every core needs from the outside world, built once per container. */
 export interface Ports {

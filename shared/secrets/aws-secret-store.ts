@@ -5,7 +5,7 @@ import {
   ResourceNotFoundException,
   type SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
-import { registerSecretValue } from '../logging/redact';
+import { registerSecretValue } from '#shared/logging/redact.ts';
 import { assertSecretName, SecretNotFoundError, type SecretStore } from './secret-store';
 
 /** Secrets Manager, cached for the life of the container (secrets change rarely; refresh() rereads). */

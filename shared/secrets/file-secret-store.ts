@@ -1,6 +1,6 @@
 import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { registerSecretValue } from '../logging/redact';
+import { registerSecretValue } from '#shared/logging/redact.ts';
 import { assertSecretName, SecretNotFoundError, type SecretStore } from './secret-store';
 
 /**

@@ -1,5 +1,5 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import type { Config } from '../config';
+import type { Config } from '#shared/config/index.ts';
 import { AwsSecretStore } from './aws-secret-store';
 import { FileSecretStore } from './file-secret-store';
 import type { SecretStore } from './secret-store';

@@ -1,5 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { Config } from '../config';
+import type { Config } from '#shared/config/index.ts';
 import { Store } from './store';
 
 export { Store, type Item, type Expression, type Page, type QueryOptions, type TransactOp } from './store';

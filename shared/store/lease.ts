@@ -1,4 +1,4 @@
-import type { Clock } from '../clock';
+import type { Clock } from '#shared/clock.ts';
 import { ConditionFailedError } from './errors';
 import type { Store } from './store';
 

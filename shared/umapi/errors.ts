@@ -1,4 +1,4 @@
-import { ServiceUnavailableError, UpstreamError } from '../errors';
+import { ServiceUnavailableError, UpstreamError } from '#shared/errors.ts';
 
 /**
  * UMAPI said 429, or our own call budget has no room before the deadline.

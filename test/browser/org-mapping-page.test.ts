@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { demo } from '../../local/demo-identities';
-import { startLocalRuntime, type LocalRuntime } from '../../local/runtime';
-import { launchChromium } from '../support/browser';
-import { dynamoEndpoint } from '../support/dynamo';
+import { demo } from '#local/demo-identities.ts';
+import { startLocalRuntime, type LocalRuntime } from '#local/runtime.ts';
+import { launchChromium } from '#test/support/browser.ts';
+import { dynamoEndpoint } from '#test/support/dynamo.ts';
 
 /** The seed's steps, as an admin does them: Edit, enter the org ID, OK, Confirm, sign in to Adobe in the popup. */
 async function mapInBrowser(page: Page, runtime: LocalRuntime, person: { email: string; password: string }) {

@@ -1,13 +1,13 @@
 import fc from 'fast-check';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { handler as instancesHandler } from '../../functions/marketo-instances/handler';
-import { handler as orgMappingHandler } from '../../functions/org-mapping/handler-api';
-import { handler as callbackHandler } from '../../functions/org-mapping/handler-callback';
-import type { Ports } from '../../shared/runtime/ports';
-import { apiEvent, lambdaContext } from '../support/http-events';
-import { adminToken, useLocalPorts } from '../support/local-ports';
-import { registerInstance, startOrgMappingWorld, type OrgMappingWorld } from '../integration/org-mapping/world';
+import { handler as instancesHandler } from '#functions/marketo-instances/handler.ts';
+import { handler as orgMappingHandler } from '#functions/org-mapping/handler-api.ts';
+import { handler as callbackHandler } from '#functions/org-mapping/handler-callback.ts';
+import type { Ports } from '#shared/runtime/ports.ts';
+import { apiEvent, lambdaContext } from '#test/support/http-events.ts';
+import { adminToken, useLocalPorts } from '#test/support/local-ports.ts';
+import { registerInstance, startOrgMappingWorld, type OrgMappingWorld } from '#test/integration/org-mapping/world.ts';
 
 const SECRET = 'fuzz-client-secret-never-echoed';
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { functions } from '../../functions/catalog';
+import { functions } from '#functions/catalog.ts';
 
 const run = promisify(execFile);
 

@@ -2,9 +2,9 @@ import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { functions, routes, schedules } from '../../functions/catalog';
-import { tableDefinition } from '../../shared/store/table';
-import { buildApp } from '../../infra/build-app';
+import { functions, routes, schedules } from '#functions/catalog.ts';
+import { tableDefinition } from '#shared/store/table.ts';
+import { buildApp } from '#infra/build-app.ts';
 
 describe('the orgbridge stack', () => {
   let app: App;

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { inject } from 'vitest';
-import { createDynamoClient, ensureTable, Store } from '../../shared/store';
+import { createDynamoClient, ensureTable, Store } from '#shared/store/index.ts';
 
 /** A fresh table on the run's DynamoDB Local, named for the test file so files never share data. */
 export async function freshStore(label: string): Promise<Store> {

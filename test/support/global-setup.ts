@@ -1,5 +1,5 @@
 import type { TestProject } from 'vitest/node';
-import { startDynamoLocal, type DynamoLocal } from '../../local/dynamodb-local';
+import { startDynamoLocal, type DynamoLocal } from '#local/dynamodb-local.ts';
 
 let dynamo: DynamoLocal | undefined;
 

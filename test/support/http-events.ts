@@ -1,6 +1,6 @@
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
-import { toApiGatewayEvent } from '../../local/gateway/event';
-import { localLambdaContext } from '../../local/gateway/lambda-context';
+import { toApiGatewayEvent } from '#local/gateway/event.ts';
+import { localLambdaContext } from '#local/gateway/lambda-context.ts';
 
 /** An API Gateway v2 event as the local gateway (and API Gateway) would build it. */
 export function apiEvent(input: {

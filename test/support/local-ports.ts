@@ -1,9 +1,9 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { resetConfigCache, config as readConfig } from '../../shared/config';
-import { signAdminToken, type Permission } from '../../shared/http';
-import { defaultPorts, resetDefaultPorts, type Ports } from '../../shared/runtime/ports';
+import { resetConfigCache, config as readConfig } from '#shared/config/index.ts';
+import { signAdminToken, type Permission } from '#shared/http/index.ts';
+import { defaultPorts, resetDefaultPorts, type Ports } from '#shared/runtime/ports.ts';
 import { freshStore } from './dynamo';
 
 export const TEST_ADMIN_KEY = 'test-admin-signing-key-0123456789abcdef';

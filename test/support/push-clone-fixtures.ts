@@ -1,6 +1,6 @@
-import { demo } from '../../local/demo-identities';
-import { DEFAULT_FIELD_MAPPINGS, keys, type Destination } from '../../functions/push-clone/core/model';
-import type { Store } from '../../shared/store';
+import { demo } from '#local/demo-identities.ts';
+import { DEFAULT_FIELD_MAPPINGS, keys, type Destination } from '#functions/push-clone/core/model.ts';
+import type { Store } from '#shared/store/index.ts';
 
 /**
  * Push-clone destinations for tests and benches that need one without a

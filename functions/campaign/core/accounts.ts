@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import type { Clock } from '../../../shared/clock';
-import { BadRequestError, NotFoundError } from '../../../shared/errors';
-import { imsOrgIdSchema, serviceUrlSchema } from '../../../shared/identifiers';
-import type { SecretStore } from '../../../shared/secrets';
-import type { Store } from '../../../shared/store';
+import type { Clock } from '#shared/clock.ts';
+import { BadRequestError, NotFoundError } from '#shared/errors.ts';
+import { imsOrgIdSchema, serviceUrlSchema } from '#shared/identifiers.ts';
+import type { SecretStore } from '#shared/secrets/index.ts';
+import type { Store } from '#shared/store/index.ts';
 import { compileMask, MAX_MASK_LENGTH } from './mask';
 import { accountSchema, DEFAULT_REMOVAL_CAP, keys, operatorGroupNameSchema, statusSchema, type CampaignAccount, type SyncStatus } from './model';
 

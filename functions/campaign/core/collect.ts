@@ -1,4 +1,4 @@
-import type { UmapiClient } from '../../../shared/umapi';
+import type { UmapiClient } from '#shared/umapi/index.ts';
 import type { CursorState } from './cursor';
 import type { AssociationMask } from './mask';
 import { matchProfile, type LinkedProfile } from './profiles';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Store } from '../../../shared/store';
+import type { Store } from '#shared/store/index.ts';
 import { keys } from './model';
 import { packJson, unpackJson } from './pack';
 

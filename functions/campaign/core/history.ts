@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Store } from '../../../shared/store';
+import type { Store } from '#shared/store/index.ts';
 import { packJson, unpackJson } from './pack';
 import type { LinkChanges } from './diff';
 import { changeSetSchema, keys, linkItemSchema, type AppliedLink, type CampaignChangeSet } from './model';

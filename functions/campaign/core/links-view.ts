@@ -1,4 +1,4 @@
-import type { Store } from '../../../shared/store';
+import type { Store } from '#shared/store/index.ts';
 import { readStatus, requireAccount } from './accounts';
 import { readCursorHead } from './cursor';
 import { lastChangeSets, readLinks } from './history';

@@ -1,5 +1,5 @@
 import { RE2JS, RE2JSException } from 're2js';
-import { BadRequestError } from '../../../shared/errors';
+import { BadRequestError } from '#shared/errors.ts';
 
 /** Long enough for any real prefix; bounds compile work on input an admin types. */
 export const MAX_MASK_LENGTH = 500;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConditionFailedError, type Store } from '../../../shared/store';
+import { ConditionFailedError, type Store } from '#shared/store/index.ts';
 import { packJson, unpackJson } from './pack';
 import { changeSetSchema, type CampaignChangeSet } from './model';
 

@@ -1,4 +1,4 @@
-import { describeError } from '../../../shared/http';
+import { describeError } from '#shared/http/index.ts';
 import { listAccounts, readStatus } from './accounts';
 import { readCursorHead, type CursorHead } from './cursor';
 import type { SyncStatus } from './model';

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '@aws-lambda-powertools/logger';
-import type { Clock } from '../../../shared/clock';
-import { LeaseLock, type Store } from '../../../shared/store';
-import { UmapiThrottledError } from '../../../shared/umapi';
+import type { Clock } from '#shared/clock.ts';
+import { LeaseLock, type Store } from '#shared/store/index.ts';
+import { UmapiThrottledError } from '#shared/umapi/index.ts';
 import { readOperatorGroups, requireAccount } from './accounts';
 import { collectCandidates, collectMembers, OutOfTimeError } from './collect';
 import { clearCursor, loadCursor, readCursorHead, saveCursor, type CursorState } from './cursor';

@@ -1,6 +1,6 @@
-import { ImsClient, USER_MANAGEMENT_SCOPES } from '../../../shared/ims';
-import type { SecretStore } from '../../../shared/secrets';
-import { UmapiCallBudget, UmapiClient } from '../../../shared/umapi';
+import { ImsClient, USER_MANAGEMENT_SCOPES } from '#shared/ims/index.ts';
+import type { SecretStore } from '#shared/secrets/index.ts';
+import { UmapiCallBudget, UmapiClient } from '#shared/umapi/index.ts';
 import { accountSecretName } from './accounts';
 import type { CampaignAccount } from './model';
 

@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import type { Clock } from '../../../shared/clock';
-import { BadRequestError, NotFoundError } from '../../../shared/errors';
-import { imsOrgIdSchema, serviceUrlSchema } from '../../../shared/identifiers';
-import { instanceSecretName, readInstance, writeInstance, type MarketoInstance } from '../../../shared/instances/instance-store';
-import type { SecretStore } from '../../../shared/secrets';
-import type { Store } from '../../../shared/store';
+import type { Clock } from '#shared/clock.ts';
+import { BadRequestError, NotFoundError } from '#shared/errors.ts';
+import { imsOrgIdSchema, serviceUrlSchema } from '#shared/identifiers.ts';
+import { instanceSecretName, readInstance, writeInstance, type MarketoInstance } from '#shared/instances/instance-store.ts';
+import type { SecretStore } from '#shared/secrets/index.ts';
+import type { Store } from '#shared/store/index.ts';
 
 export const instanceInputSchema = z.object({
   name: z.string().trim().min(1).max(200),

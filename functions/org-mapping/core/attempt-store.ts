@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { ConditionFailedError, type Store } from '../../../shared/store';
+import { ConditionFailedError, type Store } from '#shared/store/index.ts';
 
 /**
  * One confirmation attempt. The OAuth `state` is never stored: the item is

@@ -1,9 +1,9 @@
-import type { Clock } from '../../../shared/clock';
-import { IdTokenInvalidError, ImsRejectedError, ImsUnavailableError, sameOrg, type ImsClient, type OrgAdminCheck } from '../../../shared/ims';
-import { canonicalEmail } from '../../../shared/identifiers';
-import { readInstance } from '../../../shared/instances/instance-store';
-import type { Store } from '../../../shared/store';
-import { UmapiRejectedError, UmapiThrottledError, UmapiUnavailableError } from '../../../shared/umapi';
+import type { Clock } from '#shared/clock.ts';
+import { IdTokenInvalidError, ImsRejectedError, ImsUnavailableError, sameOrg, type ImsClient, type OrgAdminCheck } from '#shared/ims/index.ts';
+import { canonicalEmail } from '#shared/identifiers.ts';
+import { readInstance } from '#shared/instances/instance-store.ts';
+import type { Store } from '#shared/store/index.ts';
+import { UmapiRejectedError, UmapiThrottledError, UmapiUnavailableError } from '#shared/umapi/index.ts';
 import { consumePendingState, readAttempt, saveAttempt, type PendingState } from './attempt-store';
 import { updateMapping } from './mapping';
 import type { FailureCode, OutcomeCode } from './reasons';

@@ -1,7 +1,7 @@
-import type { Config } from '../../../shared/config';
-import { ImsClient, ProfileRolesOrgAdminCheck, UserManagementOrgAdminCheck, USER_MANAGEMENT_SCOPES, ORG_MAPPING_SCOPES, type OrgAdminCheck } from '../../../shared/ims';
-import type { SecretStore } from '../../../shared/secrets';
-import { UmapiCallBudget, UmapiClient } from '../../../shared/umapi';
+import type { Config } from '#shared/config/index.ts';
+import { ImsClient, ProfileRolesOrgAdminCheck, UserManagementOrgAdminCheck, USER_MANAGEMENT_SCOPES, ORG_MAPPING_SCOPES, type OrgAdminCheck } from '#shared/ims/index.ts';
+import type { SecretStore } from '#shared/secrets/index.ts';
+import { UmapiCallBudget, UmapiClient } from '#shared/umapi/index.ts';
 import type { ConfirmationSettings } from './start-confirmation';
 
 type ImsConfig = Pick<

@@ -1,8 +1,8 @@
-import type { Clock } from '../../../shared/clock';
-import { ConflictError, ForbiddenError, NotFoundError } from '../../../shared/errors';
-import { readInstance, type MarketoInstance } from '../../../shared/instances/instance-store';
-import { orgMappingKey, readOrgMapping, type OrgMapping } from '../../../shared/instances/org-mapping-store';
-import { ConditionFailedError, type Store } from '../../../shared/store';
+import type { Clock } from '#shared/clock.ts';
+import { ConflictError, ForbiddenError, NotFoundError } from '#shared/errors.ts';
+import { readInstance, type MarketoInstance } from '#shared/instances/instance-store.ts';
+import { orgMappingKey, readOrgMapping, type OrgMapping } from '#shared/instances/org-mapping-store.ts';
+import { ConditionFailedError, type Store } from '#shared/store/index.ts';
 import { readAttempt } from './attempt-store';
 import { isOutcomeCode, outcomeMessage } from './reasons';
 

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import type { Clock } from '../../../shared/clock';
-import { ConflictError } from '../../../shared/errors';
-import { createPkcePair, randomToken, type ImsClient } from '../../../shared/ims';
-import type { Store } from '../../../shared/store';
+import type { Clock } from '#shared/clock.ts';
+import { ConflictError } from '#shared/errors.ts';
+import { createPkcePair, randomToken, type ImsClient } from '#shared/ims/index.ts';
+import type { Store } from '#shared/store/index.ts';
 import { saveAttempt, savePendingState } from './attempt-store';
 import { assertMappable, requireInstance, updateMapping } from './mapping';
-import { readOrgMapping } from '../../../shared/instances/org-mapping-store';
+import { readOrgMapping } from '#shared/instances/org-mapping-store.ts';
 
 export interface ConfirmationSettings {
   /** The one redirect URI registered for orgbridge's IMS credential. */

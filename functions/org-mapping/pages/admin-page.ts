@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { html, type HttpResponse } from '../../../shared/http';
+import { html, type HttpResponse } from '#shared/http/index.ts';
 import { adminPageScript } from './admin-page-script';
 import { escapeHtml } from './escape';
 import { pageStyle } from './style';

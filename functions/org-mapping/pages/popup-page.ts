@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { html, type HttpResponse } from '../../../shared/http';
-import { OUTCOMES } from '../core/reasons';
-import type { CallbackResult } from '../core/complete-confirmation';
+import { html, type HttpResponse } from '#shared/http/index.ts';
+import { OUTCOMES } from '#functions/org-mapping/core/reasons.ts';
+import type { CallbackResult } from '#functions/org-mapping/core/complete-confirmation.ts';
 import { escapeHtml, scriptValue } from './escape';
 import { pageStyle } from './style';
 

@@ -1,5 +1,5 @@
-import { MAX_RECORDS_PER_CALL, type LeadFieldValue, type MarketoClient } from '../../../shared/marketo';
-import type { Store } from '../../../shared/store';
+import { MAX_RECORDS_PER_CALL, type LeadFieldValue, type MarketoClient } from '#shared/marketo/index.ts';
+import type { Store } from '#shared/store/index.ts';
 import { chunks, forEachLimit } from './batch-parallel';
 import { canonicalEmail, keys, leadIdItemSchema, type Destination } from './model';
 import type { WorkItem } from './runner-types';

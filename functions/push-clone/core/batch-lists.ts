@@ -1,5 +1,5 @@
-import type { MarketoClient } from '../../../shared/marketo';
-import { MAX_RECORDS_PER_CALL } from '../../../shared/marketo';
+import type { MarketoClient } from '#shared/marketo/index.ts';
+import { MAX_RECORDS_PER_CALL } from '#shared/marketo/index.ts';
 import { chunks, groupBy } from './batch-parallel';
 import type { ItemResult, WorkItem } from './runner-types';
 

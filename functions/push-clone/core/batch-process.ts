@@ -1,4 +1,4 @@
-import { MarketoAuthError, MarketoConfigError, MarketoDailyQuotaError, MarketoRequestError, MarketoUnavailableError } from '../../../shared/marketo';
+import { MarketoAuthError, MarketoConfigError, MarketoDailyQuotaError, MarketoRequestError, MarketoUnavailableError } from '#shared/marketo/index.ts';
 import { groupBy } from './batch-parallel';
 import { BatchLeadIds, findLeadIds, upsertLeads } from './batch-leads';
 import { addToList, outcomeKindFor, removedOutcome, removeFromList, type Placed } from './batch-lists';

@@ -1,4 +1,4 @@
-import { ConditionFailedError, type Expression, type Store } from '../../../shared/store';
+import { ConditionFailedError, type Expression, type Store } from '#shared/store/index.ts';
 import { chunks, forEachLimit, groupBy } from './batch-parallel';
 import { isPendingState, keys, MARKETO_CALLS_FIELD, membershipSchema, STATS_LAST_ERROR_FIELD, STATS_LAST_RUN_FIELD, statsFieldFor, type Membership } from './model';
 import type { ItemResult } from './runner-types';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { munchkinIdSchema } from '../../../shared/identifiers';
+import { munchkinIdSchema } from '#shared/identifiers.ts';
 import { DEFAULT_FIELD_MAPPINGS, END_DATE_BEHAVIORS, fieldMappingSchema, parseMappingId, PERSON_CREATION_MODES } from './model';
 import { parseInstant } from './timestamps';
 

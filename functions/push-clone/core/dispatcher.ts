@@ -1,7 +1,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import type { Clock } from '../../../shared/clock';
-import type { FunctionInvoker } from '../../../shared/runtime/invoker';
-import type { Store } from '../../../shared/store';
+import type { Clock } from '#shared/clock.ts';
+import type { FunctionInvoker } from '#shared/runtime/invoker.ts';
+import type { Store } from '#shared/store/index.ts';
 import { forEachLimit } from './batch-parallel';
 import { keys } from './model';
 import { markerIsIdle, parkedUntil } from './runner-marker';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { BadRequestError, ForbiddenError, NotFoundError, ServiceUnavailableError } from '../../../shared/errors';
-import { imsOrgIdSchema } from '../../../shared/identifiers';
-import { isThrottlingError, type Item, type Store } from '../../../shared/store';
+import { BadRequestError, ForbiddenError, NotFoundError, ServiceUnavailableError } from '#shared/errors.ts';
+import { imsOrgIdSchema } from '#shared/identifiers.ts';
+import { isThrottlingError, type Item, type Store } from '#shared/store/index.ts';
 import { parseActivation, type ActivationCounts } from './activation-parser';
 import { readDestination } from './destinations';
 import { inboxKey, workMarkerTouch, type ActivationRecord, type InboxItem } from './model';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { Clock } from '../../../shared/clock';
-import type { Item, Store } from '../../../shared/store';
+import type { Clock } from '#shared/clock.ts';
+import type { Item, Store } from '#shared/store/index.ts';
 import { listInstanceDestinations } from './destinations';
 import { forEachLimit } from './batch-parallel';
 import { foldRecords, type Fold } from './membership-batch';

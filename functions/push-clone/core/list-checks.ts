@@ -1,5 +1,5 @@
-import { BadRequestError, UpstreamError } from '../../../shared/errors';
-import { MarketoAuthError, MarketoConfigError, MarketoError, type MarketoClient } from '../../../shared/marketo';
+import { BadRequestError, UpstreamError } from '#shared/errors.ts';
+import { MarketoAuthError, MarketoConfigError, MarketoError, type MarketoClient } from '#shared/marketo/index.ts';
 
 /**
  * What setup asks Marketo about the static lists a destination targets: each

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConditionFailedError, type Store, type TransactOp } from '../../../shared/store';
+import { ConditionFailedError, type Store, type TransactOp } from '#shared/store/index.ts';
 import { chunks, forEachLimit } from './batch-parallel';
 import { foldRecord, foldWriteOnRead, freshMembershipItem, isNewer, queueKeysFor, type FoldTarget } from './membership-fold';
 import { keys, membershipSchema, type ActivationRecord, type Membership } from './model';

@@ -1,4 +1,4 @@
-import { ConditionFailedError, type Item, type Store } from '../../../shared/store';
+import { ConditionFailedError, type Item, type Store } from '#shared/store/index.ts';
 import { isPendingState, keys, membershipSchema, type ActivationRecord, type AppliedState, type Destination, type Membership, type Presence, type StoredAudience } from './model';
 
 /**

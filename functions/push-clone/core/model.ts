@@ -136,7 +136,7 @@ export const keys = {
 } as const;
 
 /** The identity as we key it (shared/identifiers.ts). */
-export { canonicalEmail } from '../../../shared/identifiers';
+export { canonicalEmail } from '#shared/identifiers.ts';
 
 /**
  * Parses the mapping ID an admin pasted: `1001`, `ST1001A1`, or a whole list URL

@@ -1,4 +1,4 @@
-import { ConditionFailedError, type Store } from '../../../shared/store';
+import { ConditionFailedError, type Store } from '#shared/store/index.ts';
 import { destinationSchema, keys, type Destination } from './model';
 
 /**

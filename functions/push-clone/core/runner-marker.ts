@@ -1,4 +1,4 @@
-import { ConditionFailedError, type Item, type Store } from '../../../shared/store';
+import { ConditionFailedError, type Item, type Store } from '#shared/store/index.ts';
 import { isEnded } from './runner-destinations';
 import { keys, parkSchema, workMarkerSchema, type Destination, type WorkMarker } from './model';
 

@@ -1,4 +1,4 @@
-import type { Store } from '../../../shared/store';
+import type { Store } from '#shared/store/index.ts';
 import { chunks } from './batch-parallel';
 import { keys, membershipSchema, type Membership } from './model';
 import type { WorkItem } from './runner-types';

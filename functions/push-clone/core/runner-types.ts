@@ -1,7 +1,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import type { Clock } from '../../../shared/clock';
-import type { MarketoClient } from '../../../shared/marketo';
-import type { Store } from '../../../shared/store';
+import type { Clock } from '#shared/clock.ts';
+import type { MarketoClient } from '#shared/marketo/index.ts';
+import type { Store } from '#shared/store/index.ts';
 import type { AppliedState, Destination, Membership, Outcome, StoredAudience } from './model';
 
 export interface RunnerPorts {

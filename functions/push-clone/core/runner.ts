@@ -1,5 +1,5 @@
-import { LeaseLock, LeaseLostError, type Lease } from '../../../shared/store';
-import { centralDay, MAX_RECORDS_PER_CALL } from '../../../shared/marketo';
+import { LeaseLock, LeaseLostError, type Lease } from '#shared/store/index.ts';
+import { centralDay, MAX_RECORDS_PER_CALL } from '#shared/marketo/index.ts';
 import { ingestInbox } from './ingest';
 import { classify } from './runner-classify';
 import { listInstanceDestinations } from './destinations';

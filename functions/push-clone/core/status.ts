@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import type { Clock } from '../../../shared/clock';
-import { centralDay } from '../../../shared/marketo';
-import type { Store } from '../../../shared/store';
+import type { Clock } from '#shared/clock.ts';
+import { centralDay } from '#shared/marketo/index.ts';
+import type { Store } from '#shared/store/index.ts';
 import { audienceStatsSchema, keys, MARKETO_CALLS_FIELD, SKIPPED_FIELD_PREFIX, type Destination, type StoredAudience } from './model';
 
 export interface AudienceStatus {

@@ -1,10 +1,10 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { jwtVerify, SignJWT } from 'jose';
 import { z } from 'zod';
-import type { Clock } from '../../../shared/clock';
-import type { Config } from '../../../shared/config';
-import { UnauthorizedError } from '../../../shared/errors';
-import type { SecretStore } from '../../../shared/secrets';
+import type { Clock } from '#shared/clock.ts';
+import type { Config } from '#shared/config/index.ts';
+import { UnauthorizedError } from '#shared/errors.ts';
+import type { SecretStore } from '#shared/secrets/index.ts';
 
 /**
  * How AEP authenticates to the activation webhook: the bearer token from the

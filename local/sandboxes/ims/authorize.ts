@@ -1,4 +1,4 @@
-import type { SandboxRequest, SandboxResponse } from '../framework';
+import type { SandboxRequest, SandboxResponse } from '#local/sandboxes/framework.ts';
 import type { ImsSandboxContext } from './context';
 import type { WebAppClient } from './directory';
 import { errorPage, LOGIN_FORM_PATH, loginPage } from './login-page';

@@ -1,4 +1,4 @@
-import type { SandboxServer } from '../framework';
+import type { SandboxServer } from '#local/sandboxes/framework.ts';
 import type { ImsDirectory } from './directory';
 import type { ImsTokenService } from './tokens';
 

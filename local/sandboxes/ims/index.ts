@@ -1,5 +1,5 @@
 import { generateKeyPair, type JWTPayload } from 'jose';
-import { SandboxServer } from '../framework';
+import { SandboxServer } from '#local/sandboxes/framework.ts';
 import { installAuthorizeRoutes } from './authorize';
 import type { AuthorizeFault, ImsSandboxContext } from './context';
 import { ImsDirectory, type ImsClientRegistration, type ImsOrg, type NewImsUser } from './directory';

@@ -1,4 +1,4 @@
-import type { SandboxResponse } from '../framework';
+import type { SandboxResponse } from '#local/sandboxes/framework.ts';
 
 export const LOGIN_FORM_PATH = '/ims/authorize/v2/login';
 

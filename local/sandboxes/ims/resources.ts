@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { SandboxRequest, SandboxResponse } from '../framework';
+import type { SandboxRequest, SandboxResponse } from '#local/sandboxes/framework.ts';
 import type { ImsSandboxContext } from './context';
 import type { ImsUser } from './directory';
 import type { AccessTokenInfo } from './tokens';

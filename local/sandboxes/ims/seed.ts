@@ -1,4 +1,4 @@
-import { demo } from '../../demo-identities';
+import { demo } from '#local/demo-identities.ts';
 import type { ImsClientRegistration, ImsOrg, NewImsUser } from './directory';
 
 /** Scopes our server-to-server credential holds (the User Management API needs `user_management_sdk`). */

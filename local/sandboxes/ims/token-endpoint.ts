@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { SandboxRequest, SandboxResponse } from '../framework';
+import type { SandboxRequest, SandboxResponse } from '#local/sandboxes/framework.ts';
 import type { ImsSandboxContext } from './context';
 import type { ImsClientRegistration, ServerToServerClient, WebAppClient } from './directory';
 import { ACCESS_TOKEN_TTL_SECONDS, opaqueId, parseScopes, type IssuedCode } from './tokens';

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { SandboxRequest, SandboxResponse } from '../framework';
+import type { SandboxRequest, SandboxResponse } from '#local/sandboxes/framework.ts';
 
 /**
  * Marketo's identity service (https://experienceleague.adobe.com/en/docs/marketo-developer/marketo/rest/authentication):

@@ -1,5 +1,5 @@
-import { toCsv } from '../../../shared/marketo/csv';
-import type { SandboxResponse, SandboxServer } from '../framework';
+import { toCsv } from '#shared/marketo/csv.ts';
+import type { SandboxResponse, SandboxServer } from '#local/sandboxes/framework.ts';
 import { CsvSyntaxError, parseCsv } from './csv';
 import { failure, objectNotFound, success, wholeNumber } from './envelope';
 import { parseMultipart } from './multipart';

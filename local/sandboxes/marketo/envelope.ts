@@ -1,4 +1,4 @@
-import type { SandboxRequest, SandboxResponse } from '../framework';
+import type { SandboxRequest, SandboxResponse } from '#local/sandboxes/framework.ts';
 
 /**
  * Marketo answers almost everything with HTTP 200 and this envelope; codes are

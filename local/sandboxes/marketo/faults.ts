@@ -1,4 +1,4 @@
-import type { SandboxServer } from '../framework';
+import type { SandboxServer } from '#local/sandboxes/framework.ts';
 import { failure } from './envelope';
 
 /**

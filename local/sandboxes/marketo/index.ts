@@ -1,5 +1,5 @@
-import { demo } from '../../demo-identities';
-import { SandboxServer, type SandboxRequest, type SandboxResponse } from '../framework';
+import { demo } from '#local/demo-identities.ts';
+import { SandboxServer, type SandboxRequest, type SandboxResponse } from '#local/sandboxes/framework.ts';
 import { TokenIssuer } from './auth';
 import { bulkRoutes, ImportQueue, type ImportJob } from './bulk';
 import { defineMarketoFaults } from './faults';

@@ -1,4 +1,4 @@
-import type { SandboxRequest, SandboxResponse, SandboxServer } from '../framework';
+import type { SandboxRequest, SandboxResponse, SandboxServer } from '#local/sandboxes/framework.ts';
 import { blank, failure, jsonBody, pageToken, readPageToken, reason, success, tooManyRecords, wholeNumber, type Reason } from './envelope';
 import { DEFAULT_PARTITION, DEFAULT_READ_FIELDS, leadView, type FieldValue, type MarketoState, type SandboxLead } from './state';
 

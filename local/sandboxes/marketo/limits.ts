@@ -1,5 +1,5 @@
-import { centralDay } from '../../../shared/marketo/central-time';
-import { ConcurrencyGauge, type SandboxRequest, type SandboxResponse } from '../framework';
+import { centralDay } from '#shared/marketo/central-time.ts';
+import { ConcurrencyGauge, type SandboxRequest, type SandboxResponse } from '#local/sandboxes/framework.ts';
 import type { TokenIssuer } from './auth';
 import { failure } from './envelope';
 

@@ -1,4 +1,4 @@
-import type { SandboxRequest, SandboxResponse, SandboxServer } from '../framework';
+import type { SandboxRequest, SandboxResponse, SandboxServer } from '#local/sandboxes/framework.ts';
 import { blank, failure, jsonBody, objectNotFound, pageToken, readPageToken, reason, success, tooManyRecords, wholeNumber } from './envelope';
 import { DEFAULT_READ_FIELDS, leadView, type MarketoState } from './state';
 

@@ -1,5 +1,5 @@
-import type { Clock } from '../../../shared/clock';
-import { SandboxServer } from '../framework';
+import type { Clock } from '#shared/clock.ts';
+import { SandboxServer } from '#local/sandboxes/framework.ts';
 import { UmapiDirectory, type NewSandboxGroup, type NewSandboxUser, type SandboxUser } from './directory';
 import { BASE_PATH, installUmapiRoutes, type UmapiTokenInfo } from './routes';
 import { seedDemoOrgs } from './seed';

@@ -1,4 +1,4 @@
-import type { SandboxRequest, SandboxResponse, SandboxServer } from '../framework';
+import type { SandboxRequest, SandboxResponse, SandboxServer } from '#local/sandboxes/framework.ts';
 import type { SandboxGroup, SandboxUser, UmapiDirectory, UmapiOrg } from './directory';
 import type { UmapiRouteKind, UmapiThrottle } from './throttle';
 

@@ -1,4 +1,4 @@
-import { demo } from '../../demo-identities';
+import { demo } from '#local/demo-identities.ts';
 import type { UmapiDirectory } from './directory';
 
 export const CAMPAIGN_PRODUCT = 'Adobe Campaign';

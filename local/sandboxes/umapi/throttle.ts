@@ -1,4 +1,4 @@
-import { SlidingWindow } from '../framework';
+import { SlidingWindow } from '#local/sandboxes/framework.ts';
 
 /** The UMAPI call a request is, each with its own per-client limit (umapi-documentation, "Throttling"). */
 export type UmapiRouteKind = 'groups' | 'usersInGroup' | 'users' | 'user';

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { demo } from '../../../local/demo-identities';
-import { createImsSandbox, type ImsSandbox } from '../../../local/sandboxes/ims';
-import { createUmapiSandbox, type UmapiSandbox } from '../../../local/sandboxes/umapi';
-import type { Ports } from '../../../shared/runtime/ports';
-import { apiEvent, captureOutput, lambdaContext } from '../../support/http-events';
-import { adminToken, useLocalPorts } from '../../support/local-ports';
+import { demo } from '#local/demo-identities.ts';
+import { createImsSandbox, type ImsSandbox } from '#local/sandboxes/ims/index.ts';
+import { createUmapiSandbox, type UmapiSandbox } from '#local/sandboxes/umapi/index.ts';
+import type { Ports } from '#shared/runtime/ports.ts';
+import { apiEvent, captureOutput, lambdaContext } from '#test/support/http-events.ts';
+import { adminToken, useLocalPorts } from '#test/support/local-ports.ts';
 import { accountInput } from './world';
 
 type Json = Record<string, any>;
@@ -28,8 +28,8 @@ describe('Campaign admin API: /campaign/accounts/{account}', () => {
     [imsUrl] = await Promise.all([ims.server.start(), umapi.server.start()]);
     ports = await useLocalPorts('campaign-api', { UMAPI_BASE_URL: umapi.apiBaseUrl(), LOG_LEVEL: 'INFO' });
     process.env.LOG_LEVEL = 'INFO'; // the handlers' loggers read it when their modules load
-    ({ handler: api } = (await import('../../../functions/campaign/handler-api')) as unknown as { handler: Handler });
-    ({ handler: scheduled } = await import('../../../functions/campaign/handler-scheduled'));
+    ({ handler: api } = (await import('#functions/campaign/handler-api.ts')) as unknown as { handler: Handler });
+    ({ handler: scheduled } = await import('#functions/campaign/handler-scheduled.ts'));
     token = await adminToken();
   });
   afterAll(async () => {

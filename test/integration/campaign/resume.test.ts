@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { demo } from '../../../local/demo-identities';
-import { readLinks } from '../../../functions/campaign/core/history';
-import { readCursorHead } from '../../../functions/campaign/core/cursor';
-import { syncDueAccounts, FULL_SYNC_EVERY_MS } from '../../../functions/campaign/core/schedule';
-import { freshStore } from '../../support/dynamo';
+import { demo } from '#local/demo-identities.ts';
+import { readLinks } from '#functions/campaign/core/history.ts';
+import { readCursorHead } from '#functions/campaign/core/cursor.ts';
+import { syncDueAccounts, FULL_SYNC_EVERY_MS } from '#functions/campaign/core/schedule.ts';
+import { freshStore } from '#test/support/dynamo.ts';
 import { ACCOUNT, comparable, startCampaignWorld, type CampaignWorld } from './world';
 
 /**

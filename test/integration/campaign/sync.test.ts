@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { demo } from '../../../local/demo-identities';
-import { lastChangeSets, readLinks } from '../../../functions/campaign/core/history';
-import { runSync } from '../../../functions/campaign/core/sync';
-import { freshStore } from '../../support/dynamo';
+import { demo } from '#local/demo-identities.ts';
+import { lastChangeSets, readLinks } from '#functions/campaign/core/history.ts';
+import { runSync } from '#functions/campaign/core/sync.ts';
+import { freshStore } from '#test/support/dynamo.ts';
 import { ACCOUNT, demoProfiles, startCampaignWorld, type CampaignWorld } from './world';
 
 const analysts = ['ana.lyst@example.com', demo.imsUsers.member.email, demo.imsUsers.unverified.email].sort();

@@ -1,17 +1,17 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { demo } from '../../../local/demo-identities';
-import { createImsSandbox, type ImsSandbox } from '../../../local/sandboxes/ims';
-import { createUmapiSandbox, demoProfiles, type UmapiSandbox, type UmapiSandboxOptions } from '../../../local/sandboxes/umapi';
-import { ManualClock } from '../../../shared/clock';
-import { FileSecretStore } from '../../../shared/secrets';
-import type { Store } from '../../../shared/store';
-import { saveAccount, saveOperatorGroups, type AccountInput } from '../../../functions/campaign/core/accounts';
-import { StoreOutboxPublisher } from '../../../functions/campaign/core/publisher';
-import { runSync, type SyncPorts } from '../../../functions/campaign/core/sync';
-import { ImsUmapiConnector } from '../../../functions/campaign/core/umapi-connector';
-import { freshStore } from '../../support/dynamo';
+import { demo } from '#local/demo-identities.ts';
+import { createImsSandbox, type ImsSandbox } from '#local/sandboxes/ims/index.ts';
+import { createUmapiSandbox, demoProfiles, type UmapiSandbox, type UmapiSandboxOptions } from '#local/sandboxes/umapi/index.ts';
+import { ManualClock } from '#shared/clock.ts';
+import { FileSecretStore } from '#shared/secrets/index.ts';
+import type { Store } from '#shared/store/index.ts';
+import { saveAccount, saveOperatorGroups, type AccountInput } from '#functions/campaign/core/accounts.ts';
+import { StoreOutboxPublisher } from '#functions/campaign/core/publisher.ts';
+import { runSync, type SyncPorts } from '#functions/campaign/core/sync.ts';
+import { ImsUmapiConnector } from '#functions/campaign/core/umapi-connector.ts';
+import { freshStore } from '#test/support/dynamo.ts';
 
 export const ACCOUNT = 'acme-mkt-prod1';
 export const MASK = 'Campaign - demo_tenant - (.*)';

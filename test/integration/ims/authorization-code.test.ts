@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { demo } from '../../../local/demo-identities';
-import { stableSub } from '../../../local/sandboxes/ims';
-import { createPkcePair, ImsClient, ImsRejectedError, ORG_MAPPING_SCOPES, randomToken } from '../../../shared/ims';
+import { demo } from '#local/demo-identities.ts';
+import { stableSub } from '#local/sandboxes/ims/index.ts';
+import { createPkcePair, ImsClient, ImsRejectedError, ORG_MAPPING_SCOPES, randomToken } from '#shared/ims/index.ts';
 import { FALLBACK_REDIRECT_URI, REDIRECT_URI, signIn, startIms, type ImsWorld } from './sign-in';
 
 const admin = demo.imsUsers.orgAdmin;

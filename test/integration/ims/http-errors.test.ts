@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SandboxServer } from '../../../local/sandboxes/framework';
-import { ImsClient, ImsRejectedError, ImsUnavailableError } from '../../../shared/ims';
+import { SandboxServer } from '#local/sandboxes/framework.ts';
+import { ImsClient, ImsRejectedError, ImsUnavailableError } from '#shared/ims/index.ts';
 
 /** A proxy in front of IMS answering with HTML pages instead of OAuth JSON. */
 describe('IMS answers whose body is not JSON', () => {

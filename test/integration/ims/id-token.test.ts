@@ -1,8 +1,8 @@
 import type { JWTPayload } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { demo } from '../../../local/demo-identities';
-import { stableSub } from '../../../local/sandboxes/ims';
-import { IdTokenInvalidError, ImsClient, ImsUnavailableError, type IdTokenFailure } from '../../../shared/ims';
+import { demo } from '#local/demo-identities.ts';
+import { stableSub } from '#local/sandboxes/ims/index.ts';
+import { IdTokenInvalidError, ImsClient, ImsUnavailableError, type IdTokenFailure } from '#shared/ims/index.ts';
 import { startIms, type ImsWorld } from './sign-in';
 
 const NONCE = 'nonce-of-this-sign-in';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { demo } from '../../../local/demo-identities';
-import { createUmapiSandbox, type UmapiSandbox } from '../../../local/sandboxes/umapi';
+import { demo } from '#local/demo-identities.ts';
+import { createUmapiSandbox, type UmapiSandbox } from '#local/sandboxes/umapi/index.ts';
 import {
   createPkcePair,
   ImsRejectedError,
@@ -10,8 +10,8 @@ import {
   randomToken,
   USER_MANAGEMENT_SCOPES,
   UserManagementOrgAdminCheck,
-} from '../../../shared/ims';
-import { UmapiClient } from '../../../shared/umapi';
+} from '#shared/ims/index.ts';
+import { UmapiClient } from '#shared/umapi/index.ts';
 import { REDIRECT_URI, signIn, startIms, type ImsWorld } from './sign-in';
 
 type DemoUser = (typeof demo.imsUsers)[keyof typeof demo.imsUsers];

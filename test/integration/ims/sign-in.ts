@@ -1,7 +1,7 @@
-import { demo } from '../../../local/demo-identities';
-import { createImsSandbox, type ImsSandbox, type ImsSandboxOptions } from '../../../local/sandboxes/ims';
-import { ManualClock } from '../../../shared/clock';
-import { ImsClient } from '../../../shared/ims';
+import { demo } from '#local/demo-identities.ts';
+import { createImsSandbox, type ImsSandbox, type ImsSandboxOptions } from '#local/sandboxes/ims/index.ts';
+import { ManualClock } from '#shared/clock.ts';
+import { ImsClient } from '#shared/ims/index.ts';
 
 export const REDIRECT_URI = 'https://orgbridge.test/oauth/ims/callback';
 export const FALLBACK_REDIRECT_URI = 'https://orgbridge.test/oauth/ims/default';

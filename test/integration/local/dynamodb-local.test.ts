@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { JavaMissingError, startDynamoLocal } from '../../../local/dynamodb-local';
+import { JavaMissingError, startDynamoLocal } from '#local/dynamodb-local.ts';
 
 describe('the DynamoDB Local launcher', () => {
   it('says how to install Java when it is missing', async () => {

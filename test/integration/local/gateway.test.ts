@@ -1,8 +1,8 @@
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { toApiGatewayEvent } from '../../../local/gateway/event';
-import { startGateway, type LocalGateway } from '../../../local/gateway/server';
-import { repoRoot } from '../../../local/runtime';
+import { toApiGatewayEvent } from '#local/gateway/event.ts';
+import { startGateway, type LocalGateway } from '#local/gateway/server.ts';
+import { repoRoot } from '#local/runtime.ts';
 
 const eventFor = (path: string) =>
   toApiGatewayEvent({ method: 'GET', url: new URL(path, 'http://127.0.0.1'), headers: {}, body: Buffer.alloc(0), sourceIp: '127.0.0.1', route: { routeKey: 'GET /x', pathParameters: {} } });

@@ -3,8 +3,8 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { freePort } from '../../../local/dynamodb-local';
-import { createDynamoClient, Store } from '../../../shared/store';
+import { freePort } from '#local/dynamodb-local.ts';
+import { createDynamoClient, Store } from '#shared/store/index.ts';
 
 /** Every orgbridge this file started; afterEach stops the ones an assertion left running. */
 const running = new Set<() => Promise<number | null>>();

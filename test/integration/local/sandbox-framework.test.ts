@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { ConcurrencyGauge, SandboxServer, SlidingWindow } from '../../../local/sandboxes/framework';
+import { ConcurrencyGauge, SandboxServer, SlidingWindow } from '#local/sandboxes/framework.ts';
 
 describe('the sandbox framework', () => {
   const servers: SandboxServer[] = [];

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { handler } from '../../../functions/marketo-instances/handler';
-import type { Ports } from '../../../shared/runtime/ports';
-import { apiEvent, lambdaContext } from '../../support/http-events';
-import { adminToken, useLocalPorts } from '../../support/local-ports';
+import { handler } from '#functions/marketo-instances/handler.ts';
+import type { Ports } from '#shared/runtime/ports.ts';
+import { apiEvent, lambdaContext } from '#test/support/http-events.ts';
+import { adminToken, useLocalPorts } from '#test/support/local-ports.ts';
 
 const route = (method: 'GET' | 'PUT', munchkinId: string) => ({
   method,
@@ -112,7 +112,7 @@ describe('PUT/GET /marketo/instances/{munchkinId}', () => {
 
 describe('endpoints outside the local stage', () => {
   it('refuses plain-http loopback endpoints once STAGE is not local', async () => {
-    const { instanceInputSchema } = await import('../../../functions/marketo-instances/core/register-instance');
+    const { instanceInputSchema } = await import('#functions/marketo-instances/core/register-instance.ts');
     const body = { ...validBody, restEndpoint: 'http://127.0.0.1:3103/rest', identityEndpoint: 'http://127.0.0.1:3103/identity' };
     expect(instanceInputSchema.safeParse(body).success).toBe(true);
     const stage = process.env.STAGE;

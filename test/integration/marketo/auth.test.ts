@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { demo } from '../../../local/demo-identities';
-import type { MarketoSandbox } from '../../../local/sandboxes/marketo';
-import { ManualClock } from '../../../shared/clock';
-import { MarketoAuthError, MarketoUnavailableError } from '../../../shared/marketo/errors';
-import { TokenCache } from '../../../shared/marketo/token-provider';
+import { demo } from '#local/demo-identities.ts';
+import type { MarketoSandbox } from '#local/sandboxes/marketo/index.ts';
+import { ManualClock } from '#shared/clock.ts';
+import { MarketoAuthError, MarketoUnavailableError } from '#shared/marketo/errors.ts';
+import { TokenCache } from '#shared/marketo/token-provider.ts';
 import { clientFor, startedSandbox } from './support';
 
 const listId = demo.marketo.staticListId;

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { MarketoSandbox } from '../../../local/sandboxes/marketo';
-import { ManualClock } from '../../../shared/clock';
-import type { MarketoClient } from '../../../shared/marketo/client';
-import { toCsv } from '../../../shared/marketo/csv';
-import type { ImportStatus } from '../../../shared/marketo/schemas';
+import type { MarketoSandbox } from '#local/sandboxes/marketo/index.ts';
+import { ManualClock } from '#shared/clock.ts';
+import type { MarketoClient } from '#shared/marketo/client.ts';
+import { toCsv } from '#shared/marketo/csv.ts';
+import type { ImportStatus } from '#shared/marketo/schemas.ts';
 import { clientFor, startedSandbox } from './support';
 
 async function untilDone(client: MarketoClient, batchId: number): Promise<{ final: ImportStatus }> {

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { demo } from '../../../local/demo-identities';
-import type { MarketoSandbox } from '../../../local/sandboxes/marketo';
-import type { MarketoClient } from '../../../shared/marketo/client';
-import { MarketoRequestError } from '../../../shared/marketo/errors';
+import { demo } from '#local/demo-identities.ts';
+import type { MarketoSandbox } from '#local/sandboxes/marketo/index.ts';
+import type { MarketoClient } from '#shared/marketo/client.ts';
+import { MarketoRequestError } from '#shared/marketo/errors.ts';
 import { clientFor, emails, startedSandbox } from './support';
 
 describe('Marketo leads through the client', () => {

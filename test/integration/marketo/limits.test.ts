@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { demo } from '../../../local/demo-identities';
-import { MARKETO_FAULT_KINDS, type MarketoSandbox } from '../../../local/sandboxes/marketo';
-import { ManualClock } from '../../../shared/clock';
-import { MarketoDailyQuotaError } from '../../../shared/marketo/errors';
+import { demo } from '#local/demo-identities.ts';
+import { MARKETO_FAULT_KINDS, type MarketoSandbox } from '#local/sandboxes/marketo/index.ts';
+import { ManualClock } from '#shared/clock.ts';
+import { MarketoDailyQuotaError } from '#shared/marketo/errors.ts';
 import { clientFor, emails, startedSandbox } from './support';
 
 const listId = demo.marketo.staticListId;

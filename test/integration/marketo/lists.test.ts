@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { demo } from '../../../local/demo-identities';
-import { DEMO_LIST_MEMBER_COUNT, type MarketoSandbox } from '../../../local/sandboxes/marketo';
-import type { MarketoClient } from '../../../shared/marketo/client';
-import { MarketoConfigError } from '../../../shared/marketo/errors';
+import { demo } from '#local/demo-identities.ts';
+import { DEMO_LIST_MEMBER_COUNT, type MarketoSandbox } from '#local/sandboxes/marketo/index.ts';
+import type { MarketoClient } from '#shared/marketo/client.ts';
+import { MarketoConfigError } from '#shared/marketo/errors.ts';
 import { clientFor, startedSandbox } from './support';
 
 const { staticListId, emptyListId, munchkinId } = demo.marketo;

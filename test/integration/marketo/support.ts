@@ -1,8 +1,8 @@
-import { demo } from '../../../local/demo-identities';
-import { createMarketoSandbox, type MarketoSandbox, type MarketoSandboxOptions } from '../../../local/sandboxes/marketo';
-import { CallBudget, type CallBudgetOptions } from '../../../shared/marketo/call-budget';
-import { MarketoClient, type MarketoClientOptions } from '../../../shared/marketo/client';
-import { TokenCache } from '../../../shared/marketo/token-provider';
+import { demo } from '#local/demo-identities.ts';
+import { createMarketoSandbox, type MarketoSandbox, type MarketoSandboxOptions } from '#local/sandboxes/marketo/index.ts';
+import { CallBudget, type CallBudgetOptions } from '#shared/marketo/call-budget.ts';
+import { MarketoClient, type MarketoClientOptions } from '#shared/marketo/client.ts';
+import { TokenCache } from '#shared/marketo/token-provider.ts';
 
 /** A started sandbox; stop it in afterAll. */
 export async function startedSandbox(options: MarketoSandboxOptions = {}): Promise<MarketoSandbox> {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { demo } from '../../../local/demo-identities';
-import { readOrgMapping } from '../../../shared/instances/org-mapping-store';
-import { adminToken } from '../../support/local-ports';
+import { demo } from '#local/demo-identities.ts';
+import { readOrgMapping } from '#shared/instances/org-mapping-store.ts';
+import { adminToken } from '#test/support/local-ports.ts';
 import { api, callback, CALLBACK, mapThroughPopup, PUBLIC_BASE_URL, registerInstance, startOrgMappingWorld, type OrgMappingWorld } from './world';
 
 const { orgAdmin, member, otherOrgAdmin, unverified } = demo.imsUsers;
@@ -108,7 +108,7 @@ describe('Adobe Organization Mapping through the IMS popup', () => {
     await mapThroughPopup('400-DDD-001', demo.org.id, orgAdmin);
     await api('PUT', '400-DDD-001', { body: { imsOrgId: demo.otherOrg.id } });
     const started = await api('POST', '400-DDD-001', { confirm: true });
-    const { signIn } = await import('../ims/sign-in');
+    const { signIn } = await import('#test/integration/ims/sign-in.ts');
     const signedIn = await signIn(started.body.authorizeUrl as string, orgAdmin);
     world.ims.server.failNext('503', '503', '503', '503');
     const result = await callback(signedIn.location!.search.slice(1));
@@ -150,7 +150,7 @@ describe('Adobe Organization Mapping through the IMS popup', () => {
     await api('PUT', '600-FFF-003', { body: { imsOrgId: demo.org.id } });
     const started = await api('POST', '600-FFF-003', { confirm: true });
     await registerInstance(world.ports, '600-FFF-003', { hipaaReady: true });
-    const { signIn } = await import('../ims/sign-in');
+    const { signIn } = await import('#test/integration/ims/sign-in.ts');
     const signedIn = await signIn(started.body.authorizeUrl as string, orgAdmin);
     const result = await callback(signedIn.location!.search.slice(1));
     expect(result.outcome).toBe('hipaa_ready_instance');

@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { demo } from '../../../local/demo-identities';
-import { stateKey } from '../../../functions/org-mapping/core/attempt-store';
-import { completeConfirmation } from '../../../functions/org-mapping/core/complete-confirmation';
-import { orgMappingIms } from '../../../functions/org-mapping/core/ims-ports';
-import { enterOrgId, getMappingView } from '../../../functions/org-mapping/core/mapping';
-import { startConfirmation } from '../../../functions/org-mapping/core/start-confirmation';
-import { ManualClock } from '../../../shared/clock';
-import { readOrgMapping } from '../../../shared/instances/org-mapping-store';
-import { signIn } from '../ims/sign-in';
+import { demo } from '#local/demo-identities.ts';
+import { stateKey } from '#functions/org-mapping/core/attempt-store.ts';
+import { completeConfirmation } from '#functions/org-mapping/core/complete-confirmation.ts';
+import { orgMappingIms } from '#functions/org-mapping/core/ims-ports.ts';
+import { enterOrgId, getMappingView } from '#functions/org-mapping/core/mapping.ts';
+import { startConfirmation } from '#functions/org-mapping/core/start-confirmation.ts';
+import { ManualClock } from '#shared/clock.ts';
+import { readOrgMapping } from '#shared/instances/org-mapping-store.ts';
+import { signIn } from '#test/integration/ims/sign-in.ts';
 import { api, mapThroughPopup, registerInstance, startOrgMappingWorld, type OrgMappingWorld } from './world';
 
 describe('the single-use state', () => {

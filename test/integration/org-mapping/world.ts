@@ -1,14 +1,14 @@
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { demo } from '../../../local/demo-identities';
-import { createImsSandbox, type ImsSandbox } from '../../../local/sandboxes/ims';
-import { createUmapiSandbox, type UmapiSandbox } from '../../../local/sandboxes/umapi';
-import { handler as apiHandler } from '../../../functions/org-mapping/handler-api';
-import { handler as callbackHandler } from '../../../functions/org-mapping/handler-callback';
-import { writeInstance, instanceSecretName } from '../../../shared/instances/instance-store';
-import type { Ports } from '../../../shared/runtime/ports';
-import { apiEvent, lambdaContext } from '../../support/http-events';
-import { adminToken, useLocalPorts } from '../../support/local-ports';
-import { signIn } from '../ims/sign-in';
+import { demo } from '#local/demo-identities.ts';
+import { createImsSandbox, type ImsSandbox } from '#local/sandboxes/ims/index.ts';
+import { createUmapiSandbox, type UmapiSandbox } from '#local/sandboxes/umapi/index.ts';
+import { handler as apiHandler } from '#functions/org-mapping/handler-api.ts';
+import { handler as callbackHandler } from '#functions/org-mapping/handler-callback.ts';
+import { writeInstance, instanceSecretName } from '#shared/instances/instance-store.ts';
+import type { Ports } from '#shared/runtime/ports.ts';
+import { apiEvent, lambdaContext } from '#test/support/http-events.ts';
+import { adminToken, useLocalPorts } from '#test/support/local-ports.ts';
+import { signIn } from '#test/integration/ims/sign-in.ts';
 
 export const PUBLIC_BASE_URL = 'http://127.0.0.1:3999';
 export const CALLBACK = `${PUBLIC_BASE_URL}/org-mapping/callback`;

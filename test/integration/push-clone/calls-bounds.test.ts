@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ManualClock } from '../../../shared/clock';
-import type { Store } from '../../../shared/store';
-import { freshStore } from '../../support/dynamo';
+import { ManualClock } from '#shared/clock.ts';
+import type { Store } from '#shared/store/index.ts';
+import { freshStore } from '#test/support/dynamo.ts';
 import { callsUntilDone, deliver, exit, listEmails, people, realize, saveDestination, sorted, startInstance, type Instance } from './runner-world';
 
 /**

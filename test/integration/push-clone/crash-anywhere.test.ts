@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ManualClock } from '../../../shared/clock';
-import type { Store } from '../../../shared/store';
-import { membershipSchema, keys } from '../../../functions/push-clone/core/model';
-import { runPushBatch } from '../../../functions/push-clone/core/runner';
-import { forEachLimit } from '../../../functions/push-clone/core/batch-parallel';
-import { freshStore } from '../../support/dynamo';
+import { ManualClock } from '#shared/clock.ts';
+import type { Store } from '#shared/store/index.ts';
+import { membershipSchema, keys } from '#functions/push-clone/core/model.ts';
+import { runPushBatch } from '#functions/push-clone/core/runner.ts';
+import { forEachLimit } from '#functions/push-clone/core/batch-parallel.ts';
+import { freshStore } from '#test/support/dynamo.ts';
 import { clientOf, Process, SimulatedCrash, storeOf, type CrashPlan } from './crash-support';
 import { deliver, exit, listEmails, pendingCount, people, realize, saveDestination, sorted, startInstance, type Instance } from './runner-world';
 

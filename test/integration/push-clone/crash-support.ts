@@ -1,5 +1,5 @@
-import type { MarketoClient } from '../../../shared/marketo';
-import type { Store } from '../../../shared/store';
+import type { MarketoClient } from '#shared/marketo/index.ts';
+import type { Store } from '#shared/store/index.ts';
 
 /** Thrown by a port once the simulated process has died. */
 export class SimulatedCrash extends Error {

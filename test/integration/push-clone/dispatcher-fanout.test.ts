@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ManualClock } from '../../../shared/clock';
-import type { Ports } from '../../../shared/runtime/ports';
-import { setLocalInvoker, type FunctionInvoker } from '../../../shared/runtime/invoker';
-import type { Store } from '../../../shared/store';
-import { dispatch } from '../../../functions/push-clone/core/dispatcher';
-import { keys } from '../../../functions/push-clone/core/model';
-import { freshStore } from '../../support/dynamo';
-import { lambdaContext } from '../../support/http-events';
-import { useLocalPorts } from '../../support/local-ports';
+import { ManualClock } from '#shared/clock.ts';
+import type { Ports } from '#shared/runtime/ports.ts';
+import { setLocalInvoker, type FunctionInvoker } from '#shared/runtime/invoker.ts';
+import type { Store } from '#shared/store/index.ts';
+import { dispatch } from '#functions/push-clone/core/dispatcher.ts';
+import { keys } from '#functions/push-clone/core/model.ts';
+import { freshStore } from '#test/support/dynamo.ts';
+import { lambdaContext } from '#test/support/http-events.ts';
+import { useLocalPorts } from '#test/support/local-ports.ts';
 
 /** An invoker that records what it was asked to start (the async fan-out target, not our code). */
 function recorder(failFor: string[] = []) {
@@ -78,7 +78,7 @@ describe('push clone dispatcher handler', () => {
     ports = await useLocalPorts('dispatcher-handler');
     delete process.env.PUSH_RUNNER_FUNCTION_NAME;
     setLocalInvoker(recorded.invoker);
-    ({ handler } = await import('../../../functions/push-clone/handler-dispatcher'));
+    ({ handler } = await import('#functions/push-clone/handler-dispatcher.ts'));
     await mark(ports.store, '666-FFF-666', 1);
   });
   afterAll(() => setLocalInvoker(undefined));

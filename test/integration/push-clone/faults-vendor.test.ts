@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MARKETO_FAULT_KINDS } from '../../../local/sandboxes/marketo';
-import { ManualClock } from '../../../shared/clock';
-import type { Store } from '../../../shared/store';
-import { freshStore } from '../../support/dynamo';
+import { MARKETO_FAULT_KINDS } from '#local/sandboxes/marketo/index.ts';
+import { ManualClock } from '#shared/clock.ts';
+import type { Store } from '#shared/store/index.ts';
+import { freshStore } from '#test/support/dynamo.ts';
 import { deliver, exit, listEmails, pendingCount, people, realize, runUntilDone, saveDestination, sorted, startInstance, type Instance } from './runner-world';
 
 /**

@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { foldRecord, foldRecords } from '../../../functions/push-clone/core/ingest';
-import { keys, membershipSchema, type ActivationRecord, type AppliedState, type Destination, type Presence } from '../../../functions/push-clone/core/model';
-import type { Store } from '../../../shared/store';
-import { freshStore } from '../../support/dynamo';
+import { foldRecord, foldRecords } from '#functions/push-clone/core/ingest.ts';
+import { keys, membershipSchema, type ActivationRecord, type AppliedState, type Destination, type Presence } from '#functions/push-clone/core/model.ts';
+import type { Store } from '#shared/store/index.ts';
+import { freshStore } from '#test/support/dynamo.ts';
 import { destinationFixture } from './setup-world';
 
 const NOW = Date.parse('2026-02-01T10:00:00Z');

@@ -1,10 +1,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { inboxItems } from '../../../functions/push-clone/core/inbox';
-import { foldRecord, ingestInbox, type IngestResult } from '../../../functions/push-clone/core/ingest';
-import { keys, membershipSchema, type ActivationRecord, type Destination, type Presence } from '../../../functions/push-clone/core/model';
-import { ManualClock } from '../../../shared/clock';
-import type { Store } from '../../../shared/store';
-import { freshStore } from '../../support/dynamo';
+import { inboxItems } from '#functions/push-clone/core/inbox.ts';
+import { foldRecord, ingestInbox, type IngestResult } from '#functions/push-clone/core/ingest.ts';
+import { keys, membershipSchema, type ActivationRecord, type Destination, type Presence } from '#functions/push-clone/core/model.ts';
+import { ManualClock } from '#shared/clock.ts';
+import type { Store } from '#shared/store/index.ts';
+import { freshStore } from '#test/support/dynamo.ts';
 import { destinationFixture, storeDestination } from './setup-world';
 
 const MUNCHKIN = '123-ABC-456';

@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ManualClock } from '../../../shared/clock';
-import { nextCentralMidnight } from '../../../shared/marketo';
-import type { FunctionInvoker } from '../../../shared/runtime/invoker';
-import { LeaseLock, type Store } from '../../../shared/store';
-import { dispatch } from '../../../functions/push-clone/core/dispatcher';
-import { destinationSchema, keys } from '../../../functions/push-clone/core/model';
-import { runnerLeaseName } from '../../../functions/push-clone/core/runner';
-import { freshStore } from '../../support/dynamo';
+import { ManualClock } from '#shared/clock.ts';
+import { nextCentralMidnight } from '#shared/marketo/index.ts';
+import type { FunctionInvoker } from '#shared/runtime/invoker.ts';
+import { LeaseLock, type Store } from '#shared/store/index.ts';
+import { dispatch } from '#functions/push-clone/core/dispatcher.ts';
+import { destinationSchema, keys } from '#functions/push-clone/core/model.ts';
+import { runnerLeaseName } from '#functions/push-clone/core/runner.ts';
+import { freshStore } from '#test/support/dynamo.ts';
 import { callsUntilDone, deliver, diffCalls, listEmails, pendingCount, people, realize, restCalls, run, runUntilDone, saveDestination, sorted, startInstance, type Instance } from './runner-world';
 
 const LIST = 4001;

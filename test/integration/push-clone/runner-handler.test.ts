@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMarketoSandbox, type MarketoSandbox } from '../../../local/sandboxes/marketo';
-import { ManualClock } from '../../../shared/clock';
-import { instanceSecretName, writeInstance } from '../../../shared/instances/instance-store';
-import type { Ports } from '../../../shared/runtime/ports';
-import type { RunSummary } from '../../../functions/push-clone/core/runner';
-import { captureOutput, lambdaContext } from '../../support/http-events';
-import { useLocalPorts } from '../../support/local-ports';
+import { createMarketoSandbox, type MarketoSandbox } from '#local/sandboxes/marketo/index.ts';
+import { ManualClock } from '#shared/clock.ts';
+import { instanceSecretName, writeInstance } from '#shared/instances/instance-store.ts';
+import type { Ports } from '#shared/runtime/ports.ts';
+import type { RunSummary } from '#functions/push-clone/core/runner.ts';
+import { captureOutput, lambdaContext } from '#test/support/http-events.ts';
+import { useLocalPorts } from '#test/support/local-ports.ts';
 import { CLIENT_ID, CLIENT_SECRET, deliver, listEmails, nextMunchkinId, people, realize, saveDestination, sorted } from './runner-world';
 
 const LIST = 8001;
@@ -35,7 +35,7 @@ describe('push clone runner handler', () => {
       updatedBy: 'test',
     });
     await ports.secrets.put(instanceSecretName(munchkinId), CLIENT_SECRET);
-    ({ handler } = await import('../../../functions/push-clone/handler-runner'));
+    ({ handler } = await import('#functions/push-clone/handler-runner.ts'));
   });
   afterAll(async () => {
     process.env.LOG_LEVEL = 'SILENT';

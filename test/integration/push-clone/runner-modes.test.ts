@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ManualClock } from '../../../shared/clock';
-import type { Store } from '../../../shared/store';
-import { audienceStatsSchema, keys, membershipSchema } from '../../../functions/push-clone/core/model';
-import { freshStore } from '../../support/dynamo';
+import { ManualClock } from '#shared/clock.ts';
+import type { Store } from '#shared/store/index.ts';
+import { audienceStatsSchema, keys, membershipSchema } from '#functions/push-clone/core/model.ts';
+import { freshStore } from '#test/support/dynamo.ts';
 import { callsUntilDone, deliver, exit, listEmails, pendingCount, people, realize, runUntilDone, saveDestination, sorted, startInstance, type Instance } from './runner-world';
 
 const LIST = 2001;

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { createMarketoSandbox, type MarketoSandbox, type MarketoSandboxOptions } from '../../../local/sandboxes/marketo';
-import { ManualClock } from '../../../shared/clock';
-import { CallBudget, MarketoClient, TokenCache, type MarketoClientOptions } from '../../../shared/marketo';
-import type { Store } from '../../../shared/store';
-import { inboxItems } from '../../../functions/push-clone/core/inbox';
-import { canonicalEmail, keys, workMarkerTouch, type ActivationRecord, type Destination, type StoredAudience } from '../../../functions/push-clone/core/model';
-import { runPushBatch, type RunnerOptions, type RunnerPorts, type RunSummary } from '../../../functions/push-clone/core/runner';
+import { createMarketoSandbox, type MarketoSandbox, type MarketoSandboxOptions } from '#local/sandboxes/marketo/index.ts';
+import { ManualClock } from '#shared/clock.ts';
+import { CallBudget, MarketoClient, TokenCache, type MarketoClientOptions } from '#shared/marketo/index.ts';
+import type { Store } from '#shared/store/index.ts';
+import { inboxItems } from '#functions/push-clone/core/inbox.ts';
+import { canonicalEmail, keys, workMarkerTouch, type ActivationRecord, type Destination, type StoredAudience } from '#functions/push-clone/core/model.ts';
+import { runPushBatch, type RunnerOptions, type RunnerPorts, type RunSummary } from '#functions/push-clone/core/runner.ts';
 
 /**
  * A push-clone world for runner tests: DynamoDB Local (a table per file), one

@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { destinationInputSchema, saveDestination } from '../../../functions/push-clone/core/destinations';
-import { handler } from '../../../functions/push-clone/handler-api';
-import { keys } from '../../../functions/push-clone/core/model';
-import { demo } from '../../../local/demo-identities';
-import { marketoClientFor } from '../../../shared/instances/marketo-for-instance';
-import { TokenCache } from '../../../shared/marketo';
-import type { Permission } from '../../../shared/http';
-import { apiEvent, lambdaContext } from '../../support/http-events';
-import { adminToken } from '../../support/local-ports';
+import { destinationInputSchema, saveDestination } from '#functions/push-clone/core/destinations.ts';
+import { handler } from '#functions/push-clone/handler-api.ts';
+import { keys } from '#functions/push-clone/core/model.ts';
+import { demo } from '#local/demo-identities.ts';
+import { marketoClientFor } from '#shared/instances/marketo-for-instance.ts';
+import { TokenCache } from '#shared/marketo/index.ts';
+import type { Permission } from '#shared/http/index.ts';
+import { apiEvent, lambdaContext } from '#test/support/http-events.ts';
+import { adminToken } from '#test/support/local-ports.ts';
 import { pushCloneWorld, registerInstance, type PushCloneWorld } from './setup-world';
 
 const EMPTY_LIST = demo.marketo.emptyListId;

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { destinationInputSchema, saveDestination } from '../../../functions/push-clone/core/destinations';
-import { keys, workMarkerSchema } from '../../../functions/push-clone/core/model';
-import { markerIsIdle } from '../../../functions/push-clone/core/runner-marker';
-import { stopDestination } from '../../../functions/push-clone/core/runner-destinations';
-import { demo } from '../../../local/demo-identities';
+import { destinationInputSchema, saveDestination } from '#functions/push-clone/core/destinations.ts';
+import { keys, workMarkerSchema } from '#functions/push-clone/core/model.ts';
+import { markerIsIdle } from '#functions/push-clone/core/runner-marker.ts';
+import { stopDestination } from '#functions/push-clone/core/runner-destinations.ts';
+import { demo } from '#local/demo-identities.ts';
 import { pushCloneWorld, type PushCloneWorld } from './setup-world';
 
 /**

@@ -1,12 +1,12 @@
-import { demo } from '../../../local/demo-identities';
-import { createMarketoSandbox, type MarketoSandbox } from '../../../local/sandboxes/marketo';
-import { instanceSecretName, writeInstance } from '../../../shared/instances/instance-store';
-import { orgMappingKey, type OrgMapping } from '../../../shared/instances/org-mapping-store';
-import type { Ports } from '../../../shared/runtime/ports';
-import type { Store } from '../../../shared/store';
-import { keys, type Destination } from '../../../functions/push-clone/core/model';
-import { useLocalPorts } from '../../support/local-ports';
-import { destinationInputSchema, saveDestination } from '../../../functions/push-clone/core/destinations';
+import { demo } from '#local/demo-identities.ts';
+import { createMarketoSandbox, type MarketoSandbox } from '#local/sandboxes/marketo/index.ts';
+import { instanceSecretName, writeInstance } from '#shared/instances/instance-store.ts';
+import { orgMappingKey, type OrgMapping } from '#shared/instances/org-mapping-store.ts';
+import type { Ports } from '#shared/runtime/ports.ts';
+import type { Store } from '#shared/store/index.ts';
+import { keys, type Destination } from '#functions/push-clone/core/model.ts';
+import { useLocalPorts } from '#test/support/local-ports.ts';
+import { destinationInputSchema, saveDestination } from '#functions/push-clone/core/destinations.ts';
 
 /**
  * What every push-clone test starts from, written the way the real capabilities
@@ -59,7 +59,7 @@ export async function confirmOrgMapping(store: Store, munchkinId: string, imsOrg
   await store.put({ ...orgMappingKey(munchkinId), type: 'org-mapping', ...mapping });
 }
 
-export { destinationFixture, storeDestination } from '../../support/push-clone-fixtures';
+export { destinationFixture, storeDestination } from '#test/support/push-clone-fixtures.ts';
 
 /** Saves a destination through the real setup core (Marketo list check included) on the world's instance. */
 export async function saveTestDestination(

@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { acceptActivation } from '../../../functions/push-clone/core/inbox';
-import { ingestInbox } from '../../../functions/push-clone/core/ingest';
-import { keys, MARKETO_CALLS_FIELD, statsFieldFor, STATS_LAST_ERROR_FIELD, STATS_LAST_RUN_FIELD } from '../../../functions/push-clone/core/model';
-import { handler } from '../../../functions/push-clone/handler-api';
-import { demo } from '../../../local/demo-identities';
-import { centralDay } from '../../../shared/marketo';
-import { apiEvent, lambdaContext } from '../../support/http-events';
-import { adminToken } from '../../support/local-ports';
-import { aepProfile } from '../../unit/push-clone/parser-profiles';
+import { acceptActivation } from '#functions/push-clone/core/inbox.ts';
+import { ingestInbox } from '#functions/push-clone/core/ingest.ts';
+import { keys, MARKETO_CALLS_FIELD, statsFieldFor, STATS_LAST_ERROR_FIELD, STATS_LAST_RUN_FIELD } from '#functions/push-clone/core/model.ts';
+import { handler } from '#functions/push-clone/handler-api.ts';
+import { demo } from '#local/demo-identities.ts';
+import { centralDay } from '#shared/marketo/index.ts';
+import { apiEvent, lambdaContext } from '#test/support/http-events.ts';
+import { adminToken } from '#test/support/local-ports.ts';
+import { aepProfile } from '#test/unit/push-clone/parser-profiles.ts';
 import { pushCloneWorld, saveTestDestination, type PushCloneWorld } from './setup-world';
 
 describe('GET /push-clone/destinations/{destinationId}', () => {

@@ -1,22 +1,22 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ingestInbox } from '../../../functions/push-clone/core/ingest';
-import { keys, membershipSchema, workMarkerSchema } from '../../../functions/push-clone/core/model';
-import { demo } from '../../../local/demo-identities';
-import { apiEvent, captureOutput, lambdaContext } from '../../support/http-events';
-import { aepProfile, manyProfiles } from '../../unit/push-clone/parser-profiles';
+import { ingestInbox } from '#functions/push-clone/core/ingest.ts';
+import { keys, membershipSchema, workMarkerSchema } from '#functions/push-clone/core/model.ts';
+import { demo } from '#local/demo-identities.ts';
+import { apiEvent, captureOutput, lambdaContext } from '#test/support/http-events.ts';
+import { aepProfile, manyProfiles } from '#test/unit/push-clone/parser-profiles.ts';
 import { pushCloneWorld, saveTestDestination, type PushCloneWorld } from './setup-world';
 
 const MAX_BODY_BYTES = 1_000_000;
 
 describe('POST /push-clone/destinations/{destinationId}/activations', () => {
   let world: PushCloneWorld;
-  let handler: (typeof import('../../../functions/push-clone/handler-webhook'))['handler'];
+  let handler: (typeof import('#functions/push-clone/handler-webhook.ts'))['handler'];
   beforeAll(async () => {
     world = await pushCloneWorld('push-webhook', { MAX_BODY_BYTES: String(MAX_BODY_BYTES) });
     // The logger reads its level when the module loads: load it at INFO so the log lines can be inspected.
     process.env.LOG_LEVEL = 'INFO';
-    ({ handler } = await import('../../../functions/push-clone/handler-webhook'));
+    ({ handler } = await import('#functions/push-clone/handler-webhook.ts'));
     await saveTestDestination(world, 'wh', { name: 'Webhook test', personCreationMode: 'createMissing', audiences: [
         { audienceId: 'aud-1', mappingId: demo.marketo.emptyListId, startDate: '2025-01-01' },
         { audienceId: 'aud-2', mappingId: demo.marketo.emptyListId, startDate: '2025-01-01' },

@@ -1,12 +1,12 @@
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { authenticateWebhook, ISSUED_TOKEN_TTL_SECONDS, issueWebhookToken } from '../../../functions/push-clone/core/webhook-auth';
-import { handler } from '../../../functions/push-clone/handler-webhook';
-import { demo } from '../../../local/demo-identities';
-import { ManualClock } from '../../../shared/clock';
-import { apiEvent, lambdaContext } from '../../support/http-events';
-import { aepProfile } from '../../unit/push-clone/parser-profiles';
+import { authenticateWebhook, ISSUED_TOKEN_TTL_SECONDS, issueWebhookToken } from '#functions/push-clone/core/webhook-auth.ts';
+import { handler } from '#functions/push-clone/handler-webhook.ts';
+import { demo } from '#local/demo-identities.ts';
+import { ManualClock } from '#shared/clock.ts';
+import { apiEvent, lambdaContext } from '#test/support/http-events.ts';
+import { aepProfile } from '#test/unit/push-clone/parser-profiles.ts';
 import { pushCloneWorld, saveTestDestination, type PushCloneWorld } from './setup-world';
 
 const CLIENT = { clientId: 'aep-destination', clientSecret: 'aep-client-secret-0123456789' };

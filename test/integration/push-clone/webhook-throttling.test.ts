@@ -1,13 +1,13 @@
 import { DynamoDBServiceException } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { acceptActivation } from '../../../functions/push-clone/core/inbox';
-import { keys } from '../../../functions/push-clone/core/model';
-import { demo } from '../../../local/demo-identities';
-import { createLogger } from '../../../shared/logging/logger';
-import { toErrorResponse } from '../../../shared/http';
-import { createDynamoClient, Store } from '../../../shared/store';
-import { dynamoEndpoint } from '../../support/dynamo';
-import { manyProfiles } from '../../unit/push-clone/parser-profiles';
+import { acceptActivation } from '#functions/push-clone/core/inbox.ts';
+import { keys } from '#functions/push-clone/core/model.ts';
+import { demo } from '#local/demo-identities.ts';
+import { createLogger } from '#shared/logging/logger.ts';
+import { toErrorResponse } from '#shared/http/index.ts';
+import { createDynamoClient, Store } from '#shared/store/index.ts';
+import { dynamoEndpoint } from '#test/support/dynamo.ts';
+import { manyProfiles } from '#test/unit/push-clone/parser-profiles.ts';
 import { pushCloneWorld, saveTestDestination, type PushCloneWorld } from './setup-world';
 
 /**

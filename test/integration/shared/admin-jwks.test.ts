@@ -1,9 +1,9 @@
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SandboxServer } from '../../../local/sandboxes/framework';
-import { parseConfig } from '../../../shared/config';
-import { authenticateAdmin } from '../../../shared/http';
-import { FileSecretStore } from '../../../shared/secrets';
+import { SandboxServer } from '#local/sandboxes/framework.ts';
+import { parseConfig } from '#shared/config/index.ts';
+import { authenticateAdmin } from '#shared/http/index.ts';
+import { FileSecretStore } from '#shared/secrets/index.ts';
 
 /** An identity provider's JWKS on loopback, as ADMIN_JWKS_URL would point at in production. */
 describe('admin tokens verified with an IdP JWKS', () => {

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ManualClock } from '../../../shared/clock';
-import { LeaseLock, LeaseLostError, type Store } from '../../../shared/store';
-import { freshStore } from '../../support/dynamo';
+import { ManualClock } from '#shared/clock.ts';
+import { LeaseLock, LeaseLostError, type Store } from '#shared/store/index.ts';
+import { freshStore } from '#test/support/dynamo.ts';
 
 describe('LeaseLock on DynamoDB Local', () => {
   let store: Store;

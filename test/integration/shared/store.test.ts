@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ConditionFailedError, type Store } from '../../../shared/store';
-import { freshStore } from '../../support/dynamo';
+import { ConditionFailedError, type Store } from '#shared/store/index.ts';
+import { freshStore } from '#test/support/dynamo.ts';
 
 describe('Store on DynamoDB Local', () => {
   let store: Store;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { demo } from '../../../local/demo-identities';
-import { USER_MANAGEMENT_SCOPES } from '../../../shared/ims';
-import { UmapiClient, UmapiRejectedError } from '../../../shared/umapi';
+import { demo } from '#local/demo-identities.ts';
+import { USER_MANAGEMENT_SCOPES } from '#shared/ims/index.ts';
+import { UmapiClient, UmapiRejectedError } from '#shared/umapi/index.ts';
 import { collect, rawGet, startUmapi, type UmapiWorld } from './world';
 
 const org = encodeURIComponent(demo.org.id);

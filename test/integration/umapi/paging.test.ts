@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { demo } from '../../../local/demo-identities';
-import { demoProfiles } from '../../../local/sandboxes/umapi';
+import { demo } from '#local/demo-identities.ts';
+import { demoProfiles } from '#local/sandboxes/umapi/index.ts';
 import { collect, rawGet, startUmapi, type UmapiWorld } from './world';
 
 const org = encodeURIComponent(demo.org.id);

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { demoProfiles } from '../../../local/sandboxes/umapi';
-import { UmapiCallBudget, UmapiThrottledError, UmapiUnavailableError } from '../../../shared/umapi';
+import { demoProfiles } from '#local/sandboxes/umapi/index.ts';
+import { UmapiCallBudget, UmapiThrottledError, UmapiUnavailableError } from '#shared/umapi/index.ts';
 import { collect, startUmapi, type UmapiWorld } from './world';
 
 /** A budget that lets everything through, as a client that leaves throttling to UMAPI would. */

@@ -1,9 +1,9 @@
-import { demo } from '../../../local/demo-identities';
-import { createImsSandbox, type ImsSandbox } from '../../../local/sandboxes/ims';
-import { createUmapiSandbox, type UmapiSandbox, type UmapiSandboxOptions } from '../../../local/sandboxes/umapi';
-import { ManualClock } from '../../../shared/clock';
-import { ImsClient, USER_MANAGEMENT_SCOPES } from '../../../shared/ims';
-import { UmapiCallBudget, UmapiClient, type UmapiClientOptions } from '../../../shared/umapi';
+import { demo } from '#local/demo-identities.ts';
+import { createImsSandbox, type ImsSandbox } from '#local/sandboxes/ims/index.ts';
+import { createUmapiSandbox, type UmapiSandbox, type UmapiSandboxOptions } from '#local/sandboxes/umapi/index.ts';
+import { ManualClock } from '#shared/clock.ts';
+import { ImsClient, USER_MANAGEMENT_SCOPES } from '#shared/ims/index.ts';
+import { UmapiCallBudget, UmapiClient, type UmapiClientOptions } from '#shared/umapi/index.ts';
 
 export interface UmapiWorld {
   clock: ManualClock;

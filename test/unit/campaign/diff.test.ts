@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { desiredLinks, diffLinks } from '../../../functions/campaign/core/diff';
-import { compileMask } from '../../../functions/campaign/core/mask';
-import type { AppliedLink } from '../../../functions/campaign/core/model';
-import { matchProfile, planProfiles, type LinkedProfile } from '../../../functions/campaign/core/profiles';
+import { desiredLinks, diffLinks } from '#functions/campaign/core/diff.ts';
+import { compileMask } from '#functions/campaign/core/mask.ts';
+import type { AppliedLink } from '#functions/campaign/core/model.ts';
+import { matchProfile, planProfiles, type LinkedProfile } from '#functions/campaign/core/profiles.ts';
 
 const mask = compileMask('Campaign - t - (.*)', { caseInsensitive: false });
 

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { RE2JS } from 're2js';
 import { describe, expect, it } from 'vitest';
-import { compileMask } from '../../../functions/campaign/core/mask';
-import { AppError, BadRequestError } from '../../../shared/errors';
+import { compileMask } from '#functions/campaign/core/mask.ts';
+import { AppError, BadRequestError } from '#shared/errors.ts';
 
 const MASK = 'Campaign - tenant_id - (.*)';
 

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../../../shared/clock';
-import { createPkcePair, randomToken, s256Challenge, sameOrg } from '../../../shared/ims';
-import { TokenCache } from '../../../shared/ims/token-cache';
+import { ManualClock } from '#shared/clock.ts';
+import { createPkcePair, randomToken, s256Challenge, sameOrg } from '#shared/ims/index.ts';
+import { TokenCache } from '#shared/ims/token-cache.ts';
 
 describe('PKCE and random tokens', () => {
   it('makes a 43-character base64url verifier whose S256 challenge is SHA-256 of it', () => {

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { budgetForInstance, budgetOptionsFromConfig, CallBudget, type BudgetSlot } from '../../../shared/marketo/call-budget';
+import { budgetForInstance, budgetOptionsFromConfig, CallBudget, type BudgetSlot } from '#shared/marketo/call-budget.ts';
 import { FakeTime } from './fake-time';
 
 function budgetWith(time: FakeTime, callsPerWindow: number, windowMs: number, maxConcurrent: number) {

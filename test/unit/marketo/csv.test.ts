@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CsvSyntaxError, parseCsv } from '../../../local/sandboxes/marketo/csv';
-import { csvField, toCsv } from '../../../shared/marketo/csv';
+import { CsvSyntaxError, parseCsv } from '#local/sandboxes/marketo/csv.ts';
+import { csvField, toCsv } from '#shared/marketo/csv.ts';
 
 describe('the CSV writer for bulk imports', () => {
   it('quotes a company holding a comma so it stays one field', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { centralDay, nextCentralMidnight } from '../../../shared/marketo/central-time';
-import { classifyMarketoCode, DEFAULT_KIND, MarketoDailyQuotaError } from '../../../shared/marketo/errors';
+import { centralDay, nextCentralMidnight } from '#shared/marketo/central-time.ts';
+import { classifyMarketoCode, DEFAULT_KIND, MarketoDailyQuotaError } from '#shared/marketo/errors.ts';
 
 describe('Marketo error classification', () => {
   it.each([

@@ -1,4 +1,4 @@
-import { ManualClock } from '../../../shared/clock';
+import { ManualClock } from '#shared/clock.ts';
 
 /**
  * A clock and a sleep that move only when the test says so, so timing-based

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseActivation, type ParserOptions } from '../../../functions/push-clone/core/activation-parser';
-import { activationRecordSchema, DEFAULT_FIELD_MAPPINGS } from '../../../functions/push-clone/core/model';
+import { parseActivation, type ParserOptions } from '#functions/push-clone/core/activation-parser.ts';
+import { activationRecordSchema, DEFAULT_FIELD_MAPPINGS } from '#functions/push-clone/core/model.ts';
 
 const MAPPED = ['aud-1', 'aud-2'];
 const options: ParserOptions = { mappedAudienceIds: new Set(MAPPED), fieldMappings: DEFAULT_FIELD_MAPPINGS, receivedAt: Date.parse('2026-02-01T12:00:00Z') };

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { parseActivation, type ParserOptions } from '../../../functions/push-clone/core/activation-parser';
-import { DEFAULT_FIELD_MAPPINGS } from '../../../functions/push-clone/core/model';
-import { parseInstant } from '../../../functions/push-clone/core/timestamps';
+import { parseActivation, type ParserOptions } from '#functions/push-clone/core/activation-parser.ts';
+import { DEFAULT_FIELD_MAPPINGS } from '#functions/push-clone/core/model.ts';
+import { parseInstant } from '#functions/push-clone/core/timestamps.ts';
 import { aepProfile } from './parser-profiles';
 
 const RECEIVED_AT = Date.parse('2026-02-01T12:00:00Z');

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { classify } from '../../../functions/push-clone/core/runner-classify';
-import { markerIsIdle, nextDueAt } from '../../../functions/push-clone/core/runner-marker';
-import { WorkBuffer } from '../../../functions/push-clone/core/runner-queue';
-import type { Destination, Membership } from '../../../functions/push-clone/core/model';
-import type { WorkItem } from '../../../functions/push-clone/core/runner-types';
+import { classify } from '#functions/push-clone/core/runner-classify.ts';
+import { markerIsIdle, nextDueAt } from '#functions/push-clone/core/runner-marker.ts';
+import { WorkBuffer } from '#functions/push-clone/core/runner-queue.ts';
+import type { Destination, Membership } from '#functions/push-clone/core/model.ts';
+import type { WorkItem } from '#functions/push-clone/core/runner-types.ts';
 
 const NOW = Date.parse('2026-05-01T12:00:00Z');
 const iso = (ms: number) => new Date(ms).toISOString();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseConfig } from '../../../shared/config';
+import { ConfigError, parseConfig } from '#shared/config/index.ts';
 
 describe('configuration', () => {
   it('fills defaults for an empty environment', () => {

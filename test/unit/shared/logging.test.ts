@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { maskEmail, redactText, redactingReplacer, registerSecretValue } from '../../../shared/logging/logger';
+import { maskEmail, redactText, redactingReplacer, registerSecretValue } from '#shared/logging/logger.ts';
 
 const render = (value: unknown) => JSON.stringify(value, redactingReplacer);
 
