@@ -23,7 +23,10 @@ export type CallKind =
   | 'listMembers'
   | 'isMember'
   | 'importLeads'
-  | 'importStatus';
+  | 'importStatus'
+  | 'describeLeads'
+  | 'partitions'
+  | 'browseLists';
 
 export interface MarketoClientStats {
   /** REST calls sent, retries included, per endpoint. */
@@ -47,6 +50,9 @@ export function emptyStats(): MarketoClientStats {
       isMember: 0,
       importLeads: 0,
       importStatus: 0,
+      describeLeads: 0,
+      partitions: 0,
+      browseLists: 0,
     },
     tokenCalls: 0,
     retries: 0,
