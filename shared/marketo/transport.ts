@@ -1,4 +1,3 @@
-import { redactText } from '#shared/logging/redact.ts';
 import type { CallBudget } from './call-budget';
 import { nextCentralMidnight } from './central-time';
 import {
@@ -187,6 +186,6 @@ export class MarketoTransport {
     if (envelope.success) return { type: 'ok', envelope };
     const first = envelope.errors?.[0];
     if (!first) return { type: 'failed', code: 'unexpected-response', kind: 'transient', detail: 'failure without an error code' };
-    return { type: 'failed', code: first.code, kind: classifyMarketoCode(first.code), detail: redactText(first.message) };
+    return { type: 'failed', code: first.code, kind: classifyMarketoCode(first.code), detail: first.message };
   }
 }
