@@ -39,7 +39,7 @@ function failureOf(error: unknown): IdTokenFailure | undefined {
 /**
  * Verifies IMS ID tokens: RS256 only, signed by a key from the IMS JWKS,
  * `iss` as configured, `aud` = our client ID, not expired, and the nonce of
- * this sign-in (vendor-apis.md, IMS). Keys are fetched once and refetched
+ * this sign-in (docs/vendors/ims.md). Keys are fetched once and refetched
  * when an unknown `kid` appears, as jose's remote key set does.
  */
 export class IdTokenVerifier {

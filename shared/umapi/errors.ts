@@ -3,7 +3,7 @@ import { ServiceUnavailableError, UpstreamError } from '#shared/errors.ts';
 /**
  * UMAPI said 429, or our own call budget has no room before the deadline.
  * Do not sleep: save the cursor (`page`) and resume at `retryAt`. UMAPI's
- * Retry-After can be many minutes (vendor-apis.md, UMAPI).
+ * Retry-After can be many minutes (docs/vendors/umapi.md).
  */
 export class UmapiThrottledError extends ServiceUnavailableError {
   /** Epoch ms after which a call may be made again. */
