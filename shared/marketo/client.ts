@@ -265,7 +265,7 @@ export class MarketoClient {
 
   private checkBatch(operation: string, size: number): void {
     if (size > MAX_RECORDS_PER_CALL) {
-      throw new MarketoRequestError('too-many-records', `${operation} takes at most ${MAX_RECORDS_PER_CALL} records a call; got ${size}: split the batch`);
+      throw new MarketoRequestError(`${operation} takes at most ${MAX_RECORDS_PER_CALL} records a call; got ${size}: split the batch`, { code: 'too-many-records' });
     }
   }
 
@@ -283,7 +283,7 @@ export class MarketoClient {
   }
 
   private unexpected(operation: string, what: string): MarketoError {
-    return new MarketoError('unexpected-response', 'configuration', `Marketo instance ${this.munchkinId} answered ${operation} with ${what}`);
+    return new MarketoError(`Marketo instance ${this.munchkinId} answered ${operation} with ${what}`, { code: 'unexpected-response', kind: 'configuration' });
   }
 }
 

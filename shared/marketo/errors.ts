@@ -64,53 +64,63 @@ export function classifyMarketoCode(code: string): MarketoErrorKind {
   return CLASSIFICATION[code] ?? DEFAULT_KIND;
 }
 
-/** Base of every error the Marketo client throws. Messages never carry a secret, a token or an email. */
+/**
+ * Base of every error the Marketo client throws. Messages never carry a secret,
+ * a token or an email. Not an HTTP error: `shared/http/vendor-errors.ts` gives
+ * each class its status where one reaches a handler. Built like every error
+ * class here: `new XError(message, { ...facts })`.
+ */
 export class MarketoError extends Error {
+  /** Marketo's code (`'1013'`), an HTTP status as text (`'401'`, `'503'`), or ours (`'network'`, `'too-many-records'`). */
   readonly code: string;
   readonly kind: MarketoErrorKind;
 
-  constructor(code: string, kind: MarketoErrorKind, message: string, options: { cause?: unknown } = {}) {
+  constructor(message: string, options: { code: string; kind: MarketoErrorKind; cause?: unknown }) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
-    this.code = code;
-    this.kind = kind;
+    this.code = options.code;
+    this.kind = options.kind;
   }
 }
 
 /** Stop and tell the admin: retrying cannot help until someone fixes the setup. */
 export class MarketoConfigError extends MarketoError {
-  constructor(code: string, message: string, options: { cause?: unknown } = {}) {
-    super(code, 'configuration', message, options);
+  constructor(message: string, options: { code: string; cause?: unknown }) {
+    super(message, { ...options, kind: 'configuration' });
   }
 }
 
 /** The instance's daily quota is spent; nothing will succeed before `resumeAt`. */
 export class MarketoDailyQuotaError extends MarketoError {
   readonly resumeAt: Date;
-  constructor(munchkinId: string, resumeAt: Date, options: { cause?: unknown } = {}) {
-    super(
-      '607',
-      'daily-quota',
+  constructor(message: string, options: { resumeAt: Date; cause?: unknown }) {
+    super(message, { code: '607', kind: 'daily-quota', cause: options.cause });
+    this.resumeAt = options.resumeAt;
+  }
+
+  static until(munchkinId: string, resumeAt: Date, options: { cause?: unknown } = {}): MarketoDailyQuotaError {
+    return new MarketoDailyQuotaError(
       `the daily API quota of Marketo instance ${munchkinId} is used up: calls resume at ${resumeAt.toISOString()} (midnight US Central)`,
-      options,
+      { resumeAt, ...options },
     );
-    this.resumeAt = resumeAt;
   }
 }
 
 /** Marketo could not be reached or kept failing after every retry: try again later. */
 export class MarketoUnavailableError extends MarketoError {
-  constructor(code: string, message: string, options: { cause?: unknown } = {}) {
-    super(code, 'transient', message, options);
+  constructor(message: string, options: { code: string; cause?: unknown }) {
+    super(message, { ...options, kind: 'transient' });
   }
 }
 
 /** The identity service refused the client ID and secret (HTTP 401). */
 export class MarketoAuthError extends MarketoError {
-  constructor(munchkinId: string, options: { cause?: unknown } = {}) {
-    super(
-      '401',
-      'reauthenticate',
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, { code: '401', kind: 'reauthenticate', cause: options.cause });
+  }
+
+  static forInstance(munchkinId: string, options: { cause?: unknown } = {}): MarketoAuthError {
+    return new MarketoAuthError(
       `Marketo instance ${munchkinId} refused the API client credentials: check the client ID and secret of the custom service (Admin > LaunchPoint)`,
       options,
     );
@@ -119,8 +129,8 @@ export class MarketoAuthError extends MarketoError {
 
 /** Marketo refused the request as a whole because of what we sent (too many records, too many matches): fix the input. */
 export class MarketoRequestError extends MarketoError {
-  constructor(code: string, message: string, options: { cause?: unknown } = {}) {
-    super(code, 'record', message, options);
+  constructor(message: string, options: { code: string; cause?: unknown }) {
+    super(message, { ...options, kind: 'record' });
   }
 }
 

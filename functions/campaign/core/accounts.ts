@@ -48,7 +48,7 @@ export async function readAccount(store: Store, account: string): Promise<Campai
 
 export async function requireAccount(store: Store, account: string): Promise<CampaignAccount> {
   const found = await readAccount(store, account);
-  if (!found) throw new NotFoundError('campaign_account_not_found', `Campaign account ${account} does not exist: create it with PUT /campaign/accounts/${account}.`);
+  if (!found) throw new NotFoundError(`Campaign account ${account} does not exist: create it with PUT /campaign/accounts/${account}.`, { code: 'campaign_account_not_found' });
   return found;
 }
 
@@ -66,10 +66,10 @@ export async function saveAccount(ports: AccountPorts, account: string, input: A
   compileMask(input.associationMask, { caseInsensitive: input.caseInsensitive });
   const existing = await readAccount(ports.store, account);
   if (input.clientSecret === undefined) {
-    if (!existing) throw new BadRequestError('client_secret_required', `Campaign account ${account} is new: give the IMS client secret of its server-to-server credential.`);
+    if (!existing) throw new BadRequestError(`Campaign account ${account} is new: give the IMS client secret of its server-to-server credential.`, { code: 'client_secret_required' });
     // The stored secret is sent to the IMS server: re-pointing it without the secret would let an editor send it anywhere.
     if (existing.imsServer !== input.imsServer || existing.clientId !== input.clientId) {
-      throw new BadRequestError('client_secret_required', `Changing the IMS server or client ID of Campaign account ${account} needs the client secret again.`);
+      throw new BadRequestError(`Changing the IMS server or client ID of Campaign account ${account} needs the client secret again.`, { code: 'client_secret_required' });
     }
   }
   // Secret first: an account must never point at a secret that was not written.

@@ -59,7 +59,7 @@ describe('the daily quota reset (midnight US Central)', () => {
   });
 
   it('says when calls may resume without naming anything secret', () => {
-    const error = new MarketoDailyQuotaError('123-ABC-456', new Date('2026-01-16T06:00:00Z'));
+    const error = MarketoDailyQuotaError.until('123-ABC-456', new Date('2026-01-16T06:00:00Z'));
     expect(error.kind).toBe('daily-quota');
     expect(error.code).toBe('607');
     expect(error.message).toContain('2026-01-16T06:00:00.000Z');
