@@ -1,6 +1,6 @@
 import type { Clock } from '#shared/clock.ts';
 import type { Config } from '#shared/config/index.ts';
-import { BadRequestError, ConflictError, NotFoundError } from '#shared/errors.ts';
+import { BadRequestError, ConflictError, ForbiddenError, NotFoundError } from '#shared/errors.ts';
 import { readInstance, type MarketoInstance } from '#shared/instances/instance-store.ts';
 import { marketoClientFor } from '#shared/instances/marketo-for-instance.ts';
 import { readConfirmedMapping } from '#shared/instances/org-mapping-store.ts';
@@ -64,7 +64,7 @@ export async function saveDestination(
     throw new BadRequestError(`Marketo instance ${munchkinId} is not registered: register it with PUT /marketo/instances/${munchkinId} first.`, { code: 'instance_not_registered' });
   }
   if (instance.hipaaReady) {
-    throw new ConflictError(`Marketo instance ${munchkinId} is HIPAA-ready: it cannot receive Adobe Experience Platform audiences.`, { code: 'hipaa_ready_instance' });
+    throw new ForbiddenError(`Marketo instance ${munchkinId} is HIPAA-ready: it cannot receive Adobe Experience Platform audiences.`, { code: 'hipaa_ready_instance' });
   }
   const mapping = await readConfirmedMapping(ports.store, munchkinId);
   if (!mapping) {
