@@ -1,5 +1,7 @@
 /**
- * What to do about each Marketo error code, in one table.
+ * What to do about each Marketo error code, in one table (`RULES`): the class
+ * of a response-level failure, and for record-level codes what they mean for
+ * that one person. docs/vendors/marketo.md has the same table in prose.
  *
  * Source: https://experienceleague.adobe.com/en/docs/marketo-developer/marketo/rest/error-codes
  * (AdobeDocs/marketo-developer.en, help/rest-api/error-codes.md). Response-level
@@ -20,37 +22,55 @@ export type MarketoErrorKind =
   /** One record was refused: skip it and report it; the call itself worked. */
   | 'record';
 
-const CLASSIFICATION: Readonly<Record<string, MarketoErrorKind>> = {
-  '601': 'reauthenticate', // Access token invalid
-  '602': 'reauthenticate', // Access token expired
-  '606': 'throttle', // Max rate limit exceeded (100 calls / 20 s per instance)
-  '615': 'throttle', // Concurrent access limit reached (10 in flight)
-  '607': 'daily-quota', // Daily quota reached, resets at 12:00 AM Central
-  '604': 'transient', // Request time-out (e.g. database contention)
-  '608': 'transient', // API temporarily unavailable
-  '611': 'transient', // System error: "all unhandled exceptions"
-  '614': 'transient', // Invalid subscription: "usually temporary inaccessibility"
-  '713': 'transient', // Transient error: "wait and retry"
-  '1016': 'transient', // Too many imports queued (max 10, two processing)
-  '1019': 'transient', // Import in progress into the same list
-  '1029': 'transient', // Too many bulk extract jobs queued / export quota
-  '603': 'configuration', // Access denied: the API user's role lacks a permission, or IP allowlist
-  '605': 'configuration', // HTTP method not supported
-  '609': 'configuration', // Invalid JSON
-  '610': 'configuration', // Requested resource not found (wrong URL)
-  '612': 'configuration', // Invalid content type
-  '613': 'configuration', // Invalid multipart request
-  '1013': 'configuration', // Object (e.g. static list) not found
-  '1001': 'record', // Invalid value for a field's type
-  '1002': 'record', // Missing value for a required parameter
-  '1003': 'record', // Invalid data (also, response-level, "too many results match the filter")
-  '1004': 'record', // Lead not found
-  '1005': 'record', // Lead already exists
-  '1006': 'record', // Field not found
-  '1007': 'record', // Multiple leads match the lookup criteria
-  '1008': 'record', // Access denied to partition
-  '1015': 'record', // Lead not in list (harmless on remove)
+/** What a record-level code means for the one person whose record it refused. */
+export interface MarketoRecordRule {
+  /** How the person's outcome is counted: `skipped` (nothing wrong with our setup or data), `failed` (their data was refused). */
+  outcome: 'skipped' | 'failed';
+  /** The lead ID names no person any more (deleted or merged): forget it and look the person up again. */
+  leadGone?: true;
+  /** On a removal from a list, the person is already out of it: the removal did what it had to. */
+  absentFromList?: true;
+}
+
+interface CodeRule {
+  kind: MarketoErrorKind;
+  record?: MarketoRecordRule;
+}
+
+const RULES: Readonly<Record<string, CodeRule>> = {
+  '601': { kind: 'reauthenticate' }, // Access token invalid
+  '602': { kind: 'reauthenticate' }, // Access token expired
+  '606': { kind: 'throttle' }, // Max rate limit exceeded (100 calls / 20 s per instance)
+  '615': { kind: 'throttle' }, // Concurrent access limit reached (10 in flight)
+  '607': { kind: 'daily-quota' }, // Daily quota reached, resets at 12:00 AM Central
+  '604': { kind: 'transient' }, // Request time-out (e.g. database contention)
+  '608': { kind: 'transient' }, // API temporarily unavailable
+  '611': { kind: 'transient' }, // System error: "all unhandled exceptions"
+  '614': { kind: 'transient' }, // Invalid subscription: "usually temporary inaccessibility"
+  '713': { kind: 'transient' }, // Transient error: "wait and retry"
+  '1016': { kind: 'transient' }, // Too many imports queued (max 10, two processing)
+  '1019': { kind: 'transient' }, // Import in progress into the same list
+  '1029': { kind: 'transient' }, // Too many bulk extract jobs queued / export quota
+  '603': { kind: 'configuration' }, // Access denied: the API user's role lacks a permission, or IP allowlist
+  '605': { kind: 'configuration' }, // HTTP method not supported
+  '609': { kind: 'configuration' }, // Invalid JSON
+  '610': { kind: 'configuration' }, // Requested resource not found (wrong URL)
+  '612': { kind: 'configuration' }, // Invalid content type
+  '613': { kind: 'configuration' }, // Invalid multipart request
+  '1013': { kind: 'configuration' }, // Object (e.g. static list) not found
+  '1001': { kind: 'record', record: { outcome: 'failed' } }, // Invalid value for a field's type
+  '1002': { kind: 'record', record: { outcome: 'failed' } }, // Missing value for a required parameter
+  '1003': { kind: 'record', record: { outcome: 'failed' } }, // Invalid data (also, response-level, "too many results match the filter")
+  '1004': { kind: 'record', record: { outcome: 'skipped', leadGone: true, absentFromList: true } }, // Lead not found
+  '1005': { kind: 'record', record: { outcome: 'failed' } }, // Lead already exists
+  '1006': { kind: 'record', record: { outcome: 'failed' } }, // Field not found
+  '1007': { kind: 'record', record: { outcome: 'skipped' } }, // Multiple leads match the lookup criteria
+  '1008': { kind: 'record', record: { outcome: 'failed' } }, // Access denied to partition
+  '1015': { kind: 'record', record: { outcome: 'skipped', absentFromList: true } }, // Lead not in list (harmless on remove)
 };
+
+/** A record refused with a code we do not know (or none): count it as failed, so someone looks. */
+export const DEFAULT_RECORD_RULE: MarketoRecordRule = { outcome: 'failed' };
 
 /**
  * Unknown codes are treated as configuration errors: Marketo refused the request
@@ -61,7 +81,12 @@ const CLASSIFICATION: Readonly<Record<string, MarketoErrorKind>> = {
 export const DEFAULT_KIND: MarketoErrorKind = 'configuration';
 
 export function classifyMarketoCode(code: string): MarketoErrorKind {
-  return CLASSIFICATION[code] ?? DEFAULT_KIND;
+  return RULES[code]?.kind ?? DEFAULT_KIND;
+}
+
+/** What a record-level code (in `result[].reasons[]`) means for that one person. */
+export function marketoRecordRule(code: string): MarketoRecordRule {
+  return RULES[code]?.record ?? DEFAULT_RECORD_RULE;
 }
 
 /**
