@@ -77,6 +77,21 @@ export class UpstreamError extends AppError {
   }
 }
 
+/**
+ * Base of the errors a vendor client throws (IMS, UMAPI, Marketo): what
+ * happened at the vendor, with our stable `code` for it. Not an HTTP error:
+ * `shared/http/vendor-errors.ts` gives each its status where one reaches a handler.
+ */
+export class VendorError extends Error {
+  readonly code: string;
+
+  constructor(message: string, options: { code: string; cause?: unknown }) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = options.code;
+  }
+}
+
 /** We must shed load; the caller should retry (AEP retries 429 and 5xx). */
 export class ServiceUnavailableError extends AppError {
   constructor(message: string, options: AppErrorOptions) {

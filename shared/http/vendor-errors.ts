@@ -1,7 +1,7 @@
-import { AppError, ServiceUnavailableError, UnauthorizedError, UpstreamError } from '#shared/errors.ts';
-import { IdTokenInvalidError, ImsError } from '#shared/ims/errors.ts';
+import { AppError, ServiceUnavailableError, UnauthorizedError, UpstreamError, VendorError } from '#shared/errors.ts';
+import { IdTokenInvalidError } from '#shared/ims/errors.ts';
 import { MarketoAuthError, MarketoConfigError, MarketoError } from '#shared/marketo/errors.ts';
-import { UmapiError, UmapiThrottledError } from '#shared/umapi/errors.ts';
+import { UmapiThrottledError } from '#shared/umapi/errors.ts';
 
 /**
  * The one place a vendor's failure becomes an HTTP answer. Vendor clients throw
@@ -17,19 +17,20 @@ import { UmapiError, UmapiThrottledError } from '#shared/umapi/errors.ts';
  * | `MarketoAuthError` | 502 | `marketo_credentials_refused` |
  * | `MarketoConfigError` | 502 | `marketo_refused` |
  * | other `MarketoError` | 502 | `marketo_unavailable` |
+ * | any other `VendorError` | 502 | its code |
  *
  * `outcome` adds what this means for the request ("The destination was not
  * saved."). Anything else is not a vendor error: `undefined`.
  */
 export function httpErrorFor(error: unknown, outcome?: string): AppError | undefined {
   if (error instanceof AppError) return error;
-  if (!(error instanceof ImsError || error instanceof UmapiError || error instanceof MarketoError)) return undefined;
+  if (!(error instanceof VendorError)) return undefined;
   const message = outcome ? `${error.message}. ${outcome}` : error.message;
   const options = { cause: error };
   if (error instanceof IdTokenInvalidError) return new UnauthorizedError(message, { ...options, code: error.code });
   if (error instanceof UmapiThrottledError) return new ServiceUnavailableError(message, { ...options, code: error.code });
-  if (error instanceof ImsError || error instanceof UmapiError) return new UpstreamError(message, { ...options, code: error.code });
   if (error instanceof MarketoAuthError) return new UpstreamError(message, { ...options, code: 'marketo_credentials_refused' });
   if (error instanceof MarketoConfigError) return new UpstreamError(message, { ...options, code: 'marketo_refused' });
-  return new UpstreamError(message, { ...options, code: 'marketo_unavailable' });
+  if (error instanceof MarketoError) return new UpstreamError(message, { ...options, code: 'marketo_unavailable' });
+  return new UpstreamError(message, { ...options, code: error.code });
 }

@@ -1,19 +1,12 @@
+import { VendorError } from '#shared/errors.ts';
+
 /**
  * Errors of the IMS client. They say what happened at IMS, not what to answer
  * over HTTP: `shared/http/vendor-errors.ts` gives each its status, in one place.
  * Built like every error class here: `new XError(message, { ...facts })`; the
  * static factories write the message from the facts.
  */
-export class ImsError extends Error {
-  /** Our stable code for this failure (also the HTTP error code when it reaches a handler). */
-  readonly code: string;
-
-  constructor(message: string, options: { code: string; cause?: unknown }) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.name = new.target.name;
-    this.code = options.code;
-  }
-}
+export class ImsError extends VendorError {}
 
 /**
  * IMS could not answer: network failure, timeout, 5xx, 429 or a response we

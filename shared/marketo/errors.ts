@@ -1,3 +1,5 @@
+import { VendorError } from '#shared/errors.ts';
+
 /**
  * What to do about each Marketo error code, in one table (`RULES`): the class
  * of a response-level failure, and for record-level codes what they mean for
@@ -95,15 +97,12 @@ export function marketoRecordRule(code: string): MarketoRecordRule {
  * each class its status where one reaches a handler. Built like every error
  * class here: `new XError(message, { ...facts })`.
  */
-export class MarketoError extends Error {
-  /** Marketo's code (`'1013'`), an HTTP status as text (`'401'`, `'503'`), or ours (`'network'`, `'too-many-records'`). */
-  readonly code: string;
+export class MarketoError extends VendorError {
+  /** `code` is Marketo's (`'1013'`), an HTTP status as text (`'401'`, `'503'`), or ours (`'network'`, `'too-many-records'`). */
   readonly kind: MarketoErrorKind;
 
   constructor(message: string, options: { code: string; kind: MarketoErrorKind; cause?: unknown }) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.name = new.target.name;
-    this.code = options.code;
+    super(message, options);
     this.kind = options.kind;
   }
 }

@@ -1,3 +1,5 @@
+import { VendorError } from '#shared/errors.ts';
+
 /**
  * Errors of the User Management API client. They say what happened at UMAPI,
  * not what to answer over HTTP: `shared/http/vendor-errors.ts` gives each its
@@ -5,16 +7,7 @@
  * `new XError(message, { ...facts })`; the static factories write the message
  * from the facts.
  */
-export class UmapiError extends Error {
-  /** Our stable code for this failure (also the HTTP error code when it reaches a handler). */
-  readonly code: string;
-
-  constructor(message: string, options: { code: string; cause?: unknown }) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.name = new.target.name;
-    this.code = options.code;
-  }
-}
+export class UmapiError extends VendorError {}
 
 /**
  * UMAPI said 429, or our own call budget has no room before the deadline.
