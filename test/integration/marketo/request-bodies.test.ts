@@ -92,19 +92,13 @@ describe('Marketo request bodies, as sent', () => {
     expect(call.body.toString('utf8')).toBe('filterType=email&filterValues=jane.doe%40example.com%2Co%2Bbrien%40example.com&fields=id%2Cemail&batchSize=300');
   });
 
-  it('adds lead IDs to a list as {"input":[{"id":…}]}, never in the URL', async () => {
-    await client.addToList(listId, [11, 12]);
+  it.each([
+    ['adds lead IDs to a list with POST', 'POST', (listId: number) => client.addToList(listId, [11, 12])],
+    ['removes lead IDs from a list with DELETE', 'DELETE', (listId: number) => client.removeFromList(listId, [11, 12])],
+  ] as const)('%s and {"input":[{"id":…}]} as the body, never IDs in the URL', async (_label, method, change) => {
+    await change(listId);
     const call = onlyRestCall();
-    expect(call).toMatchObject({ method: 'POST', path: `/rest/v1/lists/${listId}/leads.json` });
-    expect([...call.query.keys()]).toEqual([]);
-    expect(call.headers['content-type']).toBe('application/json');
-    expect(call.body.toString('utf8')).toBe('{"input":[{"id":11},{"id":12}]}');
-  });
-
-  it('removes lead IDs from a list with DELETE and the same body', async () => {
-    await client.removeFromList(listId, [11, 12]);
-    const call = onlyRestCall();
-    expect(call).toMatchObject({ method: 'DELETE', path: `/rest/v1/lists/${listId}/leads.json` });
+    expect(call).toMatchObject({ method, path: `/rest/v1/lists/${listId}/leads.json` });
     expect([...call.query.keys()]).toEqual([]);
     expect(call.headers['content-type']).toBe('application/json');
     expect(call.body.toString('utf8')).toBe('{"input":[{"id":11},{"id":12}]}');
