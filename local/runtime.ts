@@ -11,7 +11,6 @@ import { createDynamoClient, ensureTable } from '#shared/store/index.ts';
 import { functionNamed, schedules } from '#functions/catalog.ts';
 import { demo } from './demo-identities';
 import { registerInstance } from '#functions/marketo-instances/core/register-instance.ts';
-import { readInstance } from '#shared/instances/instance-store.ts';
 import { freePort, startDynamoLocal, type DynamoLocal } from './dynamodb-local';
 import { startGateway, type LocalGateway } from './gateway/server';
 import { loadHandler } from './gateway/handlers';
@@ -165,12 +164,14 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   }
 }
 
-/** The demo Marketo instance, registered once so the walk-through can start at the org mapping. */
+/**
+ * The demo Marketo instance, registered on every start so the walk-through can start at the org mapping:
+ * the sandbox may listen on another port than last time, and its secret is bound to the endpoints.
+ */
 async function seedDemoData(sandboxes: Record<string, SandboxLaunch>): Promise<void> {
   const marketo = sandboxes.marketo?.identities as { restEndpoint: string; identityEndpoint: string } | undefined;
   if (!marketo) return;
   const ports = defaultPorts();
-  if (await readInstance(ports.store, demo.marketo.munchkinId)) return;
   await registerInstance(
     ports,
     demo.marketo.munchkinId,

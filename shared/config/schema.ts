@@ -18,6 +18,8 @@ export const configSchema = z.object({
   /** With SECRETS_BACKEND=file: a JSON file kept with mode 0600. */
   LOCAL_SECRETS_FILE: z.string().default('.local/secrets.json'),
   SECRET_PREFIX: z.string().regex(/^[A-Za-z0-9/_+=.@-]+$/).default('orgbridge/'),
+  /** How long a container reuses a secret it read: a secret rotated by hand is in use everywhere within this bound. */
+  SECRET_CACHE_TTL_SECONDS: z.coerce.number().int().min(0).max(3600).default(300),
 
   /** Admin bearer tokens: HS256 with a key from the secret store, or an IdP's JWKS. */
   ADMIN_JWT_SECRET_NAME: z.string().default('admin-jwt-key'),

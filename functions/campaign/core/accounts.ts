@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Clock } from '#shared/clock.ts';
 import { BadRequestError, NotFoundError } from '#shared/errors.ts';
 import { imsOrgIdSchema, serviceUrlSchema } from '#shared/identifiers.ts';
-import type { SecretStore } from '#shared/secrets/index.ts';
+import { putBoundSecret, type SecretStore } from '#shared/secrets/index.ts';
 import type { Store } from '#shared/store/index.ts';
 import { compileMask, MAX_MASK_LENGTH } from './mask';
 import { accountSchema, DEFAULT_REMOVAL_CAP, keys, operatorGroupNameSchema, statusSchema, type CampaignAccount, type SyncStatus } from './model';
@@ -73,7 +73,7 @@ export async function saveAccount(ports: AccountPorts, account: string, input: A
     }
   }
   // Secret first: an account must never point at a secret that was not written.
-  if (input.clientSecret !== undefined) await ports.secrets.put(accountSecretName(account), input.clientSecret);
+  if (input.clientSecret !== undefined) await putBoundSecret(ports.secrets, accountSecretName(account), [input.imsServer], input.clientSecret);
   const now = new Date(ports.clock.now()).toISOString();
   const { clientSecret: _secret, ...settings } = input;
   const saved: CampaignAccount = { account, ...settings, createdAt: existing?.createdAt ?? now, updatedAt: now, updatedBy: actor };

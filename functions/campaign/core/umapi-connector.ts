@@ -1,5 +1,5 @@
 import { ImsClient, USER_MANAGEMENT_SCOPES } from '#shared/ims/index.ts';
-import type { SecretStore } from '#shared/secrets/index.ts';
+import { readBoundSecret, type SecretStore } from '#shared/secrets/index.ts';
 import { UmapiCallBudget, UmapiClient } from '#shared/umapi/index.ts';
 import { accountSecretName } from './accounts';
 import type { CampaignAccount } from './model';
@@ -69,7 +69,8 @@ export class ImsUmapiConnector implements UmapiConnector {
       const client = new ImsClient({
         baseUrl: account.imsServer,
         clientId: account.clientId,
-        clientSecret: () => (state.rejected ? secrets.refresh(name) : secrets.get(name)),
+        // Only for the IMS server the secret was given with: a re-pointed account never gets the old secret.
+        clientSecret: () => readBoundSecret(secrets, name, [account.imsServer], { fresh: state.rejected }),
         timeoutMs: this.options.imsTimeoutMs,
         now: this.now,
       });

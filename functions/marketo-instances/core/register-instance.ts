@@ -2,8 +2,8 @@ import { z } from 'zod';
 import type { Clock } from '#shared/clock.ts';
 import { BadRequestError, NotFoundError } from '#shared/errors.ts';
 import { imsOrgIdSchema, serviceUrlSchema } from '#shared/identifiers.ts';
-import { instanceSecretName, readInstance, writeInstance, type MarketoInstance } from '#shared/instances/instance-store.ts';
-import type { SecretStore } from '#shared/secrets/index.ts';
+import { instanceSecretHosts, instanceSecretName, readInstance, writeInstance, type MarketoInstance } from '#shared/instances/instance-store.ts';
+import { putBoundSecret, type SecretStore } from '#shared/secrets/index.ts';
 import type { Store } from '#shared/store/index.ts';
 
 export const instanceInputSchema = z.object({
@@ -47,7 +47,9 @@ export async function registerInstance(
     );
   }
   // Secret first: an instance item must never point at a secret that was not written.
-  if (input.clientSecret !== undefined) await ports.secrets.put(instanceSecretName(munchkinId), input.clientSecret);
+  if (input.clientSecret !== undefined) {
+    await putBoundSecret(ports.secrets, instanceSecretName(munchkinId), instanceSecretHosts(input), input.clientSecret);
+  }
   const now = new Date(ports.clock.now()).toISOString();
   const instance: MarketoInstance = {
     munchkinId,
