@@ -52,6 +52,12 @@ export const configSchema = z.object({
   /** Name of the runner function the scheduler fans out to (set by the stack). */
   PUSH_RUNNER_FUNCTION_NAME: z.string().optional(),
 
+  /**
+   * Hosts, beyond each vendor's documented ones, that admins may point instances and accounts at:
+   * comma-separated names or `*.domain` patterns. Private and loopback addresses stay refused outside `local`.
+   */
+  OUTBOUND_ALLOWED_HOSTS: z.string().regex(/^[A-Za-z0-9*.,\s-]*$/, 'comma-separated host names or *.domain patterns').optional(),
+
   MAX_BODY_BYTES: positiveInt(6 * 1024 * 1024),
   LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT', 'CRITICAL']).default('INFO'),
 });

@@ -1,5 +1,6 @@
 import type { Config } from '#shared/config/index.ts';
 import { budgetForInstance, budgetOptionsFromConfig, MarketoClient, type MarketoClientOptions } from '#shared/marketo/index.ts';
+import { guardedFetch } from '#shared/outbound/allowed-hosts.ts';
 import { readBoundSecret, type SecretStore } from '#shared/secrets/index.ts';
 import { instanceSecretHosts, instanceSecretName, type MarketoInstance } from './instance-store';
 
@@ -10,7 +11,7 @@ import { instanceSecretHosts, instanceSecretName, type MarketoInstance } from '.
  */
 export function marketoClientFor(
   instance: MarketoInstance,
-  ports: { config: Pick<Config, 'MARKETO_CALLS_PER_WINDOW' | 'MARKETO_WINDOW_SECONDS' | 'MARKETO_MAX_CONCURRENT'>; secrets: SecretStore },
+  ports: { config: Pick<Config, 'MARKETO_CALLS_PER_WINDOW' | 'MARKETO_WINDOW_SECONDS' | 'MARKETO_MAX_CONCURRENT' | 'STAGE' | 'OUTBOUND_ALLOWED_HOSTS'>; secrets: SecretStore },
   overrides: Partial<Omit<MarketoClientOptions, 'munchkinId' | 'credentials'>> = {},
 ): MarketoClient {
   let reads = 0;
@@ -27,6 +28,8 @@ export function marketoClientFor(
       clientSecret: await readBoundSecret(ports.secrets, secretName, hosts, { fresh: reads++ > 0 }),
     }),
     budget: budgetForInstance(instance.munchkinId, budgetOptionsFromConfig(ports.config)),
+    // Checked again on every host at call time: the item may predate the allow-list, or the name may resolve elsewhere now.
+    fetch: guardedFetch('marketo', ports.config, overrides.fetch),
     ...overrides,
   });
 }

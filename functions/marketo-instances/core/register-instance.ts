@@ -3,6 +3,7 @@ import type { Clock } from '#shared/clock.ts';
 import { BadRequestError, NotFoundError } from '#shared/errors.ts';
 import { imsOrgIdSchema, serviceUrlSchema } from '#shared/identifiers.ts';
 import { instanceSecretHosts, instanceSecretName, readInstance, writeInstance, type MarketoInstance } from '#shared/instances/instance-store.ts';
+import { assertOutboundAllowed, type OutboundPolicyConfig } from '#shared/outbound/allowed-hosts.ts';
 import { putBoundSecret, type SecretStore } from '#shared/secrets/index.ts';
 import type { Store } from '#shared/store/index.ts';
 
@@ -22,6 +23,7 @@ export type InstanceInput = z.infer<typeof instanceInputSchema>;
 export type InstanceView = MarketoInstance & { clientSecretStored: true };
 
 export interface InstancePorts {
+  config: OutboundPolicyConfig;
   store: Store;
   secrets: SecretStore;
   clock: Clock;
@@ -34,6 +36,9 @@ export async function registerInstance(
   input: InstanceInput,
   actor: string,
 ): Promise<{ instance: InstanceView; created: boolean }> {
+  // The endpoints receive the API user's secret: only Marketo's hosts (or the deployment's own), never an internal address.
+  await assertOutboundAllowed(input.identityEndpoint, 'marketo', ports.config);
+  await assertOutboundAllowed(input.restEndpoint, 'marketo', ports.config);
   const existing = await readInstance(ports.store, munchkinId);
   if (!existing && input.clientSecret === undefined) {
     throw new BadRequestError('client_secret_required', `Instance ${munchkinId} is new: give the API-only user's client secret (Admin > LaunchPoint > View Details).`);

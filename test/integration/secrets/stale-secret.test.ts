@@ -166,9 +166,9 @@ describe('a Campaign account re-pointed at another IMS server never receives the
 
   it('sends the new IMS server the junk secret only', async () => {
     const secrets = () => new AwsSecretStore(secretsManagerOn(moto).client, 'orgbridge/test/', { cacheTtlMs: 300_000, now: () => clock.now() });
-    const api = { store, clock, secrets: secrets() };
+    const api = { config: { STAGE: 'local' }, store, clock, secrets: secrets() };
     const syncSecrets = secrets();
-    const connector = new ImsUmapiConnector({ umapiBaseUrl: umapi.apiBaseUrl(), imsTimeoutMs: 2_000, secrets: syncSecrets });
+    const connector = new ImsUmapiConnector({ umapiBaseUrl: umapi.apiBaseUrl(), imsTimeoutMs: 2_000, secrets: syncSecrets, outbound: { STAGE: 'local' } });
     const deadline = () => Date.now() + 60_000;
 
     const { account: real } = await saveAccount(api, 'acme', accountInput(imsUrl), 'admin@example.com');
