@@ -62,6 +62,7 @@ export class OrgbridgeStack extends Stack {
     const { table } = new DataTable(this, 'DataTable', { profile });
     const http = new OrgbridgeHttpApi(this, 'Http', { logRetention: profile.logRetention, ...(props.customDomain ? { customDomain: props.customDomain } : {}) });
     const alarmTopic = new AlarmTopic(this, 'Alarms', props.alarms ?? {});
+    this.alarms.push(http.serverErrors);
 
     const secretNames: Partial<Record<ConfigKey, string>> = {};
     for (const spec of GENERATED_SECRETS) {

@@ -4,7 +4,9 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import { Certificate } from 'aws-cdk-lib/aws-certificatemanager';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { Validations } from 'aws-cdk-lib';
+import { Duration, Validations } from 'aws-cdk-lib';
+import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { describeAlarm } from '#infra/runbook.ts';
 import { Construct } from 'constructs';
 import type { RouteDef } from '#functions/catalog.ts';
 
@@ -46,6 +48,7 @@ export class OrgbridgeHttpApi extends Construct {
   readonly api: HttpApi;
   readonly domain?: DomainName;
   private readonly customDomainName?: string;
+  readonly serverErrors: Alarm;
   private readonly stage: HttpStage;
   private readonly integrations = new Map<string, HttpLambdaIntegration>();
   private readonly routeSettings: Record<string, { ThrottlingRateLimit: number; ThrottlingBurstLimit: number }> = {};
@@ -70,6 +73,14 @@ export class OrgbridgeHttpApi extends Construct {
       ...(this.domain ? { domainMapping: { domainName: this.domain } } : {}),
     });
     (this.stage.node.defaultChild as CfnStage).routeSettings = this.routeSettings;
+    this.serverErrors = new Alarm(this, 'ServerErrors', {
+      alarmDescription: describeAlarm(this, 'orgbridge HTTP API: 10 or more 5xx answers in 5 minutes', 'apiServerErrors'),
+      metric: this.stage.metricServerError({ period: Duration.minutes(5), statistic: 'Sum' }),
+      threshold: 10,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
   }
 
   addRoute(route: RouteDef, fn: IFunction): void {
