@@ -18,6 +18,9 @@ import { localLambdaContext } from './gateway/lambda-context';
 import { sandboxLaunchers, type SandboxLaunch } from './sandboxes';
 import { startScheduler, type LocalScheduler } from './scheduler';
 
+/** The development admin token of `npm start` is short-lived; `npm run admin-token -- --local ...` mints another. */
+export const DEV_TOKEN_LIFETIME = '8h';
+
 export const repoRoot = resolve(fileURLToPath(new URL('..', import.meta.url)));
 
 export interface LocalRuntimeOptions {
@@ -102,7 +105,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     const adminToken = await signAdminToken(
       adminKey,
       { sub: 'local-admin', email: demo.marketo.adminEmail, instances: ['*'], permissions: ['org-mapping', 'marketo-admin', 'push-clone-admin', 'campaign-admin'] },
-      { issuer: config.ADMIN_JWT_ISSUER, audience: config.ADMIN_JWT_AUDIENCE, expiresIn: '30d' },
+      { issuer: config.ADMIN_JWT_ISSUER, audience: config.ADMIN_JWT_AUDIENCE, expiresIn: DEV_TOKEN_LIFETIME },
     );
 
     await seedDemoData(sandboxes);

@@ -26,6 +26,8 @@ export const configSchema = z.object({
   ADMIN_JWKS_URL: optionalUrl,
   ADMIN_JWT_ISSUER: z.string().default('orgbridge'),
   ADMIN_JWT_AUDIENCE: z.string().default('orgbridge-admin'),
+  /** Admin tokens that live longer than this (exp - iat, or what remains of it) are refused: 12 h by default. */
+  ADMIN_TOKEN_MAX_LIFETIME_SECONDS: z.coerce.number().int().min(60).max(7 * 86_400).default(12 * 3600),
 
   /** Base URL of this deployment's HTTP API, used for the IMS redirect URI and page origins. */
   PUBLIC_BASE_URL: z.url().default('http://127.0.0.1:3000'),
