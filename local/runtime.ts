@@ -11,13 +11,15 @@ import { createDynamoClient, ensureTable } from '#shared/store/index.ts';
 import { functionNamed, schedules } from '#functions/catalog.ts';
 import { demo } from './demo-identities';
 import { registerInstance } from '#functions/marketo-instances/core/register-instance.ts';
-import { readInstance } from '#shared/instances/instance-store.ts';
 import { freePort, startDynamoLocal, type DynamoLocal } from './dynamodb-local';
 import { startGateway, type LocalGateway } from './gateway/server';
 import { loadHandler } from './gateway/handlers';
 import { localLambdaContext } from './gateway/lambda-context';
 import { sandboxLaunchers, type SandboxLaunch } from './sandboxes';
 import { startScheduler, type LocalScheduler } from './scheduler';
+
+/** The development admin token of `npm start` is short-lived; `npm run admin-token -- --local ...` mints another. */
+export const DEV_TOKEN_LIFETIME = '8h';
 
 export const repoRoot = resolve(fileURLToPath(new URL('..', import.meta.url)));
 
@@ -103,7 +105,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     const adminToken = await signAdminToken(
       adminKey,
       { sub: 'local-admin', email: demo.marketo.adminEmail, instances: ['*'], permissions: ['org-mapping', 'marketo-admin', 'push-clone-admin', 'campaign-admin'] },
-      { issuer: config.ADMIN_JWT_ISSUER, audience: config.ADMIN_JWT_AUDIENCE, expiresIn: '30d' },
+      { issuer: config.ADMIN_JWT_ISSUER, audience: config.ADMIN_JWT_AUDIENCE, expiresIn: DEV_TOKEN_LIFETIME },
     );
 
     await seedDemoData(sandboxes);
@@ -165,12 +167,14 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   }
 }
 
-/** The demo Marketo instance, registered once so the walk-through can start at the org mapping. */
+/**
+ * The demo Marketo instance, registered on every start so the walk-through can start at the org mapping:
+ * the sandbox may listen on another port than last time, and its secret is bound to the endpoints.
+ */
 async function seedDemoData(sandboxes: Record<string, SandboxLaunch>): Promise<void> {
   const marketo = sandboxes.marketo?.identities as { restEndpoint: string; identityEndpoint: string } | undefined;
   if (!marketo) return;
   const ports = defaultPorts();
-  if (await readInstance(ports.store, demo.marketo.munchkinId)) return;
   await registerInstance(
     ports,
     demo.marketo.munchkinId,

@@ -105,6 +105,7 @@ export class MarketoClient {
     const tokens = new TokenProvider({
       munchkinId: settings.munchkinId,
       identityBaseUrl: trimSlashes(settings.identityBaseUrl),
+      restOrigin: new URL(settings.restBaseUrl).origin,
       credentials: options.credentials,
       fetch: fetchImpl,
       timeoutMs: settings.timeoutMs,

@@ -26,7 +26,7 @@ interface CachedToken {
  */
 const EXPIRY_MARGIN_MS = 10_000;
 
-/** The tokens of this process, per (identity URL, client ID). */
+/** The tokens of this process, per (identity URL, REST host, client ID, secret digest). */
 export class TokenCache {
   private readonly tokens = new Map<string, CachedToken>();
   private readonly pending = new Map<string, Promise<CachedToken>>();
@@ -65,6 +65,8 @@ export const processTokenCache = new TokenCache();
 export interface TokenProviderOptions {
   munchkinId: string;
   identityBaseUrl: string;
+  /** Where the token is sent: part of the cache key, so a re-pointed REST endpoint never gets a cached token. */
+  restOrigin: string;
   credentials: () => Promise<MarketoCredentials>;
   fetch: typeof fetch;
   timeoutMs: number;
@@ -103,7 +105,7 @@ export class TokenProvider {
   private async cacheKey(): Promise<string> {
     const { clientId, clientSecret } = await this.readCredentials();
     const proof = createHash('sha256').update(clientSecret).digest('base64url');
-    return `${this.options.identityBaseUrl}|${clientId}|${proof}`;
+    return `${this.options.identityBaseUrl}|${this.options.restOrigin}|${clientId}|${proof}`;
   }
 
   private readCredentials(): Promise<MarketoCredentials> {

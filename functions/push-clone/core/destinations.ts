@@ -17,7 +17,7 @@ export interface DestinationPorts {
   store: Store;
   secrets: SecretStore;
   clock: Clock;
-  config: Pick<Config, 'MARKETO_CALLS_PER_WINDOW' | 'MARKETO_WINDOW_SECONDS' | 'MARKETO_MAX_CONCURRENT'>;
+  config: Pick<Config, 'MARKETO_CALLS_PER_WINDOW' | 'MARKETO_WINDOW_SECONDS' | 'MARKETO_MAX_CONCURRENT' | 'STAGE' | 'OUTBOUND_ALLOWED_HOSTS'>;
 }
 
 /**
