@@ -34,6 +34,8 @@ export interface CampaignSandbox {
   methodCalls: CampaignMethodCall[];
   /** The instance access URL (the external account's callback server). */
   url(): string;
+  /** Back to the seeded state (operators, groups, links; sessions ended), for tests that share a sandbox. */
+  reset(): void;
 }
 
 const SESSION_EXPIRED: SoapFault = { faultcode: 'SOAP-ENV:Client', faultstring: 'XSV-350008 Session has expired or is invalid. Please reconnect.' };
@@ -119,7 +121,14 @@ export function createCampaignSandbox(options: CampaignSandboxOptions): Campaign
     .defineFault('session-expired', () => ({ status: 500, headers: xmlHeaders, body: soapFault(SESSION_EXPIRED) }))
     .defineFault('timeout', () => 'hang');
 
-  return { server, instance, methodCalls, url: () => server.baseUrl };
+  const reset = () => {
+    for (const map of [instance.operators, instance.groups, instance.technicalAccounts, instance.sessions]) map.clear();
+    instance.links.clear();
+    methodCalls.length = 0;
+    server.clearFaults();
+    if (options.seed ?? true) seedDemoInstance(instance);
+  };
+  return { server, instance, methodCalls, url: () => server.baseUrl, reset };
 }
 
 const xmlHeaders = { 'content-type': 'text/xml;charset=utf-8' };
