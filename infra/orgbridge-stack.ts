@@ -8,6 +8,7 @@ import type { Construct } from 'constructs';
 import { functions, routes, schedules } from '#functions/catalog.ts';
 import { configSchema, type Config, type ConfigKey } from '#shared/config/schema.ts';
 import { DeadLetterQueue, errorAlarm } from './constructs/async-safety';
+import { CampaignEvents } from './constructs/campaign-events';
 import { DataTable } from './constructs/data-table';
 import { OrgbridgeHttpApi } from './constructs/http-api';
 import { OrgbridgeFunction } from './constructs/orgbridge-function';
@@ -117,6 +118,9 @@ export class OrgbridgeStack extends Stack {
     const webhook = built.get('push-clone-webhook')?.fn;
     const runner = built.get('push-clone-runner')?.fn;
     if (webhook && runner) this.alarms.push(...new PushCloneAlarms(this, 'PushCloneAlarms', { webhook, runner }).alarms);
+
+    const campaignPublisher = built.get('campaign-events')?.fn;
+    if (campaignPublisher) this.alarms.push(...new CampaignEvents(this, 'CampaignEvents', { stage: props.stage, publisher: campaignPublisher }).alarms);
 
     for (const schedule of schedules) {
       const dlq = new DeadLetterQueue(this, `Schedule-${schedule.name}-Dlq`, { description: `schedule ${schedule.name}` });

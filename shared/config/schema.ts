@@ -50,6 +50,11 @@ export const configSchema = z.object({
   /** Name of the runner function the scheduler fans out to (set by the stack). */
   PUSH_RUNNER_FUNCTION_NAME: z.string().optional(),
 
+  /** The EventBridge bus of `orgbridge.campaign` events (set by the stack); unset, change sets stay in the outbox. */
+  CAMPAIGN_EVENT_BUS_NAME: z.string().optional(),
+  /** Set only locally and in tests: an EventBridge endpoint such as moto_server's. */
+  EVENTBRIDGE_ENDPOINT: optionalUrl,
+
   MAX_BODY_BYTES: positiveInt(6 * 1024 * 1024),
   LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT', 'CRITICAL']).default('INFO'),
 });
