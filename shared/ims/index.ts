@@ -3,7 +3,7 @@ export type { ImsClientOptions, ImsOrganization, ImsProfileRole, ImsTokenSet, Im
 export { IdTokenInvalidError, ImsError, ImsRejectedError, ImsUnavailableError } from './errors';
 export type { IdTokenFailure } from './errors';
 export type { IdTokenClaims } from './id-token';
-export { ProfileRolesOrgAdminCheck, sameOrg, UserManagementOrgAdminCheck } from './org-admin-check';
+export { NoUserManagementCredentialError, ProfileRolesOrgAdminCheck, sameOrg, UserManagementOrgAdminCheck } from './org-admin-check';
 export type { OrgAdminCheck, OrgAdminQuestion } from './org-admin-check';
 export { createPkcePair, randomToken, s256Challenge } from './pkce';
 export type { PkcePair } from './pkce';
