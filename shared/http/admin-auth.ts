@@ -96,7 +96,7 @@ function refuseLongLivedToken(payload: { exp?: unknown; iat?: unknown }, maxLife
   const exp = typeof payload.exp === 'number' ? payload.exp : Number.POSITIVE_INFINITY;
   const lifetime = typeof payload.iat === 'number' ? exp - payload.iat : exp - nowSeconds;
   if (lifetime > maxLifetimeSeconds + TOKEN_CLOCK_TOLERANCE_SECONDS || exp - nowSeconds > maxLifetimeSeconds + TOKEN_CLOCK_TOLERANCE_SECONDS) {
-    throw new UnauthorizedError(`The admin token lives longer than the ${formatSeconds(maxLifetimeSeconds)} this deployment accepts: get one with a shorter lifetime.`, 'invalid_token');
+    throw new UnauthorizedError(`The admin token lives longer than the ${formatSeconds(maxLifetimeSeconds)} this deployment accepts: get one with a shorter lifetime.`, { code: 'invalid_token' });
   }
 }
 
