@@ -1,24 +1,21 @@
 import { z } from 'zod';
 import type { Clock } from '#shared/clock.ts';
 import { BadRequestError, NotFoundError } from '#shared/errors.ts';
-import { imsOrgIdSchema, serviceUrlSchema } from '#shared/identifiers.ts';
+import { httpsUrlSchema, imsOrgIdSchema, serviceUrlSchema } from '#shared/identifiers.ts';
 import type { SecretStore } from '#shared/secrets/index.ts';
 import type { Store } from '#shared/store/index.ts';
 import { compileMask, MAX_MASK_LENGTH } from './mask';
 import { accountSchema, DEFAULT_REMOVAL_CAP, keys, operatorGroupNameSchema, statusSchema, type CampaignAccount, type SyncStatus } from './model';
 
 /** The callback server is the Campaign instance's access URL, which Adobe allow-lists: https only, loopback too. */
-const httpsUrlSchema = z
-  .url()
-  .refine((value) => new URL(value).protocol === 'https:', 'must be an https URL (the Campaign instance access URL)')
-  .transform((value) => value.replace(/\/+$/, ''));
+const callbackServerSchema = httpsUrlSchema('must be an https URL (the Campaign instance access URL)');
 
 export const accountInputSchema = z.object({
   imsServer: serviceUrlSchema,
   clientId: z.string().trim().min(1).max(200),
   /** Required on create and whenever the IMS server or client ID change; never returned. */
   clientSecret: z.string().min(1).max(500).optional(),
-  callbackServer: httpsUrlSchema,
+  callbackServer: callbackServerSchema,
   imsOrgId: imsOrgIdSchema,
   associationMask: z.string().min(1).max(MAX_MASK_LENGTH),
   caseInsensitive: z.boolean().default(false),
