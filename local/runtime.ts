@@ -12,6 +12,7 @@ import { functionNamed, schedules } from '#functions/catalog.ts';
 import { demo } from './demo-identities';
 import { registerInstance } from '#functions/marketo-instances/core/register-instance.ts';
 import { readInstance } from '#shared/instances/instance-store.ts';
+import { isLoopbackUrl, parseUrl } from '#shared/identifiers.ts';
 import { freePort, startDynamoLocal, type DynamoLocal } from './dynamodb-local';
 import { startGateway, type LocalGateway } from './gateway/server';
 import { loadHandler } from './gateway/handlers';
@@ -69,7 +70,12 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
 
     const sandboxes: Record<string, SandboxLaunch> = {};
     for (const launcher of sandboxLaunchers) {
-      const launched = await launcher.start({ port: options.anySandboxPort ? 0 : launcher.defaultPort, publicBaseUrl, others: sandboxes });
+      const launched = await launcher.start({
+        port: options.anySandboxPort ? 0 : launcher.defaultPort,
+        publicBaseUrl,
+        others: sandboxes,
+        stateDir: options.inMemory ? undefined : join(stateDir, 'sandboxes'),
+      });
       sandboxes[launcher.name] = launched;
       stoppers.push(launched.stop);
     }
@@ -165,12 +171,18 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   }
 }
 
-/** The demo Marketo instance, registered once so the walk-through can start at the org mapping. */
+/**
+ * The demo Marketo instance, registered so the walk-through can start at the
+ * org mapping; on a later start it is re-pointed at this run's sandbox when
+ * the sandbox moved (ORGBRIDGE_SANDBOX_PORTS=any), so pushes carry on. A
+ * registration pointed elsewhere than a loopback sandbox is left alone.
+ */
 async function seedDemoData(sandboxes: Record<string, SandboxLaunch>): Promise<void> {
   const marketo = sandboxes.marketo?.identities as { restEndpoint: string; identityEndpoint: string } | undefined;
   if (!marketo) return;
   const ports = defaultPorts();
-  if (await readInstance(ports.store, demo.marketo.munchkinId)) return;
+  const existing = await readInstance(ports.store, demo.marketo.munchkinId);
+  if (existing && (!isLoopbackSandbox(existing.restEndpoint) || (existing.restEndpoint === marketo.restEndpoint && existing.identityEndpoint === marketo.identityEndpoint))) return;
   await registerInstance(
     ports,
     demo.marketo.munchkinId,
@@ -184,6 +196,11 @@ async function seedDemoData(sandboxes: Record<string, SandboxLaunch>): Promise<v
     },
     'npm-start',
   );
+}
+
+function isLoopbackSandbox(endpoint: string): boolean {
+  const url = parseUrl(endpoint);
+  return url !== undefined && url.protocol === 'http:' && isLoopbackUrl(url);
 }
 
 async function secretOrCreate(secrets: ReturnType<typeof defaultPorts>['secrets'], name: string, make: () => string): Promise<string> {
