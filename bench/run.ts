@@ -11,7 +11,7 @@ import { benchChaos } from './chaos';
 import { formatTable, meets, ratio, type BenchRow } from './report';
 
 /**
- * `npm run bench`: every figure of quality.md that this build can measure,
+ * `npm run bench`: every figure of docs/targets.md that this build can measure,
  * next to its bound, as a table and as JSON (bench/results/latest.json).
  * Times are ratios within one run on this machine, not absolute promises.
  */

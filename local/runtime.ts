@@ -11,14 +11,15 @@ import { createDynamoClient, ensureTable } from '#shared/store/index.ts';
 import { functionNamed, schedules } from '#functions/catalog.ts';
 import { demo } from './demo-identities';
 import { registerInstance } from '#functions/marketo-instances/core/register-instance.ts';
-import { readInstance } from '#shared/instances/instance-store.ts';
-import { isLoopbackUrl, parseUrl } from '#shared/identifiers.ts';
 import { freePort, startDynamoLocal, type DynamoLocal } from './dynamodb-local';
 import { startGateway, type LocalGateway } from './gateway/server';
 import { loadHandler } from './gateway/handlers';
 import { localLambdaContext } from './gateway/lambda-context';
 import { sandboxLaunchers, type SandboxLaunch } from './sandboxes';
 import { startScheduler, type LocalScheduler } from './scheduler';
+
+/** The development admin token of `npm start` is short-lived; `npm run admin-token -- --local ...` mints another. */
+export const DEV_TOKEN_LIFETIME = '8h';
 
 export const repoRoot = resolve(fileURLToPath(new URL('..', import.meta.url)));
 
@@ -109,7 +110,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     const adminToken = await signAdminToken(
       adminKey,
       { sub: 'local-admin', email: demo.marketo.adminEmail, instances: ['*'], permissions: ['org-mapping', 'marketo-admin', 'push-clone-admin', 'campaign-admin'] },
-      { issuer: config.ADMIN_JWT_ISSUER, audience: config.ADMIN_JWT_AUDIENCE, expiresIn: '30d' },
+      { issuer: config.ADMIN_JWT_ISSUER, audience: config.ADMIN_JWT_AUDIENCE, expiresIn: DEV_TOKEN_LIFETIME },
     );
 
     await seedDemoData(sandboxes);
@@ -172,17 +173,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
 }
 
 /**
- * The demo Marketo instance, registered so the walk-through can start at the
- * org mapping; on a later start it is re-pointed at this run's sandbox when
- * the sandbox moved (ORGBRIDGE_SANDBOX_PORTS=any), so pushes carry on. A
- * registration pointed elsewhere than a loopback sandbox is left alone.
+ * The demo Marketo instance, registered on every start so the walk-through can start at the org mapping:
+ * the sandbox may listen on another port than last time, and its secret is bound to the endpoints.
  */
 async function seedDemoData(sandboxes: Record<string, SandboxLaunch>): Promise<void> {
   const marketo = sandboxes.marketo?.identities as { restEndpoint: string; identityEndpoint: string } | undefined;
   if (!marketo) return;
   const ports = defaultPorts();
-  const existing = await readInstance(ports.store, demo.marketo.munchkinId);
-  if (existing && (!isLoopbackSandbox(existing.restEndpoint) || (existing.restEndpoint === marketo.restEndpoint && existing.identityEndpoint === marketo.identityEndpoint))) return;
   await registerInstance(
     ports,
     demo.marketo.munchkinId,
@@ -196,11 +193,6 @@ async function seedDemoData(sandboxes: Record<string, SandboxLaunch>): Promise<v
     },
     'npm-start',
   );
-}
-
-function isLoopbackSandbox(endpoint: string): boolean {
-  const url = parseUrl(endpoint);
-  return url !== undefined && url.protocol === 'http:' && isLoopbackUrl(url);
 }
 
 async function secretOrCreate(secrets: ReturnType<typeof defaultPorts>['secrets'], name: string, make: () => string): Promise<string> {

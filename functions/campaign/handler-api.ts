@@ -32,7 +32,7 @@ const putOperatorGroups = httpRoute({ logger, auth: 'admin', params, body: opera
 const postSync = httpRoute({ logger, auth: 'admin', params, query: syncQuery }, async ({ params, query, admin, context }, ports) => {
   requirePermission(admin, 'campaign-admin');
   const result = await runSync(campaignSyncPorts(ports, logger), params.account, { dryRun: query.dryRun === 'true', remainingTimeMs: context.getRemainingTimeInMillis() });
-  if (result.status === 'busy') throw new ConflictError('sync_in_progress', `A sync of Campaign account ${params.account} is already running; try again when it has finished.`);
+  if (result.status === 'busy') throw new ConflictError(`A sync of Campaign account ${params.account} is already running; try again when it has finished.`, { code: 'sync_in_progress' });
   return json(result.status === 'completed' ? 200 : 202, result);
 });
 

@@ -15,7 +15,7 @@ export const handler = middy<unknown, { synced: number; results: TickResult[] },
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .handler(async (event, context) => {
     const parsed = scheduledEventSchema.safeParse(event);
-    if (!parsed.success) throw new BadRequestError('invalid_event', 'The Campaign sync expects a scheduled event { schedule, scheduledTime? }.');
+    if (!parsed.success) throw new BadRequestError('The Campaign sync expects a scheduled event { schedule, scheduledTime? }.', { code: 'invalid_event' });
     const ports = defaultPorts();
     const results = await syncDueAccounts(campaignSyncPorts(ports, logger), () => context.getRemainingTimeInMillis());
     const failed = results.filter(({ result }) => result.status === 'failed');

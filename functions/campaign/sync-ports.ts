@@ -13,7 +13,7 @@ let built: { ports: Ports; connector: ImsUmapiConnector; publisher: StoreOutboxP
  */
 export function campaignSyncPorts(ports: Ports, logger: Logger): SyncPorts {
   if (built?.ports !== ports) {
-    const connector = new ImsUmapiConnector({ umapiBaseUrl: ports.config.UMAPI_BASE_URL, imsTimeoutMs: ports.config.IMS_TIMEOUT_MS, secrets: ports.secrets, now: () => ports.clock.now() });
+    const connector = new ImsUmapiConnector({ umapiBaseUrl: ports.config.UMAPI_BASE_URL, imsTimeoutMs: ports.config.IMS_TIMEOUT_MS, secrets: ports.secrets, outbound: ports.config, now: () => ports.clock.now() });
     built = { ports, connector, publisher: new StoreOutboxPublisher(ports.store, () => ports.clock.now()) };
   }
   return { store: ports.store, clock: ports.clock, umapi: built.connector, publisher: built.publisher, logger };

@@ -16,7 +16,8 @@ export const pushCloneCapability: Capability = {
       description: 'AEP audience activation webhook: authenticates, writes durably, answers within AEP\'s 2 s',
       timeoutSeconds: 10,
       memoryMb: 1024,
-      table: 'readwrite',
+      // Public: it appends to the inbox and touches the work marker, and deletes nothing.
+      table: { write: ['PutItem', 'UpdateItem', 'BatchWriteItem'] },
       secrets: { read: ['WEBHOOK_TOKEN_SECRET_NAME', 'WEBHOOK_OAUTH_CLIENT_SECRET_NAME'] },
     },
     {

@@ -4,7 +4,7 @@ import type { ImsClient } from './client';
 /**
  * "Is this signed-in person a system administrator of this org?" Adobe's
  * public login docs do not say how to ask, so the question sits behind one
- * interface with two answers (vendor-apis.md, IMS, "Org-admin check").
+ * interface with two answers (docs/vendors/ims.md, "Is this user an org admin?").
  */
 export interface OrgAdminQuestion {
   orgId: string;

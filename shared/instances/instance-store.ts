@@ -24,6 +24,12 @@ export const instanceKey = (munchkinId: string) => ({ pk: `INSTANCE#${munchkinId
 /** Where the instance's API-only user's client secret is kept. */
 export const instanceSecretName = (munchkinId: string) => `marketo/${munchkinId}/client-secret`;
 
+/**
+ * The hosts the instance's secret (and the tokens it buys) may be sent to: the
+ * identity endpoint gets the secret, the REST endpoint the access token.
+ */
+export const instanceSecretHosts = (instance: Pick<MarketoInstance, 'restEndpoint' | 'identityEndpoint'>) => [instance.identityEndpoint, instance.restEndpoint];
+
 export async function readInstance(store: Store, munchkinId: string): Promise<MarketoInstance | undefined> {
   const item = await store.get(instanceKey(munchkinId));
   return item ? marketoInstanceSchema.parse(item) : undefined;

@@ -4,7 +4,7 @@ import { readCursorHead, type CursorHead } from './cursor';
 import type { SyncStatus } from './model';
 import { runSync, type SyncPorts, type SyncResult } from './sync';
 
-/** Adobe asks for a full UMAPI sync at most every ~2 hours (vendor-apis.md, UMAPI). */
+/** Adobe asks for a full UMAPI sync at most every ~2 hours (docs/vendors/umapi.md). */
 export const FULL_SYNC_EVERY_MS = 2 * 3_600_000;
 
 /** Due: a saved cursor whose wait is over, or no cursor and no full sync started in the last two hours. */

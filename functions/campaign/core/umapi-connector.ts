@@ -1,5 +1,6 @@
 import { ImsClient, USER_MANAGEMENT_SCOPES } from '#shared/ims/index.ts';
-import type { SecretStore } from '#shared/secrets/index.ts';
+import { guardedFetch, type OutboundPolicyConfig } from '#shared/outbound/allowed-hosts.ts';
+import { readBoundSecret, type SecretStore } from '#shared/secrets/index.ts';
 import { UmapiCallBudget, UmapiClient } from '#shared/umapi/index.ts';
 import { accountSecretName } from './accounts';
 import type { CampaignAccount } from './model';
@@ -13,6 +14,8 @@ export interface ImsUmapiConnectorOptions {
   umapiBaseUrl: string;
   imsTimeoutMs: number;
   secrets: SecretStore;
+  /** Checks each IMS and UMAPI host before a request (the local stage allows loopback sandboxes). */
+  outbound: OutboundPolicyConfig;
   now?: () => number;
   /** Tests with a manual clock pass a sleep that moves it. */
   sleep?: (ms: number) => Promise<void>;
@@ -51,6 +54,7 @@ export class ImsUmapiConnector implements UmapiConnector {
         ims.forgetClientCredentialsToken(USER_MANAGEMENT_SCOPES);
       },
       budget,
+      fetch: guardedFetch('umapi', this.options.outbound),
       now: this.now,
       deadline: options.deadline,
       ...(this.options.sleep ? { sleep: this.options.sleep } : {}),
@@ -69,8 +73,10 @@ export class ImsUmapiConnector implements UmapiConnector {
       const client = new ImsClient({
         baseUrl: account.imsServer,
         clientId: account.clientId,
-        clientSecret: () => (state.rejected ? secrets.refresh(name) : secrets.get(name)),
+        // Only for the IMS server the secret was given with: a re-pointed account never gets the old secret.
+        clientSecret: () => readBoundSecret(secrets, name, [account.imsServer], { fresh: state.rejected }),
         timeoutMs: this.options.imsTimeoutMs,
+        fetch: guardedFetch('ims', this.options.outbound),
         now: this.now,
       });
       entry = Object.assign(state, { client });

@@ -2,8 +2,9 @@ import { z } from 'zod';
 import type { Clock } from '#shared/clock.ts';
 import { BadRequestError, NotFoundError } from '#shared/errors.ts';
 import { imsOrgIdSchema, serviceUrlSchema } from '#shared/identifiers.ts';
-import { instanceSecretName, readInstance, writeInstance, type MarketoInstance } from '#shared/instances/instance-store.ts';
-import type { SecretStore } from '#shared/secrets/index.ts';
+import { instanceSecretHosts, instanceSecretName, readInstance, writeInstance, type MarketoInstance } from '#shared/instances/instance-store.ts';
+import { assertOutboundAllowed, type OutboundPolicyConfig } from '#shared/outbound/allowed-hosts.ts';
+import { putBoundSecret, type SecretStore } from '#shared/secrets/index.ts';
 import type { Store } from '#shared/store/index.ts';
 
 export const instanceInputSchema = z.object({
@@ -22,6 +23,7 @@ export type InstanceInput = z.infer<typeof instanceInputSchema>;
 export type InstanceView = MarketoInstance & { clientSecretStored: true };
 
 export interface InstancePorts {
+  config: OutboundPolicyConfig;
   store: Store;
   secrets: SecretStore;
   clock: Clock;
@@ -34,20 +36,25 @@ export async function registerInstance(
   input: InstanceInput,
   actor: string,
 ): Promise<{ instance: InstanceView; created: boolean }> {
+  // The endpoints receive the API user's secret: only Marketo's hosts (or the deployment's own), never an internal address.
+  await assertOutboundAllowed(input.identityEndpoint, 'marketo', ports.config);
+  await assertOutboundAllowed(input.restEndpoint, 'marketo', ports.config);
   const existing = await readInstance(ports.store, munchkinId);
   if (!existing && input.clientSecret === undefined) {
-    throw new BadRequestError('client_secret_required', `Instance ${munchkinId} is new: give the API-only user's client secret (Admin > LaunchPoint > View Details).`);
+    throw new BadRequestError(`Instance ${munchkinId} is new: give the API-only user's client secret (Admin > LaunchPoint > View Details).`, { code: 'client_secret_required' });
   }
   // The stored secret is sent to the identity endpoint: re-pointing the endpoints (or the client ID) without
   // giving the secret again would let anyone allowed to edit the instance send it to a host of their choosing.
   if (existing && input.clientSecret === undefined && credentialTargetChanged(existing, input)) {
     throw new BadRequestError(
-      'client_secret_required',
       `Changing the REST or identity endpoint or the client ID of instance ${munchkinId} needs the client secret again (Admin > LaunchPoint > View Details).`,
+      { code: 'client_secret_required' },
     );
   }
   // Secret first: an instance item must never point at a secret that was not written.
-  if (input.clientSecret !== undefined) await ports.secrets.put(instanceSecretName(munchkinId), input.clientSecret);
+  if (input.clientSecret !== undefined) {
+    await putBoundSecret(ports.secrets, instanceSecretName(munchkinId), instanceSecretHosts(input), input.clientSecret);
+  }
   const now = new Date(ports.clock.now()).toISOString();
   const instance: MarketoInstance = {
     munchkinId,
@@ -71,6 +78,6 @@ function credentialTargetChanged(existing: MarketoInstance, input: InstanceInput
 
 export async function getInstance(store: Store, munchkinId: string): Promise<InstanceView> {
   const instance = await readInstance(store, munchkinId);
-  if (!instance) throw new NotFoundError('instance_not_found', `Marketo instance ${munchkinId} is not registered: register it with PUT /marketo/instances/${munchkinId}.`);
+  if (!instance) throw new NotFoundError(`Marketo instance ${munchkinId} is not registered: register it with PUT /marketo/instances/${munchkinId}.`, { code: 'instance_not_found' });
   return { ...instance, clientSecretStored: true };
 }

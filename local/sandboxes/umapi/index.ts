@@ -47,7 +47,7 @@ export interface UmapiSandbox {
   stats(): UmapiCallStats;
 }
 
-/** A long Retry-After, as reported in the wild (30-60 minutes; vendor-apis.md, UMAPI). */
+/** A long Retry-After, as reported in the wild (30-60 minutes; docs/vendors/umapi.md). */
 const LONG_RETRY_AFTER_MS = 60 * 60_000;
 
 export function createUmapiSandbox(options: UmapiSandboxOptions): UmapiSandbox {

@@ -3,6 +3,7 @@ import { demo } from '#local/demo-identities.ts';
 import { createImsSandbox, type ImsSandbox } from '#local/sandboxes/ims/index.ts';
 import { createUmapiSandbox, type UmapiSandbox } from '#local/sandboxes/umapi/index.ts';
 import type { Ports } from '#shared/runtime/ports.ts';
+import { readBoundSecret } from '#shared/secrets/index.ts';
 import { apiEvent, captureOutput, lambdaContext } from '#test/support/http-events.ts';
 import { adminToken, useLocalPorts } from '#test/support/local-ports.ts';
 import { accountInput } from './world';
@@ -58,7 +59,7 @@ describe('Campaign admin API: /campaign/accounts/{account}', () => {
     expect(created.body).toMatchObject({ account: ACCOUNT, clientSecretStored: true, removalCapPerRun: 50, caseInsensitive: false, imsOrgId: demo.org.id });
     expect(created.raw).not.toContain(SECRET);
     expect(output).not.toContain(SECRET);
-    expect(await ports.secrets.get(`campaign/${ACCOUNT}/ims-client-secret`)).toBe(SECRET);
+    expect(await readBoundSecret(ports.secrets, `campaign/${ACCOUNT}/ims-client-secret`, [imsUrl])).toBe(SECRET);
     expect(JSON.stringify(await ports.store.get({ pk: 'CAMPAIGN_ACCOUNT', sk: ACCOUNT }))).not.toContain(SECRET);
     const read = await send('GET', '');
     expect(read.status).toBe(200);

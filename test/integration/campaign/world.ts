@@ -64,6 +64,7 @@ export async function startCampaignWorld(label: string, umapiOptions: Omit<Umapi
     umapiBaseUrl: umapi.apiBaseUrl(),
     imsTimeoutMs: 2_000,
     secrets,
+    outbound: { STAGE: 'local' },
     now: () => clock.now(),
     sleep: async (ms) => clock.advance(ms),
   });
@@ -86,7 +87,7 @@ export async function startCampaignWorld(label: string, umapiOptions: Omit<Umapi
     ports,
     setUp: async (options = {}) => {
       const target = options.store ?? store;
-      await saveAccount({ store: target, secrets, clock }, ACCOUNT, accountInput(imsUrl, options.account), 'test-admin');
+      await saveAccount({ config: { STAGE: 'local' }, store: target, secrets, clock }, ACCOUNT, accountInput(imsUrl, options.account), 'test-admin');
       await saveOperatorGroups(target, ACCOUNT, options.operatorGroups ?? ['analyst', 'admin']);
     },
     sync: (options = {}) => runSync(ports(options.store), ACCOUNT, { dryRun: options.dryRun ?? false, remainingTimeMs: options.remainingTimeMs ?? 600_000 }),

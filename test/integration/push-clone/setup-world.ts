@@ -1,6 +1,7 @@
 import { demo } from '#local/demo-identities.ts';
 import { createMarketoSandbox, type MarketoSandbox } from '#local/sandboxes/marketo/index.ts';
 import { instanceSecretName, writeInstance } from '#shared/instances/instance-store.ts';
+import { putBoundSecret } from '#shared/secrets/index.ts';
 import { orgMappingKey, type OrgMapping } from '#shared/instances/org-mapping-store.ts';
 import type { Ports } from '#shared/runtime/ports.ts';
 import type { Store } from '#shared/store/index.ts';
@@ -35,7 +36,7 @@ export async function pushCloneWorld(label: string, env: Record<string, string> 
 }
 
 export async function registerInstance(ports: Ports, sandbox: MarketoSandbox, munchkinId: string): Promise<void> {
-  await ports.secrets.put(instanceSecretName(munchkinId), demo.marketo.clientSecret);
+  await putBoundSecret(ports.secrets, instanceSecretName(munchkinId), [sandbox.baseUrl, sandbox.identityUrl], demo.marketo.clientSecret);
   const at = new Date(ports.clock.now()).toISOString();
   await writeInstance(ports.store, {
     munchkinId,
