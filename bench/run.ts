@@ -7,6 +7,7 @@ import { benchCampaign } from './campaign';
 import { benchPushClone } from './push-clone';
 import { benchPushCloneMemory } from './push-clone-memory';
 import { benchWebhook } from './webhook';
+import { benchChaos } from './chaos';
 import { formatTable, meets, ratio, type BenchRow } from './report';
 
 /**
@@ -21,6 +22,7 @@ const suites: Array<{ name: string; run: () => Promise<BenchRow[]> }> = [
   { name: 'campaign', run: benchCampaign },
   { name: 'bundles', run: benchBundles },
   { name: 'startup', run: benchStartup },
+  { name: 'chaos', run: benchChaos },
 ];
 
 const only = process.argv.slice(2);

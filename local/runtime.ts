@@ -71,7 +71,12 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
 
     const sandboxes: Record<string, SandboxLaunch> = {};
     for (const launcher of sandboxLaunchers) {
-      const launched = await launcher.start({ port: options.anySandboxPort ? 0 : launcher.defaultPort, publicBaseUrl, others: sandboxes });
+      const launched = await launcher.start({
+        port: options.anySandboxPort ? 0 : launcher.defaultPort,
+        publicBaseUrl,
+        others: sandboxes,
+        stateDir: options.inMemory ? undefined : join(stateDir, 'sandboxes'),
+      });
       sandboxes[launcher.name] = launched;
       stoppers.push(launched.stop);
     }

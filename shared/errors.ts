@@ -92,9 +92,41 @@ export class VendorError extends Error {
   }
 }
 
-/** We must shed load; the caller should retry (AEP retries 429 and 5xx). */
+/** Seconds a caller is asked to wait (`Retry-After`) when we answer 503 without a better estimate. */
+export const DEFAULT_RETRY_AFTER_SECONDS = 5;
+
+/** We must shed load; the caller should retry (AEP retries 429 and 5xx). Answered with `Retry-After`. */
 export class ServiceUnavailableError extends AppError {
-  constructor(message: string, options: AppErrorOptions) {
-    super(message, { ...options, status: 503, expose: true });
+  readonly retryAfterSeconds: number;
+  constructor(message: string, options: AppErrorOptions & { retryAfterSeconds?: number }) {
+    const { retryAfterSeconds, ...rest } = options;
+    super(message, { ...rest, status: 503, expose: true });
+    this.retryAfterSeconds = retryAfterSeconds ?? DEFAULT_RETRY_AFTER_SECONDS;
   }
+}
+
+/** Node's socket errors that mean "the service could not be reached", not "the request was wrong". */
+const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNABORTED']);
+/** AWS's load-shedding errors by name (SDK v3 error classes carry the service's error code as `name`). */
+const THROTTLING_NAMES = new Set(['ProvisionedThroughputExceededException', 'ThrottlingException', 'RequestLimitExceeded', 'TooManyRequestsException']);
+
+/** Whether an AWS service refused a request because of load: shed it (answer 503) or retry later. */
+export function isThrottlingError(error: unknown): boolean {
+  return error instanceof Error && THROTTLING_NAMES.has(error.name);
+}
+
+/**
+ * Whether an AWS dependency (DynamoDB, Secrets Manager) failed for a reason
+ * of its own (unreachable, timing out, throttling, a server fault) rather than
+ * because of what we asked: such a request should be retried later, so the
+ * HTTP stack answers 503 with Retry-After instead of 500.
+ */
+export function isDependencyUnavailable(error: unknown): boolean {
+  for (let current = error, depth = 0; current instanceof Error && depth < 5; current = current.cause, depth++) {
+    const fault = current as Error & { code?: unknown; $fault?: unknown };
+    if (isThrottlingError(fault) || fault.name === 'TimeoutError') return true;
+    if (typeof fault.code === 'string' && UNREACHABLE_CODES.has(fault.code)) return true;
+    if (fault.$fault === 'server') return true;
+  }
+  return false;
 }

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { demo } from '#local/demo-identities.ts';
 import { createCampaignSandbox, demoCampaign } from './campaign';
 import { createImsSandbox } from './ims';
@@ -48,8 +49,8 @@ export const umapiLauncher: SandboxLauncher = {
 export const marketoLauncher: SandboxLauncher = {
   name: 'marketo',
   defaultPort: 3103,
-  async start({ port }) {
-    const sandbox = createMarketoSandbox();
+  async start({ port, stateDir }) {
+    const sandbox = createMarketoSandbox(stateDir ? { stateFile: join(stateDir, 'marketo.json') } : {});
     const url = await sandbox.server.start(port);
     return {
       url,

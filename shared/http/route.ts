@@ -3,7 +3,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import type { z } from 'zod';
-import { AppError, BadRequestError, PayloadTooLargeError } from '#shared/errors.ts';
+import { AppError, BadRequestError, isDependencyUnavailable, PayloadTooLargeError, ServiceUnavailableError } from '#shared/errors.ts';
 import { defaultPorts, type Ports } from '#shared/runtime/ports.ts';
 import { authenticateAdmin, type AdminPrincipal } from './admin-auth';
 import { redactText } from '#shared/logging/redact.ts';
@@ -115,18 +115,29 @@ export function parseJsonBody(rawBody: string): unknown {
 
 export function toErrorResponse(thrown: unknown, event: APIGatewayProxyEventV2 | undefined, logger: Logger): HttpResponse {
   const requestId = event ? requestIdOf(event) : 'unknown';
-  // Vendor errors get their status in one place; anything else unexpected is a 500.
-  const error = httpErrorFor(thrown) ?? thrown;
+  // Vendor errors get their status in one place; a dependency down is a 503; anything else unexpected is a 500.
+  const error = httpErrorFor(thrown) ?? asUnavailable(thrown);
   if (error instanceof AppError) {
     if (error.status >= 500) logger.error('request failed upstream', { code: error.code, error: describeError(error) });
     else logger.info('request refused', { status: error.status, code: error.code });
     const message = error.expose ? redactText(error.message) : 'The request could not be completed.';
-    return json(error.status, errorBody(error.code, message, error.expose ? error.details : undefined), { 'x-request-id': requestId });
+    const retryAfter: Record<string, string> = error instanceof ServiceUnavailableError ? { 'retry-after': String(error.retryAfterSeconds) } : {};
+    return json(error.status, errorBody(error.code, message, error.expose ? error.details : undefined), { ...retryAfter, 'x-request-id': requestId });
   }
   logger.error('unhandled error', { error: describeError(error) });
   return json(500, errorBody('internal_error', `Something went wrong on our side. Quote request id ${requestId} when reporting it.`), {
     'x-request-id': requestId,
   });
+}
+
+/**
+ * DynamoDB or the secret store down, unreachable or throttling is not our bug
+ * and not the caller's: 503 with Retry-After, so callers that retry (AEP
+ * retries 5xx) come back, and a 500 keeps meaning "a bug of ours".
+ */
+function asUnavailable(error: unknown): unknown {
+  if (error instanceof AppError || !isDependencyUnavailable(error)) return error;
+  return new ServiceUnavailableError('A service orgbridge depends on (its database or secret store) is unavailable or busy right now: retry shortly.', { code: 'dependency_unavailable', cause: error });
 }
 
 /** What of an error may be logged: its name, message and cause chain, never the stack. */

@@ -12,10 +12,5 @@ export class ConditionFailedError extends Error {
   }
 }
 
-/** DynamoDB's throttling errors by name (SDK v3 error classes carry the service's error code as `name`). */
-const THROTTLING_ERRORS = new Set(['ProvisionedThroughputExceededException', 'ThrottlingException', 'RequestLimitExceeded']);
-
 /** Whether DynamoDB refused a request because of load: the caller should shed it (e.g. answer 503) or retry later. */
-export function isThrottlingError(error: unknown): boolean {
-  return error instanceof Error && THROTTLING_ERRORS.has(error.name);
-}
+export { isThrottlingError } from '#shared/errors.ts';

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Clock } from '#shared/clock.ts';
 import { BadRequestError, NotFoundError } from '#shared/errors.ts';
-import { imsOrgIdSchema, serviceUrlSchema } from '#shared/identifiers.ts';
+import { httpsUrlSchema, imsOrgIdSchema, serviceUrlSchema } from '#shared/identifiers.ts';
 import { assertOutboundAllowed, type OutboundPolicyConfig } from '#shared/outbound/allowed-hosts.ts';
 import { putBoundSecret, type SecretStore } from '#shared/secrets/index.ts';
 import type { Store } from '#shared/store/index.ts';

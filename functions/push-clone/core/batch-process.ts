@@ -2,7 +2,7 @@ import { MarketoAuthError, MarketoConfigError, MarketoDailyQuotaError, MarketoRe
 import { groupBy } from './batch-parallel';
 import { BatchLeadIds, findLeadIds, upsertLeads } from './batch-leads';
 import { addToList, outcomeKindFor, removedOutcome, removeFromList, type Placed } from './batch-lists';
-import { recordLastError, recordStats, writeBack } from './batch-writeback';
+import { recordLastError, writeBack } from './batch-writeback';
 import { keys } from './model';
 import { stopDestination } from './runner-destinations';
 import type { ItemResult, RunContext, StopReason, WorkItem } from './runner-types';
@@ -51,8 +51,8 @@ export async function callMarketo(ctx: RunContext, items: readonly WorkItem[]): 
 /** The DynamoDB half of one batch: the calls counted, every person's result written back and counted. Returns how many were written (progress). */
 export async function writeResults(ctx: RunContext, { results, atIso }: CalledBatch): Promise<number> {
   await ctx.flushCalls();
+  // Outcomes and their counters are written together (one transaction per chunk), so they cannot disagree.
   const tally = await writeBack(ctx.ports.store, results, atIso, ctx.settings.writeConcurrency);
-  await recordStats(ctx.ports.store, tally.written, atIso);
   ctx.summary.conflicts += tally.conflicts;
   for (const { outcome } of tally.written) if (outcome) ctx.summary.outcomes[outcome.kind] += 1;
   return tally.written.length;

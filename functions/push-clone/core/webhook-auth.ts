@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { Clock } from '#shared/clock.ts';
 import type { Config } from '#shared/config/index.ts';
 import { UnauthorizedError } from '#shared/errors.ts';
-import type { SecretStore } from '#shared/secrets/index.ts';
+import { SecretNotFoundError, type SecretStore } from '#shared/secrets/index.ts';
 
 /**
  * How AEP authenticates to the activation webhook: the bearer token from the
@@ -72,33 +72,71 @@ export async function issueWebhookToken(
     return { ok: false, status: 400, error: 'unsupported_grant_type', description: 'Only grant_type=client_credentials is supported.' };
   }
   const presented = clientOf(request);
-  if (!presented) return { ok: false, status: 401, error: 'invalid_client', description: 'Client authentication is required.' };
-  const stored = oauthClientSchema.safeParse(JSON.parse(await ports.secrets.get(ports.config.WEBHOOK_OAUTH_CLIENT_SECRET_NAME)));
-  if (!stored.success) return { ok: false, status: 401, error: 'invalid_client', description: 'No OAuth client is configured for this webhook.' };
-  const idMatches = sameSecret(presented.clientId, stored.data.clientId);
-  const secretMatches = sameSecret(presented.clientSecret, stored.data.clientSecret);
+  if (presented === 'missing') return { ok: false, status: 401, error: 'invalid_client', description: 'Client authentication is required.' };
+  if (presented === 'malformed') {
+    return { ok: false, status: 401, error: 'invalid_client', description: 'The Basic credentials are malformed: base64 of the form-urlencoded client_id, a colon and the client_secret.' };
+  }
+  const stored = await storedClient(ports);
+  if (!stored) return { ok: false, status: 401, error: 'invalid_client', description: 'No OAuth client is configured for this webhook.' };
+  const idMatches = sameSecret(presented.clientId, stored.clientId);
+  const secretMatches = sameSecret(presented.clientSecret, stored.clientSecret);
   if (!idMatches || !secretMatches) return { ok: false, status: 401, error: 'invalid_client', description: 'The client credentials are not valid.' };
   const now = Math.floor(ports.clock.now() / 1000);
   const accessToken = await new SignJWT({})
     .setProtectedHeader({ alg: 'HS256' })
     .setIssuer(ISSUER)
     .setAudience(AUDIENCE)
-    .setSubject(stored.data.clientId)
+    .setSubject(stored.clientId)
     .setIssuedAt(now)
     .setExpirationTime(now + ISSUED_TOKEN_TTL_SECONDS)
     .sign(await signingKey(ports));
   return { ok: true, accessToken, expiresIn: ISSUED_TOKEN_TTL_SECONDS };
 }
 
-function clientOf(request: { authorization: string | undefined; form: URLSearchParams }): { clientId: string; clientSecret: string } | undefined {
-  const basic = /^Basic\s+([A-Za-z0-9+/=]+)$/i.exec(request.authorization?.trim() ?? '');
-  if (basic?.[1]) {
+type PresentedClient = { clientId: string; clientSecret: string } | 'missing' | 'malformed';
+
+function clientOf(request: { authorization: string | undefined; form: URLSearchParams }): PresentedClient {
+  const authorization = request.authorization?.trim() ?? '';
+  if (/^Basic(\s|$)/i.test(authorization)) {
+    // RFC 6749 §2.3.1: id and secret are form-urlencoded, joined by a colon, base64-encoded.
+    const basic = /^Basic\s+([A-Za-z0-9+/]+={0,2})$/i.exec(authorization);
+    if (!basic?.[1]) return 'malformed';
     const decoded = Buffer.from(basic[1], 'base64').toString('utf8');
     const colon = decoded.indexOf(':');
-    if (colon > 0) return { clientId: decodeURIComponent(decoded.slice(0, colon)), clientSecret: decodeURIComponent(decoded.slice(colon + 1)) };
-    return undefined;
+    if (colon <= 0) return 'malformed';
+    const clientId = formDecoded(decoded.slice(0, colon));
+    const clientSecret = formDecoded(decoded.slice(colon + 1));
+    return clientId !== undefined && clientSecret !== undefined ? { clientId, clientSecret } : 'malformed';
   }
   const clientId = request.form.get('client_id');
   const clientSecret = request.form.get('client_secret');
-  return clientId && clientSecret ? { clientId, clientSecret } : undefined;
+  return clientId && clientSecret ? { clientId, clientSecret } : 'missing';
+}
+
+/** Percent-decoding that refuses a malformed escape (`a%`, `%zz`) instead of throwing. */
+function formDecoded(value: string): string | undefined {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The configured client, or undefined when none is stored or it is not `{clientId, clientSecret}`. */
+async function storedClient(ports: WebhookAuthPorts): Promise<z.infer<typeof oauthClientSchema> | undefined> {
+  let raw: string;
+  try {
+    raw = await ports.secrets.get(ports.config.WEBHOOK_OAUTH_CLIENT_SECRET_NAME);
+  } catch (error) {
+    if (error instanceof SecretNotFoundError) return undefined;
+    throw error;
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    return undefined;
+  }
+  const parsed = oauthClientSchema.safeParse(value);
+  return parsed.success ? parsed.data : undefined;
 }

@@ -31,8 +31,10 @@ export interface MarketoSandboxOptions {
   importDurationMs?: number;
   /** Custom lead fields the instance knows besides the standard ones. */
   customFields?: string[];
-  /** Seed the demo leads and lists (default true). */
+  /** Seed the demo leads and lists (default true) when no saved state is restored. */
   seed?: boolean;
+  /** Keep leads, lists and fields in this JSON file across restarts (npm start: `<state dir>/sandboxes/marketo.json`); in memory without it. */
+  stateFile?: string;
   now?: () => number;
 }
 
@@ -79,8 +81,11 @@ export function createMarketoSandbox(options: MarketoSandboxOptions = {}) {
   };
   const server = new SandboxServer('marketo');
   const state = new MarketoState(now);
+  // A saved world (npm start's state dir) replaces the seed: people and list members carry on from the last run.
+  const restored = options.stateFile ? server.persistTo(options.stateFile, state) : false;
   for (const field of options.customFields ?? []) state.addField(field);
-  if (options.seed ?? true) seedDemoInstance(state);
+  if (!restored && (options.seed ?? true)) seedDemoInstance(state);
+  server.saveState();
   const tokens = new TokenIssuer(settings.clientId, settings.clientSecret, settings.tokenTtlSeconds, now);
   const limitOptions = { ...settings, now };
   const limits = new InstanceLimits(limitOptions);
@@ -142,13 +147,24 @@ export function createMarketoSandbox(options: MarketoSandboxOptions = {}) {
       peakConcurrency: limits.gauge.peak,
     }),
 
-    addLead: (fields: Record<string, FieldValue>): SandboxLead => copyLead(state.createLead(fields)),
+    addLead: (fields: Record<string, FieldValue>): SandboxLead => {
+      const lead = copyLead(state.createLead(fields));
+      server.saveState();
+      return lead;
+    },
     addList: (name: string, id?: number): SandboxList => {
       const list = state.addList(name, id);
+      server.saveState();
       return { id: list.id, name: list.name, memberIds: [], createdAt: list.createdAt, updatedAt: list.updatedAt };
     },
-    addToList: (listId: number, leadIds: readonly number[]): void => leadIds.forEach((id) => state.addMember(listId, id)),
-    addField: (name: string): void => state.addField(name),
+    addToList: (listId: number, leadIds: readonly number[]): void => {
+      leadIds.forEach((id) => state.addMember(listId, id));
+      server.saveState();
+    },
+    addField: (name: string): void => {
+      state.addField(name);
+      server.saveState();
+    },
     /** Forgets every issued token: the next call with one gets 601. */
     revokeTokens: (): void => tokens.revokeAll(),
     /** Spends quota as other integrations on the instance would. */

@@ -47,6 +47,7 @@ describe('activation webhook when DynamoDB throttles', () => {
       await expect(attempt).rejects.toMatchObject({ status: 503, code: 'store_throttled' });
       const response = toErrorResponse(await attempt.catch((error: unknown) => error), undefined, createLogger('test'));
       expect(response.statusCode).toBe(503);
+      expect(response.headers['retry-after']).toBe('5');
       expect(await inbox()).toHaveLength(0);
     },
   );
