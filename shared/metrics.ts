@@ -14,3 +14,6 @@ export function createMetrics(serviceName: string): Metrics {
 /** Marketo answered 606/615 and the runner waited: the stack alarms on it, since our budget should prevent it. */
 export const RUNNER_THROTTLE_METRIC = 'MarketoThrottled';
 export const METRICS_NAMESPACE = 'orgbridge';
+
+/** A webhook delivery carried profiles and accepted none of them: the stack alarms on it (nothing dropped silently). */
+export const DELIVERY_ACCEPTED_NONE_METRIC = 'ActivationDeliveryAcceptedNone';

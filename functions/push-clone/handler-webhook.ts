@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import { httpRoute, json, routeByKey } from '#shared/http/index.ts';
 import { createLogger } from '#shared/logging/logger.ts';
-import { createMetrics, MetricUnit } from '#shared/metrics.ts';
+import { createMetrics, DELIVERY_ACCEPTED_NONE_METRIC, MetricUnit } from '#shared/metrics.ts';
 import { destinationIdSchema } from './core/destination-input';
-import { acceptActivation } from './core/inbox';
+import { acceptActivation, type AcceptedActivation } from './core/inbox';
+import { acceptedNone } from './core/intake-stats';
 import { issueWebhookToken } from './core/webhook-auth';
 
 const logger = createLogger('push-clone-webhook');
@@ -24,16 +25,32 @@ export const activations = httpRoute(
       imsOrgId: headers['x-gw-ims-org-id'],
       body: rawBody,
     });
-    // Counts only: the records carry emails, which never go to the logs.
-    logger.info('activation accepted', { destinationId: params.destinationId, ...result });
-    metrics.addMetric('ActivationRecordsAccepted', MetricUnit.Count, result.accepted);
-    metrics.addMetric('ActivationProfiles', MetricUnit.Count, result.profiles);
-    metrics.addMetric('ActivationProfilesWithoutEmail', MetricUnit.Count, result.profilesWithoutEmail);
-    metrics.publishStoredMetrics();
-    const { inboxItems: _inboxItems, ...counts } = result;
-    return json(200, counts);
+    reportIntake(params.destinationId, result);
+    const { samples: _samples, refusedByAudience, ...counts } = result;
+    return json(200, { ...counts, refusedByAudience });
   },
 );
+
+/**
+ * Nothing silent: counts go to the metrics (one per refusal reason), and a
+ * delivery that refused anything but unmapped audiences (which AEP sends by
+ * design: other audiences of the same merge policy) is a WARN with one sample
+ * per reason; the logger masks emails. A delivery that accepted no profile is
+ * its own metric, which the stack alarms on.
+ */
+function reportIntake(destinationId: string, result: AcceptedActivation): void {
+  metrics.addMetric('ActivationProfiles', MetricUnit.Count, result.profiles);
+  metrics.addMetric('ActivationProfilesAccepted', MetricUnit.Count, result.acceptedProfiles);
+  metrics.addMetric('ActivationRecordsAccepted', MetricUnit.Count, result.accepted);
+  for (const [reason, count] of Object.entries(result.refused)) metrics.addMetric(`ActivationRefused_${reason}`, MetricUnit.Count, count);
+  const noneAccepted = acceptedNone(result);
+  metrics.addMetric(DELIVERY_ACCEPTED_NONE_METRIC, MetricUnit.Count, noneAccepted ? 1 : 0);
+  metrics.publishStoredMetrics();
+  const { samples, ...counts } = result;
+  const worrying = noneAccepted || Object.keys(result.refused).some((reason) => reason !== 'unmapped_audience');
+  if (worrying) logger.warn('activation refused records', { destinationId, ...counts, noneAccepted, samples });
+  else logger.info('activation accepted', { destinationId, ...counts });
+}
 
 /**
  * POST /push-clone/oauth/token: where AEP fetches an access token when its

@@ -2,9 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { BadRequestError, ForbiddenError, NotFoundError, ServiceUnavailableError } from '#shared/errors.ts';
 import { imsOrgIdSchema } from '#shared/identifiers.ts';
 import { isThrottlingError, type Item, type Store } from '#shared/store/index.ts';
-import { parseActivation, type ActivationCounts } from './activation-parser';
+import { parseActivation, type ActivationCounts, type ParserOptions, type RefusalSample } from './activation-parser';
 import { readDestination } from './destinations';
-import { inboxKey, workMarkerTouch, type ActivationRecord, type InboxItem } from './model';
+import { recordIntake } from './intake-stats';
+import { DEFAULT_EMAIL_SOURCES, inboxKey, workMarkerTouch, type ActivationRecord, type Destination, type InboxItem, type ProfileRecord } from './model';
 import { authenticateWebhook, type WebhookAuthPorts } from './webhook-auth';
 
 export interface InboxPorts extends WebhookAuthPorts {
@@ -20,7 +21,13 @@ export interface ActivationDelivery {
   body: string;
 }
 
-export type AcceptedActivation = { accepted: number; inboxItems: number } & ActivationCounts;
+export interface AcceptedActivation extends ActivationCounts {
+  /** The delivery's ID (its inbox items and archive share it). */
+  deliveryId: string;
+  inboxItems: number;
+  /** One refused thing per reason, for the WARN line (the logger masks emails). */
+  samples: RefusalSample[];
+}
 
 /**
  * Inbox items stay well under DynamoDB's 400 KB item limit: the records string
@@ -30,10 +37,10 @@ export const INBOX_CHUNK_BYTES = 300_000;
 
 /**
  * The webhook's work (docs/push-clone.md, step 2): authenticate, check the
- * destination and the sender's org, parse leniently, write the records durably
- * into the instance's inbox (one item per ~300 KB, so a 1,000-profile body is
- * one or two writes), then touch the instance's work marker. Only after both
- * writes does the caller answer 200, so a 200 means "kept".
+ * destination and the sender's org, parse, write the accepted profiles durably
+ * into the instance's inbox (one item per ~300 KB, attributes once per
+ * profile) and the refusal counters, then touch the instance's work marker.
+ * Only after these writes does the caller answer 200, so a 200 means "kept".
  */
 export async function acceptActivation(ports: InboxPorts, delivery: ActivationDelivery): Promise<AcceptedActivation> {
   await authenticateWebhook(ports, delivery.authorization);
@@ -43,22 +50,42 @@ export async function acceptActivation(ports: InboxPorts, delivery: ActivationDe
     throw new ForbiddenError('ims_org_mismatch', `This activation names another IMS org than the one destination ${destination.destinationId} is mapped to.`);
   }
   const receivedAt = ports.clock.now();
-  const parsed = parseActivation(delivery.body, {
-    mappedAudienceIds: new Set(destination.audiences.map((audience) => audience.audienceId)),
+  const deliveryId = randomUUID();
+  const parsed = parseActivation(delivery.body, parserOptionsFor(destination, receivedAt));
+  if (!parsed.readable) throw new BadRequestError('unreadable_activation', parsed.reason);
+  const items = await storeParsedDelivery(ports.store, destination, { deliveryId, receivedAt }, parsed);
+  return { deliveryId, inboxItems: items, ...parsed.counts, samples: parsed.samples };
+}
+
+/** How a destination's setup reads a body: its audiences in their namespaces, its email sources, its field mappings. */
+export function parserOptionsFor(destination: Destination, receivedAt: number): ParserOptions {
+  return {
+    audiences: destination.audiences,
+    emailSources: destination.emailSources ?? DEFAULT_EMAIL_SOURCES,
     fieldMappings: destination.fieldMappings,
     receivedAt,
-  });
-  if (!parsed.readable) throw new BadRequestError('unreadable_activation', parsed.reason);
+  };
+}
 
-  const items = inboxItems(destination.munchkinId, destination.destinationId, receivedAt, parsed.records);
-  if (items.length > 0) {
-    await shedLoadOnThrottling(async () => {
-      await ports.store.putMany(items);
-      const marker = workMarkerTouch(destination.munchkinId, receivedAt);
-      await ports.store.update(marker.key, marker.set);
-    });
-  }
-  return { accepted: parsed.records.length, inboxItems: items.length, ...parsed.counts };
+/**
+ * Writes a parsed delivery: its profiles as inbox items, its counters, then
+ * the instance's work marker. Shared by the webhook and replay, so a replayed
+ * delivery lands exactly as a live one (same receipt time, same rules).
+ */
+export async function storeParsedDelivery(
+  store: Store,
+  destination: Destination,
+  delivery: { deliveryId: string; receivedAt: number },
+  parsed: { profiles: readonly ProfileRecord[]; counts: ActivationCounts },
+): Promise<number> {
+  const items = profileInboxItems(destination.munchkinId, destination.destinationId, delivery, parsed.profiles);
+  await shedLoadOnThrottling(async () => {
+    await Promise.all([store.putMany(items), recordIntake(store, destination.destinationId, parsed.counts, delivery.receivedAt)]);
+    if (items.length === 0) return;
+    const marker = workMarkerTouch(destination.munchkinId, delivery.receivedAt);
+    await store.update(marker.key, marker.set);
+  });
+  return items.length;
 }
 
 function canonicalOrg(header: string): string | undefined {
@@ -66,20 +93,34 @@ function canonicalOrg(header: string): string | undefined {
   return parsed.success ? parsed.data : undefined;
 }
 
-/** Records split into inbox items of at most INBOX_CHUNK_BYTES of JSON each. */
+/** Profiles split into inbox items of at most INBOX_CHUNK_BYTES of JSON each (what the webhook writes). */
+export function profileInboxItems(munchkinId: string, destinationId: string, delivery: { deliveryId: string; receivedAt: number }, profiles: readonly ProfileRecord[]): Item[] {
+  return chunkedJson(profiles, (json, count, index) => {
+    const inbox: InboxItem = { munchkinId, destinationId, receivedAt: delivery.receivedAt, recordCount: count, profiles: json };
+    return { ...inboxKey(munchkinId, delivery.receivedAt, `${delivery.deliveryId}#${index}`), type: 'push-inbox', ...inbox };
+  });
+}
+
+/** Activation records (one per email and audience) split into inbox items: the older format, which ingest still reads. */
 export function inboxItems(munchkinId: string, destinationId: string, receivedAt: number, records: readonly ActivationRecord[]): Item[] {
+  return chunkedJson(records, (json, count) => {
+    const inbox: InboxItem = { munchkinId, destinationId, receivedAt, recordCount: count, records: json };
+    return { ...inboxKey(munchkinId, receivedAt, randomUUID()), type: 'push-inbox', ...inbox };
+  });
+}
+
+function chunkedJson<T>(values: readonly T[], toItem: (json: string, count: number, index: number) => Item): Item[] {
   const items: Item[] = [];
   let chunk: string[] = [];
   let bytes = 0;
   const flush = () => {
     if (chunk.length === 0) return;
-    const inbox: InboxItem = { munchkinId, destinationId, receivedAt, recordCount: chunk.length, records: `[${chunk.join(',')}]` };
-    items.push({ ...inboxKey(munchkinId, receivedAt, randomUUID()), type: 'push-inbox', ...inbox });
+    items.push(toItem(`[${chunk.join(',')}]`, chunk.length, items.length));
     chunk = [];
     bytes = 0;
   };
-  for (const record of records) {
-    const json = JSON.stringify(record);
+  for (const value of values) {
+    const json = JSON.stringify(value);
     const size = Buffer.byteLength(json, 'utf8') + 1;
     if (bytes + size > INBOX_CHUNK_BYTES) flush();
     chunk.push(json);
