@@ -2,6 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { storeCredentialSet } from '#functions/push-clone/core/webhook-credentials.ts';
 import { demo } from '#local/demo-identities.ts';
 import { startDynamoLocal } from '#local/dynamodb-local.ts';
 import { resetConfigCache } from '#shared/config/index.ts';
@@ -47,7 +48,7 @@ export async function benchWebhook(): Promise<BenchRow[]> {
     resetDefaultPorts();
     const ports = defaultPorts();
     await ensureTable(createDynamoClient(ports.config), ports.config.TABLE_NAME);
-    await ports.secrets.put(ports.config.WEBHOOK_TOKEN_SECRET_NAME, demo.aepWebhookToken);
+    await storeCredentialSet(ports.secrets, 'bench', { bearerTokens: [{ id: 'bench', token: demo.aepWebhookToken, createdAt: new Date().toISOString() }], oauthClients: [] });
     await storeDestination(ports.store, destinationFixture({ destinationId: 'bench', audiences: [{ audienceId: 'aud-bench', listId: 1001, startDate: '2025-01-01T00:00:00.000Z' }] }));
     const { handler } = await import('#functions/push-clone/handler-webhook.ts');
     const bodies = Array.from({ length: BODIES }, (_, round) => body(round));

@@ -5,10 +5,10 @@ export const pushCloneCapability: Capability = {
     {
       name: 'push-clone-api',
       entry: 'functions/push-clone/handler-api.ts',
-      description: 'Push clone destinations: setup and status',
+      description: 'Push clone destinations: setup, status, webhook credentials',
       timeoutSeconds: 30,
       table: 'readwrite',
-      secrets: { read: ['ADMIN_JWT_SECRET_NAME', 'marketo/*'] },
+      secrets: { read: ['ADMIN_JWT_SECRET_NAME', 'marketo/*'], write: ['push-clone/webhook/*'] },
     },
     {
       name: 'push-clone-webhook',
@@ -17,7 +17,8 @@ export const pushCloneCapability: Capability = {
       timeoutSeconds: 10,
       memoryMb: 1024,
       table: 'readwrite',
-      secrets: { read: ['WEBHOOK_TOKEN_SECRET_NAME', 'WEBHOOK_OAUTH_CLIENT_SECRET_NAME'] },
+      // Each destination's own credentials: push-clone/webhook/<destinationId>.
+      secrets: { read: ['push-clone/webhook/*'] },
     },
     {
       name: 'push-clone-dispatcher',
@@ -41,7 +42,9 @@ export const pushCloneCapability: Capability = {
     { method: 'PUT', path: '/push-clone/destinations/{destinationId}', function: 'push-clone-api' },
     { method: 'GET', path: '/push-clone/destinations/{destinationId}', function: 'push-clone-api' },
     { method: 'POST', path: '/push-clone/destinations/{destinationId}/activations', function: 'push-clone-webhook' },
-    { method: 'POST', path: '/push-clone/oauth/token', function: 'push-clone-webhook' },
+    { method: 'POST', path: '/push-clone/destinations/{destinationId}/oauth/token', function: 'push-clone-webhook' },
+    { method: 'POST', path: '/push-clone/destinations/{destinationId}/webhook-credentials', function: 'push-clone-api' },
+    { method: 'GET', path: '/push-clone/destinations/{destinationId}/webhook-credentials', function: 'push-clone-api' },
   ],
   schedules: [
     {

@@ -53,13 +53,14 @@ function reportIntake(destinationId: string, result: AcceptedActivation): void {
 }
 
 /**
- * POST /push-clone/oauth/token: where AEP fetches an access token when its
- * destination is set up with OAuth 2 client credentials instead of a bearer token.
+ * POST /push-clone/destinations/{destinationId}/oauth/token: where AEP fetches
+ * an access token when the destination is set up with OAuth 2 client
+ * credentials instead of a bearer token (one token URL per destination).
  */
-export const token = httpRoute({ logger, auth: 'public' }, async ({ headers, rawBody }, ports) => {
-  const outcome = await issueWebhookToken(ports, { authorization: headers.authorization, form: new URLSearchParams(rawBody) });
+export const token = httpRoute({ logger, auth: 'public', params: z.object({ destinationId: destinationIdSchema }) }, async ({ params, headers, rawBody }, ports) => {
+  const outcome = await issueWebhookToken(ports, params.destinationId, { authorization: headers.authorization, form: new URLSearchParams(rawBody) });
   if (!outcome.ok) {
-    logger.info('webhook token refused', { error: outcome.error });
+    logger.warn('webhook token refused', { destinationId: params.destinationId, error: outcome.error });
     return json(outcome.status, { error: outcome.error, error_description: outcome.description }, outcome.status === 401 ? { 'www-authenticate': 'Basic realm="orgbridge"' } : {});
   }
   return json(200, { access_token: outcome.accessToken, token_type: 'bearer', expires_in: outcome.expiresIn });
@@ -67,5 +68,5 @@ export const token = httpRoute({ logger, auth: 'public' }, async ({ headers, raw
 
 export const handler = routeByKey({
   'POST /push-clone/destinations/{destinationId}/activations': activations,
-  'POST /push-clone/oauth/token': token,
+  'POST /push-clone/destinations/{destinationId}/oauth/token': token,
 });

@@ -43,12 +43,11 @@ export const INBOX_CHUNK_BYTES = 300_000;
  * Only after these writes does the caller answer 200, so a 200 means "kept".
  */
 export async function acceptActivation(ports: InboxPorts, delivery: ActivationDelivery): Promise<AcceptedActivation> {
-  await authenticateWebhook(ports, delivery.authorization);
+  await authenticateWebhook(ports, delivery.destinationId, delivery.authorization);
   const destination = await readDestination(ports.store, delivery.destinationId);
+  // Credentials outlive a deleted destination only until they are rotated away; a valid token for a destination now gone learns nothing more.
   if (!destination) throw new NotFoundError('destination_not_found', `Push destination ${delivery.destinationId} does not exist.`);
-  if (delivery.imsOrgId !== undefined && canonicalOrg(delivery.imsOrgId) !== destination.imsOrgId) {
-    throw new ForbiddenError('ims_org_mismatch', `This activation names another IMS org than the one destination ${destination.destinationId} is mapped to.`);
-  }
+  checkSenderOrg(destination, delivery.imsOrgId);
   const receivedAt = ports.clock.now();
   const deliveryId = randomUUID();
   const parsed = parseActivation(delivery.body, parserOptionsFor(destination, receivedAt));
@@ -86,6 +85,21 @@ export async function storeParsedDelivery(
     await store.update(marker.key, marker.set);
   });
   return items.length;
+}
+
+/**
+ * `x-gw-ims-org-id` is required and must name the destination's org (any
+ * case), unless the admin opted the destination out. The answer names
+ * neither org: a sender learns only that its own header is wrong.
+ */
+function checkSenderOrg(destination: Destination, header: string | undefined): void {
+  if (header === undefined || header.trim() === '') {
+    if (destination.requireImsOrgHeader === false) return;
+    throw new ForbiddenError('ims_org_required', 'The activation needs an x-gw-ims-org-id header naming the IMS org this destination is mapped to (see docs/aep-setup.md).');
+  }
+  if (canonicalOrg(header) !== destination.imsOrgId) {
+    throw new ForbiddenError('ims_org_mismatch', 'The x-gw-ims-org-id header names another IMS org than the one this destination is mapped to.');
+  }
 }
 
 function canonicalOrg(header: string): string | undefined {

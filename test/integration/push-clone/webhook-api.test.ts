@@ -24,11 +24,12 @@ describe('POST /push-clone/destinations/{destinationId}/activations', () => {
   });
   afterAll(() => world.stop());
 
-  const post = async (body: unknown, options: { destinationId?: string; token?: string | null; org?: string } = {}) => {
+  const post = async (body: unknown, options: { destinationId?: string; token?: string | null; org?: string | null } = {}) => {
     const destinationId = options.destinationId ?? 'wh';
     const headers: Record<string, string> = {};
     if (options.token !== null) headers.authorization = `Bearer ${options.token ?? world.webhookToken}`;
-    if (options.org) headers['x-gw-ims-org-id'] = options.org;
+    // AEP is set up to send the org header (docs/aep-setup.md); it is required.
+    if (options.org !== null) headers['x-gw-ims-org-id'] = options.org ?? demo.org.id;
     const { result, output } = await captureOutput(() =>
       handler(
         apiEvent({
@@ -60,10 +61,10 @@ describe('POST /push-clone/destinations/{destinationId}/activations', () => {
     expect((await inbox()).length).toBe(before);
   });
 
-  it('answers 404 for a destination that does not exist', async () => {
+  it('answers 401 for a destination that does not exist, as for a wrong token (credentials are per destination)', async () => {
     const response = await post([jane], { destinationId: 'nowhere' });
-    expect(response.status).toBe(404);
-    expect(response.body.error.code).toBe('destination_not_found');
+    expect(response.status).toBe(401);
+    expect(response.body.error.code).toBe('invalid_token');
   });
 
   it('refuses an activation from another IMS org with 403, and accepts its own org in any case', async () => {
@@ -72,6 +73,9 @@ describe('POST /push-clone/destinations/{destinationId}/activations', () => {
     expect(other.body.error.code).toBe('ims_org_mismatch');
     const own = await post([jane], { org: demo.org.id.toLowerCase() });
     expect(own.status).toBe(200);
+    const missing = await post([jane], { org: null });
+    expect(missing.status).toBe(403);
+    expect(missing.body.error.code).toBe('ims_org_required');
   });
 
   it('answers 413 to a body over the limit', async () => {
