@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Store } from '#shared/store/index.ts';
+import { ConditionFailedError, type Item, type Store } from '#shared/store/index.ts';
 import { keys } from './model';
 
 /**
@@ -70,4 +70,27 @@ export async function readQuarantine(store: Store, destinationId: string, nowMs:
     startKey = page.nextKey;
   } while (startKey);
   return view;
+}
+
+/**
+ * Queue items the runner cannot read as memberships: quarantined, and taken
+ * out of the work queue (conditioned on still being the item read), so the
+ * next page, and the next tick, go on without them.
+ */
+export async function quarantineUnreadableMemberships(store: Store, items: readonly Item[], nowMs: number): Promise<void> {
+  const entries = items.map((item) => ({
+    destinationId: typeof item.destinationId === 'string' ? item.destinationId : 'unknown',
+    audienceId: typeof item.audienceId === 'string' ? item.audienceId : 'unknown',
+    subject: typeof item.email === 'string' ? item.email : `${item.pk}#${item.sk}`,
+    reason: 'unreadable_membership' as const,
+    detail: 'the membership item does not hold a readable membership (fields missing or of the wrong kind)',
+    stage: 'runner' as const,
+  }));
+  await quarantine(store, entries, nowMs);
+  for (const item of items) {
+    await store.update({ pk: item.pk, sk: item.sk }, { expression: 'REMOVE gsi1pk, gsi1sk' }, { expression: 'attribute_exists(pk)' }).catch((error: unknown) => {
+      // Gone meanwhile: nothing left to take out of the queue.
+      if (!(error instanceof ConditionFailedError)) throw error;
+    });
+  }
 }

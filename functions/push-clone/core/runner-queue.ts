@@ -1,6 +1,7 @@
-import type { Store } from '#shared/store/index.ts';
+import type { Item, Store } from '#shared/store/index.ts';
 import { chunks } from './batch-parallel';
 import { keys, membershipSchema, type Membership } from './model';
+import { quarantineUnreadableMemberships } from './quarantine';
 import type { WorkItem } from './runner-types';
 
 /**
@@ -31,7 +32,16 @@ export class DueQueue {
     });
     this.cursor = page.nextKey;
     if (!page.nextKey) this.finished = true;
-    return page.items.map((item) => membershipSchema.parse(item));
+    const memberships: Membership[] = [];
+    const unreadable: Item[] = [];
+    for (const item of page.items) {
+      const parsed = membershipSchema.safeParse(item);
+      if (parsed.success) memberships.push(parsed.data);
+      else unreadable.push(item);
+    }
+    // One item that does not read must not stop the instance: set it aside with its reason, go on with the rest.
+    if (unreadable.length > 0) await quarantineUnreadableMemberships(this.store, unreadable, now);
+    return memberships;
   }
 }
 
