@@ -45,6 +45,7 @@ export const pushCloneCapability: Capability = {
     { method: 'POST', path: '/push-clone/destinations/{destinationId}/oauth/token', function: 'push-clone-webhook' },
     { method: 'POST', path: '/push-clone/destinations/{destinationId}/webhook-credentials', function: 'push-clone-api' },
     { method: 'GET', path: '/push-clone/destinations/{destinationId}/webhook-credentials', function: 'push-clone-api' },
+    { method: 'POST', path: '/push-clone/destinations/{destinationId}/replay', function: 'push-clone-api' },
   ],
   schedules: [
     {

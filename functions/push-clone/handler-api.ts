@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { httpRoute, json, requireInstance, requirePermission, routeByKey } from '#shared/http/index.ts';
 import { createLogger } from '#shared/logging/logger.ts';
 import { destinationIdSchema, destinationInputSchema, getDestination, saveDestination } from './core/destinations';
+import { instantSchema } from './core/destination-input';
+import { replayWindow } from './core/replay';
 import { destinationStatus } from './core/status';
 import {
   DEFAULT_OVERLAP_SECONDS,
@@ -61,9 +63,28 @@ export const listWebhookCredentials = httpRoute({ logger, auth: 'admin', params 
   return json(200, describeCredentials(set, ports.clock.now()));
 });
 
+const replaySchema = z
+  .object({ from: instantSchema, to: instantSchema.optional(), cursor: z.string().max(300).optional() })
+  .refine((window) => window.to === undefined || window.to > window.from, { message: 'to must be after from', path: ['to'] });
+
+/**
+ * POST /push-clone/destinations/{destinationId}/replay: replays the archived
+ * deliveries received in [from, to] through the current setup (at most
+ * REPLAY_DELIVERIES_PER_CALL per call; `nextCursor` goes on). Idempotent.
+ */
+export const replayDeliveries = httpRoute({ logger, auth: 'admin', params, body: replaySchema }, async ({ params, body, admin }, ports) => {
+  requirePermission(admin, 'push-clone-admin');
+  const destination = await getDestination(ports.store, params.destinationId);
+  requireInstance(admin, destination.munchkinId);
+  const result = await replayWindow(ports, destination, { fromMs: Date.parse(body.from), toMs: body.to ? Date.parse(body.to) : ports.clock.now(), cursor: body.cursor });
+  logger.info('deliveries replayed', { destinationId: destination.destinationId, ...result });
+  return json(200, result);
+});
+
 export const handler = routeByKey({
   'PUT /push-clone/destinations/{destinationId}': putDestination,
   'GET /push-clone/destinations/{destinationId}': getDestinationStatus,
   'POST /push-clone/destinations/{destinationId}/webhook-credentials': rotateWebhookCredential,
   'GET /push-clone/destinations/{destinationId}/webhook-credentials': listWebhookCredentials,
+  'POST /push-clone/destinations/{destinationId}/replay': replayDeliveries,
 });

@@ -7,7 +7,7 @@ import { parseInstant } from './timestamps';
 export const destinationIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, "_" and "-", at most 64');
 
 /** An ISO date (`2026-05-01`, midnight UTC) or date-time with an offset; stored as a UTC ISO string. */
-const instantSchema = z
+export const instantSchema = z
   .string()
   .trim()
   .transform((value, context) => {

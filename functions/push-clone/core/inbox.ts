@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { BadRequestError, ForbiddenError, NotFoundError, ServiceUnavailableError } from '#shared/errors.ts';
+import type { Config } from '#shared/config/index.ts';
 import { imsOrgIdSchema } from '#shared/identifiers.ts';
 import { isThrottlingError, type Item, type Store } from '#shared/store/index.ts';
 import { parseActivation, type ActivationCounts, type ParserOptions, type RefusalSample } from './activation-parser';
+import { archiveItems, compressBody } from './delivery-archive';
 import { readDestination } from './destinations';
 import { recordIntake } from './intake-stats';
 import { DEFAULT_EMAIL_SOURCES, inboxKey, workMarkerTouch, type ActivationRecord, type Destination, type InboxItem, type ProfileRecord } from './model';
@@ -10,6 +12,7 @@ import { authenticateWebhook, type WebhookAuthPorts } from './webhook-auth';
 
 export interface InboxPorts extends WebhookAuthPorts {
   store: Store;
+  config: Pick<Config, 'DELIVERY_ARCHIVE_RETENTION_DAYS'>;
 }
 
 export interface ActivationDelivery {
@@ -50,9 +53,19 @@ export async function acceptActivation(ports: InboxPorts, delivery: ActivationDe
   checkSenderOrg(destination, delivery.imsOrgId);
   const receivedAt = ports.clock.now();
   const deliveryId = randomUUID();
+  // Compressed on zlib's thread pool while the main thread parses.
+  const compressed = compressBody(delivery.body);
   const parsed = parseActivation(delivery.body, parserOptionsFor(destination, receivedAt));
-  if (!parsed.readable) throw new BadRequestError('unreadable_activation', parsed.reason);
-  const items = await storeParsedDelivery(ports.store, destination, { deliveryId, receivedAt }, parsed);
+  if (!parsed.readable) {
+    compressed.catch(() => undefined);
+    throw new BadRequestError('unreadable_activation', parsed.reason);
+  }
+  // The raw body is kept with the delivery (same 200-means-kept promise), so a later replay can recover what this setup refused.
+  const archive = archiveItems(destination.destinationId, { deliveryId, receivedAt }, await compressed, ports.config.DELIVERY_ARCHIVE_RETENTION_DAYS);
+  const [items] = await Promise.all([
+    storeParsedDelivery(ports.store, destination, { deliveryId, receivedAt }, parsed),
+    shedLoadOnThrottling(() => ports.store.putMany(archive)),
+  ]);
   return { deliveryId, inboxItems: items, ...parsed.counts, samples: parsed.samples };
 }
 
@@ -76,10 +89,12 @@ export async function storeParsedDelivery(
   destination: Destination,
   delivery: { deliveryId: string; receivedAt: number },
   parsed: { profiles: readonly ProfileRecord[]; counts: ActivationCounts },
+  options: { countIntake: boolean } = { countIntake: true },
 ): Promise<number> {
   const items = profileInboxItems(destination.munchkinId, destination.destinationId, delivery, parsed.profiles);
   await shedLoadOnThrottling(async () => {
-    await Promise.all([store.putMany(items), recordIntake(store, destination.destinationId, parsed.counts, delivery.receivedAt)]);
+    const counters = options.countIntake ? recordIntake(store, destination.destinationId, parsed.counts, delivery.receivedAt) : Promise.resolve();
+    await Promise.all([store.putMany(items), counters]);
     if (items.length === 0) return;
     const marker = workMarkerTouch(destination.munchkinId, delivery.receivedAt);
     await store.update(marker.key, marker.set);
