@@ -133,8 +133,14 @@ class ActivationReader {
   /** namespace (lower-case) -> audience IDs mapped in it. */
   private readonly mapped = new Map<string, Set<string>>();
   private readonly mappedIds = new Set<string>();
+  /** A backfill stamps thousands of entries with a few instants: each text is read once. */
+  private readonly instants = new Map<string, number | undefined>();
+  private readonly mappings: ReadonlyArray<{ source: string[]; target: string[]; name: string }>;
+  private readonly sources: ReadonlyArray<{ namespace: string } | { path: string[] }>;
 
   constructor(private readonly options: ParserOptions) {
+    this.mappings = options.fieldMappings.map(({ source, target }) => ({ source: source.split('.'), target: target.split('.'), name: target }));
+    this.sources = options.emailSources.map((source) => ('namespace' in source ? source : { path: source.path.split('.') }));
     for (const audience of options.audiences) {
       const namespace = (audience.namespace ?? DEFAULT_AUDIENCE_NAMESPACE).toLowerCase();
       const ids = this.mapped.get(namespace) ?? new Set<string>();
@@ -161,7 +167,7 @@ class ActivationReader {
     }
     this.counts.profiles += 1;
     const entries = audienceEntries(own(candidate, 'segmentMembership'));
-    const emails = emailsOf(candidate, this.options.emailSources);
+    const emails = emailsOf(candidate, this.sources);
     if (entries.length === 0) {
       this.refuse('no_membership', () => ({ email: emails[0] }));
       return;
@@ -181,7 +187,7 @@ class ActivationReader {
     }
     if (entries.overflow > 0) for (let extra = 0; extra < entries.overflow; extra += 1) this.refuse('over_limits', () => ({ email: emails[0], value: 'audiences per profile' }));
     if (memberships.length === 0) return;
-    const attributes = attributesOf(candidate, this.options.fieldMappings);
+    const attributes = attributesOf(candidate, this.mappings);
     if (!attributes) {
       for (const membership of memberships) this.refuse('over_limits', () => ({ email: emails[0], value: 'mapped attributes too large' }), membership.audienceId);
       return;
@@ -189,6 +195,14 @@ class ActivationReader {
     this.counts.acceptedProfiles += 1;
     this.counts.accepted += memberships.length;
     this.profiles.push({ emails, attributes, memberships });
+  }
+
+  private orderingKeyOf(raw: unknown): number | undefined {
+    if (typeof raw !== 'string') return orderingKey(raw, this.options.receivedAt);
+    if (this.instants.has(raw)) return this.instants.get(raw);
+    const key = orderingKey(raw, this.options.receivedAt);
+    if (this.instants.size < 10_000) this.instants.set(raw, key);
+    return key;
   }
 
   private countForAudience(reason: RefusalReason, audienceId: string): void {
@@ -214,7 +228,7 @@ class ActivationReader {
       return undefined;
     }
     const rawTime = own(value, 'lastQualificationTime');
-    const qualifiedAt = orderingKey(rawTime, this.options.receivedAt);
+    const qualifiedAt = this.orderingKeyOf(rawTime);
     if (qualifiedAt === undefined) {
       this.refuse('bad_timestamp', () => ({ audienceId, email, value: shortText(rawTime) }), audienceId);
       return undefined;
@@ -258,7 +272,7 @@ function audienceEntries(segmentMembership: unknown): AudienceEntry[] & { overfl
  * `primary` in a configured namespace first, then every source in the
  * configured order (within a namespace, in AEP's array order).
  */
-export function emailsOf(profile: Record<string, unknown>, sources: readonly EmailSource[]): string[] {
+function emailsOf(profile: Record<string, unknown>, sources: ReadonlyArray<{ namespace: string } | { path: string[] }>): string[] {
   const primary: string[] = [];
   const ordered: string[] = [];
   for (const source of sources) {
@@ -315,23 +329,22 @@ function hashedOnly(profile: Record<string, unknown>): boolean {
 }
 
 /** The mapped attributes, once per profile; undefined when they exceed the per-profile cap. */
-function attributesOf(profile: Record<string, unknown>, mappings: readonly FieldMapping[]): Record<string, FieldValue> | undefined {
+function attributesOf(profile: Record<string, unknown>, mappings: ReadonlyArray<{ source: string[]; target: string[]; name: string }>): Record<string, FieldValue> | undefined {
   const attributes: Record<string, FieldValue> = {};
   const nested = own(profile, 'attributes');
   let chars = 0;
-  for (const { source, target } of mappings) {
-    const value = [valueAt(profile, source), valueAt(nested, source), valueAt(nested, target)].find((candidate) => candidate !== undefined);
+  for (const { source, target, name } of mappings) {
+    const value = valueAt(profile, source) ?? valueAt(nested, source) ?? valueAt(nested, target);
     if (value === undefined) continue;
     chars += typeof value === 'string' ? value.length : 8;
     if (chars > PARSER_LIMITS.attributeCharsPerProfile) return undefined;
-    attributes[target] = value;
+    attributes[name] = value;
   }
   return attributes;
 }
 
-/** The plain value at a dotted path, unwrapping `{ value }`; undefined when absent, empty or not a plain value. */
-function valueAt(root: unknown, path: string): FieldValue | undefined {
-  const segments = path.split('.');
+/** The plain value at a path (split on dots), unwrapping `{ value }`; undefined when absent, empty or not a plain value. */
+function valueAt(root: unknown, segments: readonly string[]): FieldValue | undefined {
   if (segments.length > PARSER_LIMITS.pathSegments) return undefined;
   let current: unknown = root;
   for (const segment of segments) current = own(current, segment);

@@ -32,7 +32,7 @@ const archiveItemSchema = z.object({
   receivedAt: z.number(),
   chunk: z.number().int().nonnegative(),
   chunks: z.number().int().positive(),
-  body: z.instanceof(Uint8Array),
+  body: z.custom<Uint8Array>((value) => value instanceof Uint8Array),
   expiresAt: z.number(),
 });
 

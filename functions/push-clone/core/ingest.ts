@@ -1,3 +1,4 @@
+import { gunzipSync } from 'node:zlib';
 import { z } from 'zod';
 import type { Clock } from '#shared/clock.ts';
 import type { Item, Store } from '#shared/store/index.ts';
@@ -174,8 +175,8 @@ function readInboxItem(item: Item): StoredDelivery | undefined {
   const parsed = inboxItemSchema.safeParse(item);
   if (!parsed.success) return undefined;
   const { destinationId, receivedAt } = parsed.data;
-  if (parsed.data.profiles !== undefined) {
-    const profiles = storedProfilesSchema.safeParse(parseJson(parsed.data.profiles));
+  if (parsed.data.profilesGzip !== undefined) {
+    const profiles = storedProfilesSchema.safeParse(parseJson(gunzipText(parsed.data.profilesGzip)));
     return profiles.success ? { destinationId, receivedAt, profiles: profiles.data } : undefined;
   }
   const records = storedRecordsSchema.safeParse(parseJson(parsed.data.records ?? ''));
@@ -183,6 +184,14 @@ function readInboxItem(item: Item): StoredDelivery | undefined {
   // The older format: one record per email and audience, each its own profile.
   const profiles = records.data.map(({ email, attributes, ...membership }) => ({ emails: [email], attributes, memberships: [membership] }));
   return { destinationId, receivedAt, profiles };
+}
+
+function gunzipText(compressed: Uint8Array): string {
+  try {
+    return gunzipSync(compressed).toString('utf8');
+  } catch {
+    return '';
+  }
 }
 
 function parseJson(text: string): unknown {

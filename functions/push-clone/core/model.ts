@@ -269,8 +269,8 @@ export const inboxItemSchema = z.object({
   recordCount: z.number().int().nonnegative(),
   /** JSON of ActivationRecord[] (one per email and audience; written by tests and older versions). */
   records: z.string().optional(),
-  /** JSON of ProfileRecord[] (what the webhook writes): resolved into records at ingest, aliases included. */
-  profiles: z.string().optional(),
+  /** JSON of ProfileRecord[], gzip (what the webhook writes): resolved into records at ingest, aliases included. */
+  profilesGzip: z.custom<Uint8Array>((value) => value instanceof Uint8Array).optional(),
 });
 export type InboxItem = z.infer<typeof inboxItemSchema>;
 
