@@ -2,7 +2,7 @@ import { Duration } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
-import { METRICS_NAMESPACE, RUNNER_THROTTLE_METRIC } from '#shared/metrics.ts';
+import { DELIVERY_ACCEPTED_NONE_METRIC, METRICS_NAMESPACE, RUNNER_THROTTLE_METRIC } from '#shared/metrics.ts';
 
 /**
  * Push clone's own alarms, beside the errors and dead-letter alarms every
@@ -39,6 +39,21 @@ export class PushCloneAlarms extends Construct {
       evaluationPeriods: 1,
       treatMissingData: TreatMissingData.NOT_BREACHING,
     });
-    this.alarms = [lambdaThrottles('Webhook', props.webhook), lambdaThrottles('Runner', props.runner), marketoThrottles];
+    // Nothing dropped silently: a delivery whose profiles were all refused (wrong email source, namespace, timestamps).
+    const acceptedNone = new Alarm(this, 'ActivationAcceptedNone', {
+      alarmDescription: 'orgbridge push clone: an AEP delivery was answered 200 but none of its profiles was accepted (see the destination status, intake)',
+      metric: new Metric({
+        namespace: METRICS_NAMESPACE,
+        metricName: DELIVERY_ACCEPTED_NONE_METRIC,
+        dimensionsMap: { service: 'push-clone-webhook' },
+        statistic: 'Sum',
+        period: Duration.minutes(5),
+      }),
+      threshold: 0,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+    this.alarms = [lambdaThrottles('Webhook', props.webhook), lambdaThrottles('Runner', props.runner), marketoThrottles, acceptedNone];
   }
 }
