@@ -37,13 +37,6 @@ const configDefaults = configSchema.parse({});
  */
 export const GENERATED_SECRETS: Array<{ id: string; key: keyof Config; description: string; jsonTemplate?: { template: Record<string, string>; generatedKey: string } }> = [
   { id: 'AdminJwtKey', key: 'ADMIN_JWT_SECRET_NAME', description: 'HS256 key that signs admin bearer tokens (unused when ADMIN_JWKS_URL is set)' },
-  { id: 'AepWebhookToken', key: 'WEBHOOK_TOKEN_SECRET_NAME', description: 'Bearer token AEP presents to the activation webhook' },
-  {
-    id: 'AepWebhookOAuthClient',
-    key: 'WEBHOOK_OAUTH_CLIENT_SECRET_NAME',
-    description: 'OAuth 2 client (clientId, clientSecret) AEP uses to get webhook access tokens from /push-clone/oauth/token',
-    jsonTemplate: { template: { clientId: 'aep-destination' }, generatedKey: 'clientSecret' },
-  },
   { id: 'ImsWebClientSecret', key: 'IMS_CLIENT_SECRET_NAME', description: 'Client secret of orgbridge\'s IMS OAuth web credential: replace with the value from the Adobe Developer Console' },
   { id: 'ImsS2sClientSecret', key: 'UMAPI_CLIENT_SECRET_NAME', description: 'Client secret of orgbridge\'s OAuth server-to-server credential (User Management API): replace with the value from the Adobe Developer Console' },
 ];

@@ -14,6 +14,7 @@ import { registerInstance } from '#functions/marketo-instances/core/register-ins
 import { freePort, startDynamoLocal, type DynamoLocal } from './dynamodb-local';
 import { startGateway, type LocalGateway } from './gateway/server';
 import { loadHandler } from './gateway/handlers';
+import { storeCredentialSet } from '#functions/push-clone/core/webhook-credentials.ts';
 import { localLambdaContext } from './gateway/lambda-context';
 import { sandboxLaunchers, type SandboxLaunch } from './sandboxes';
 import { startScheduler, type LocalScheduler } from './scheduler';
@@ -104,8 +105,12 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     const { secrets } = defaultPorts();
     const adminKey = await secretOrCreate(secrets, config.ADMIN_JWT_SECRET_NAME, () => randomBytes(32).toString('base64url'));
     await secrets.put(config.IMS_CLIENT_SECRET_NAME, demo.orgbridgeImsClient.clientSecret);
-    await secrets.put(config.WEBHOOK_TOKEN_SECRET_NAME, demo.aepWebhookToken);
-    await secrets.put(config.WEBHOOK_OAUTH_CLIENT_SECRET_NAME, JSON.stringify(demo.aepOAuthClient));
+    // The demo destination's own webhook credentials (known values, so demo:push and the walk-through can use them).
+    const createdAt = new Date().toISOString();
+    await storeCredentialSet(secrets, demo.aepDestinationId, {
+      bearerTokens: [{ id: 'demo', token: demo.aepWebhookToken, createdAt }],
+      oauthClients: [{ ...demo.aepOAuthClient, createdAt }],
+    });
     await secrets.put(config.UMAPI_CLIENT_SECRET_NAME, demo.serverToServerClient.clientSecret);
     const adminToken = await signAdminToken(
       adminKey,
@@ -161,8 +166,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       adminToken,
       schedules: schedules.map((s) => ({ name: s.name, expression: s.expression, runNow: `POST ${gateway.url}/_local/schedules/${s.name}/run` })),
       sandboxes: Object.fromEntries(Object.entries(sandboxes).map(([name, s]) => [name, { url: s.url, ...s.identities }])),
+      aepDestinationId: demo.aepDestinationId,
       aepWebhookToken: demo.aepWebhookToken,
-      aepOAuthClient: { ...demo.aepOAuthClient, tokenUrl: `${gateway.url}/push-clone/oauth/token` },
+      aepOAuthClient: { ...demo.aepOAuthClient, tokenUrl: `${gateway.url}/push-clone/destinations/${demo.aepDestinationId}/oauth/token` },
     };
     await writeFile(join(stateDir, 'endpoints.json'), JSON.stringify(endpoints, null, 2), { mode: 0o600 });
     return { url: gateway.url, endpoints, adminToken, scheduler, sandboxes, stop };

@@ -9,7 +9,7 @@ export const healthCapability: Capability = {
       description: 'Readiness probe: checks DynamoDB and the secret store, names what is down',
       timeoutSeconds: 5,
       table: 'read',
-      secrets: { read: ['WEBHOOK_TOKEN_SECRET_NAME'] },
+      secrets: { read: ['ADMIN_JWT_SECRET_NAME'] },
     },
   ],
   routes: [

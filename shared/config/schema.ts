@@ -48,9 +48,8 @@ export const configSchema = z.object({
   MARKETO_CALLS_PER_WINDOW: z.coerce.number().int().min(1).max(100).default(50),
   MARKETO_WINDOW_SECONDS: z.coerce.number().positive().max(20).default(20),
   MARKETO_MAX_CONCURRENT: z.coerce.number().int().min(1).max(10).default(5),
-  WEBHOOK_TOKEN_SECRET_NAME: z.string().default('aep-webhook-token'),
-  /** AEP's OAuth client for the webhook's client-credentials option: {"clientId","clientSecret"}. */
-  WEBHOOK_OAUTH_CLIENT_SECRET_NAME: z.string().default('aep-webhook-oauth-client'),
+  /** Days every AEP delivery's raw body is kept for replay (push clone's delivery archive, TTL). */
+  DELIVERY_ARCHIVE_RETENTION_DAYS: z.coerce.number().int().min(1).max(35).default(7),
   /** Name of the runner function the scheduler fans out to (set by the stack). */
   PUSH_RUNNER_FUNCTION_NAME: z.string().optional(),
 

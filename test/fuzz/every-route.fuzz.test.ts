@@ -84,7 +84,6 @@ describe('every catalog route under malformed input', () => {
 
   beforeAll(async () => {
     world = await pushCloneWorld('fuzz-every-route');
-    await world.ports.secrets.put(world.ports.config.WEBHOOK_OAUTH_CLIENT_SECRET_NAME, JSON.stringify({ clientId: 'aep', clientSecret: 'aep-client-secret-0123456789' }));
     token = await adminToken();
     await saveTestDestination(world, 'newsletter', { name: 'Newsletter', audiences: [{ audienceId: 'aud-1', mappingId: demo.marketo.emptyListId, startDate: '2025-01-01' }] });
     examples = exampleBodies(world);

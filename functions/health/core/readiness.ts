@@ -6,7 +6,7 @@ import type { Store } from '#shared/store/index.ts';
 export interface ReadinessPorts {
   store: Store;
   secrets: SecretStore;
-  config: Pick<Config, 'WEBHOOK_TOKEN_SECRET_NAME'>;
+  config: Pick<Config, 'ADMIN_JWT_SECRET_NAME'>;
 }
 
 export type Dependency = 'store' | 'secrets';
@@ -36,7 +36,7 @@ const PROBE_KEY = { pk: 'HEALTH', sk: 'READINESS' };
 export async function checkReadiness(ports: ReadinessPorts): Promise<Readiness> {
   const [store, secrets] = await Promise.all([
     probe(() => ports.store.get(PROBE_KEY, { consistent: true })),
-    probe(() => ports.secrets.refresh(ports.config.WEBHOOK_TOKEN_SECRET_NAME)),
+    probe(() => ports.secrets.refresh(ports.config.ADMIN_JWT_SECRET_NAME)),
   ]);
   return { ready: store.status === 'up' && secrets.status === 'up', checks: { store, secrets } };
 }

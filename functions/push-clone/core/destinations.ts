@@ -78,7 +78,7 @@ export async function saveDestination(
     const before = existing?.audiences.find((old) => old.audienceId === audience.audienceId);
     // The end-date behaviour was carried out for that end date; a new end date reopens the audience.
     const endHandledAt = before && before.endDate === audience.endDate ? before.endHandledAt : undefined;
-    return { audienceId: audience.audienceId, listId: audience.mappingId, startDate: audience.startDate, endDate: audience.endDate, endHandledAt };
+    return { audienceId: audience.audienceId, namespace: audience.namespace, listId: audience.mappingId, startDate: audience.startDate, endDate: audience.endDate, endHandledAt };
   });
   const listWarnings = await checkLists(
     marketoFactory(instance),
@@ -95,6 +95,8 @@ export async function saveDestination(
     imsOrgId: mapping.imsOrgId,
     personCreationMode: input.personCreationMode,
     identityNamespace: input.identityNamespace,
+    emailSources: input.emailSources,
+    requireImsOrgHeader: input.requireImsOrgHeader,
     fieldMappings: input.fieldMappings,
     partitionName: input.partitionName,
     endDateBehavior: input.endDateBehavior,

@@ -1,6 +1,7 @@
-import type { Store } from '#shared/store/index.ts';
+import type { Item, Store } from '#shared/store/index.ts';
 import { chunks } from './batch-parallel';
 import { keys, membershipSchema, type Membership } from './model';
+import { quarantineUnreadableMemberships } from './quarantine';
 import type { WorkItem } from './runner-types';
 
 /**
@@ -40,9 +41,19 @@ export class DueQueue {
     this.cursor = page.nextKey;
     if (!page.nextKey) this.finished = true;
     if (page.items.length === 0) return [];
-    const listed = page.items.map((item) => membershipSchema.parse(item));
-    const current = new Map((await this.store.getMany(listed.map(keyOf), { consistent: true })).map((item) => [`${item.pk}\u0000${item.sk}`, item]));
-    return listed.flatMap((membership) => {
+    const memberships: Membership[] = [];
+    const unreadable: Item[] = [];
+    for (const item of page.items) {
+      const parsed = membershipSchema.safeParse(item);
+      if (parsed.success) memberships.push(parsed.data);
+      else unreadable.push(item);
+    }
+    // One item that does not read must not stop the instance: set it aside with its reason, go on with the rest.
+    if (unreadable.length > 0) await quarantineUnreadableMemberships(this.store, unreadable, now);
+    if (memberships.length === 0) return [];
+    // The index answers late: re-read each listed membership consistently and keep only what is still due.
+    const current = new Map((await this.store.getMany(memberships.map(keyOf), { consistent: true })).map((item) => [`${item.pk}\u0000${item.sk}`, item]));
+    return memberships.flatMap((membership) => {
       const key = keyOf(membership);
       const fresh = current.get(`${key.pk}\u0000${key.sk}`);
       const parsed = fresh ? membershipSchema.safeParse(fresh) : undefined;

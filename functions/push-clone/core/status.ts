@@ -2,7 +2,9 @@ import { z } from 'zod';
 import type { Clock } from '#shared/clock.ts';
 import { centralDay } from '#shared/marketo/index.ts';
 import type { Store } from '#shared/store/index.ts';
-import { audienceStatsSchema, keys, MARKETO_CALLS_FIELD, SKIPPED_FIELD_PREFIX, type Destination, type StoredAudience } from './model';
+import { readIntake, refusedOf, type IntakeSummary } from './intake-stats';
+import { audienceStatsSchema, keys, MARKETO_CALLS_FIELD, SKIPPED_FIELD_PREFIX, type Destination, type RefusalCounts, type StoredAudience } from './model';
+import { readQuarantine, type QuarantineView } from './quarantine';
 
 export interface AudienceStatus {
   audienceId: string;
@@ -21,6 +23,8 @@ export interface AudienceStatus {
   expired: number;
   /** Skipped people by reason, e.g. { not_found_in_marketo: 3 }. */
   skipped: Record<string, number>;
+  /** Audience entries the webhook refused, by reason (bad_timestamp, bad_status, other_namespace, unresolvable_identity, ...). */
+  refused: RefusalCounts;
   lastRunAt?: string;
   lastError?: string;
 }
@@ -30,6 +34,10 @@ export interface DestinationStatus {
   audiences: AudienceStatus[];
   /** Marketo calls spent on the instance today (US Central day, as Marketo's quota counts). */
   marketoCallsToday: { day: string; calls: number };
+  /** What the webhook received and refused, by reason, since the destination was created. */
+  intake: IntakeSummary;
+  /** Records and memberships set aside with their reason (the rest of the instance's work went on). */
+  quarantine: QuarantineView;
 }
 
 const pendingItemSchema = z.object({ destinationId: z.string(), audienceId: z.string(), gsi1sk: z.string() });
@@ -40,10 +48,12 @@ export async function destinationStatus(ports: { store: Store; clock: Clock }, d
   const { destinationId } = destination;
   const now = ports.clock.now();
   const day = centralDay(now);
-  const [pending, stats, callsItem] = await Promise.all([
+  const [pending, stats, callsItem, intake, quarantined] = await Promise.all([
     countPending(ports.store, destination, new Date(now).toISOString()),
     Promise.all(destination.audiences.map((audience) => ports.store.get(keys.stats(destinationId, audience.audienceId)))),
     ports.store.get(keys.callsPerDay(destination.munchkinId, day)),
+    readIntake(ports.store, destinationId),
+    readQuarantine(ports.store, destinationId, now),
   ]);
   const audiences = destination.audiences.map((audience, index) => {
     const counters = audienceStatsSchema.parse(stats[index] ?? {});
@@ -61,11 +71,12 @@ export async function destinationStatus(ports: { store: Store; clock: Clock }, d
       failed: counters.failed,
       expired: counters.expired,
       skipped: skippedByReason(counters),
+      refused: refusedOf(stats[index]),
       lastRunAt: counters.lastRunAt,
       lastError: counters.lastError,
     };
   });
-  return { destination, audiences, marketoCallsToday: { day, calls: callsSchema.parse(callsItem ?? {})[MARKETO_CALLS_FIELD] } };
+  return { destination, audiences, marketoCallsToday: { day, calls: callsSchema.parse(callsItem ?? {})[MARKETO_CALLS_FIELD] }, intake, quarantine: quarantined };
 }
 
 function phaseOf(audience: StoredAudience, now: number): AudienceStatus['phase'] {

@@ -45,3 +45,26 @@ export function epochToMs(value: number): number | undefined {
   if (!Number.isFinite(value) || value <= 0) return undefined;
   return value < 1e11 ? Math.round(value * 1000) : Math.round(value);
 }
+
+/**
+ * The sane window of an ordering key: nothing before 2000 (AEP did not exist;
+ * a zero or a year-1970 default is a missing value in disguise), nothing more
+ * than a few minutes after the delivery arrived (clock skew, not the future).
+ */
+export const ORDERING_KEY_WINDOW = { earliestMs: Date.UTC(2000, 0, 1), futureSkewMs: 5 * 60_000 } as const;
+
+/**
+ * AEP's lastQualificationTime as a newest-wins ordering key, or undefined when
+ * it is missing, unreadable, non-finite or outside ORDERING_KEY_WINDOW. Such a
+ * record is refused: an invented key (the arrival time, a far future) would
+ * either win over every later genuine statement or lose to every one.
+ */
+export function orderingKey(value: unknown, receivedAt: number): number | undefined {
+  const instant = typeof value === 'number' ? epochToMs(value) : parseInstant(value);
+  return instant !== undefined && isSaneOrderingKey(instant, receivedAt) ? instant : undefined;
+}
+
+/** Whether an already-read key lies in the window (ingest re-checks what older inbox items hold). */
+export function isSaneOrderingKey(instant: number, receivedAt: number): boolean {
+  return Number.isSafeInteger(instant) && instant >= ORDERING_KEY_WINDOW.earliestMs && instant <= receivedAt + ORDERING_KEY_WINDOW.futureSkewMs;
+}

@@ -28,7 +28,7 @@ describe('liveness and readiness', () => {
 
   beforeAll(async () => {
     ports = await useLocalPorts('readiness');
-    await ports.secrets.put(ports.config.WEBHOOK_TOKEN_SECRET_NAME, WEBHOOK_TOKEN);
+    await ports.secrets.put(ports.config.ADMIN_JWT_SECRET_NAME, WEBHOOK_TOKEN);
     moto = await startMoto();
   });
   afterAll(async () => {
@@ -46,7 +46,7 @@ describe('liveness and readiness', () => {
   it('with DynamoDB down: liveness stays 200, readiness answers 503 naming the table, the webhook answers 503 with Retry-After', async () => {
     await useLocalPorts('readiness-store-down', { DYNAMODB_ENDPOINT: await closedEndpoint() });
     const { secrets, config } = (await import('#shared/runtime/ports.ts')).defaultPorts();
-    await secrets.put(config.WEBHOOK_TOKEN_SECRET_NAME, WEBHOOK_TOKEN);
+    await secrets.put(config.ADMIN_JWT_SECRET_NAME, WEBHOOK_TOKEN);
 
     expect((await call(liveness, '/health')).statusCode).toBe(200);
 
@@ -72,18 +72,18 @@ describe('liveness and readiness', () => {
 
   it('names a missing table and a missing secret', async () => {
     const missingTable = new Store({ tableName: 'no-such-table', client: createDynamoClient(ports.config) });
-    const result = await checkReadiness({ ...ports, store: missingTable, config: { WEBHOOK_TOKEN_SECRET_NAME: 'never-put' } });
+    const result = await checkReadiness({ ...ports, store: missingTable, config: { ADMIN_JWT_SECRET_NAME: 'never-put' } });
     expect(result).toEqual({ ready: false, checks: { store: { status: 'down', reason: 'table_missing' }, secrets: { status: 'down', reason: 'secret_missing' } } });
   });
 
   it('checks Secrets Manager itself, not the container cache: a store that goes away is noticed', async () => {
     const client = new SecretsManagerClient({ region: 'us-east-1', endpoint: moto.endpoint, maxAttempts: 1 });
     const secrets = new AwsSecretStore(client, 'orgbridge/test/');
-    await secrets.put(ports.config.WEBHOOK_TOKEN_SECRET_NAME, WEBHOOK_TOKEN);
+    await secrets.put(ports.config.ADMIN_JWT_SECRET_NAME, WEBHOOK_TOKEN);
     const readinessPorts = { ...ports, secrets };
     expect(await checkReadiness(readinessPorts)).toEqual({ ready: true, checks: { store: { status: 'up' }, secrets: { status: 'up' } } });
     // Warm the cache the webhook uses, then take Secrets Manager away (the last test of this file).
-    await secrets.get(ports.config.WEBHOOK_TOKEN_SECRET_NAME);
+    await secrets.get(ports.config.ADMIN_JWT_SECRET_NAME);
     await moto.stop();
     const down = await checkReadiness(readinessPorts);
     expect(down.checks).toEqual({ store: { status: 'up' }, secrets: { status: 'down', reason: 'unreachable' } });

@@ -36,7 +36,7 @@ describe('activation webhook when DynamoDB throttles', () => {
   });
   afterAll(() => world.stop());
 
-  const delivery = { destinationId: 'throttled', authorization: `Bearer ${demo.aepWebhookToken}`, imsOrgId: undefined, body: JSON.stringify(manyProfiles(20, 'aud-1')) };
+  const delivery = { destinationId: 'throttled', authorization: `Bearer ${demo.aepWebhookToken}`, imsOrgId: demo.org.id, body: JSON.stringify(manyProfiles(20, 'aud-1')) };
   const inbox = () => world.ports.store.queryAll({ partition: keys.inboxPartition(world.munchkinId), consistent: true });
 
   it.each(['ProvisionedThroughputExceededException', 'ThrottlingException', 'RequestLimitExceeded'])(
