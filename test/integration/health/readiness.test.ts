@@ -13,6 +13,7 @@ import { createDynamoClient, Store } from '#shared/store/index.ts';
 import { apiEvent, lambdaContext } from '#test/support/http-events.ts';
 import { useLocalPorts } from '#test/support/local-ports.ts';
 import { startMoto, type Moto } from '#test/support/moto.ts';
+import { giveWebhookToken } from '#test/integration/push-clone/setup-world.ts';
 
 const WEBHOOK_TOKEN = 'readiness-webhook-token-0123456789';
 
@@ -47,6 +48,8 @@ describe('liveness and readiness', () => {
     await useLocalPorts('readiness-store-down', { DYNAMODB_ENDPOINT: await closedEndpoint() });
     const { secrets, config } = (await import('#shared/runtime/ports.ts')).defaultPorts();
     await secrets.put(config.ADMIN_JWT_SECRET_NAME, WEBHOOK_TOKEN);
+    // The webhook authenticates with the destination's own credential (secret store, up) before it needs the table (down).
+    await giveWebhookToken(secrets, 'any', WEBHOOK_TOKEN);
 
     expect((await call(liveness, '/health')).statusCode).toBe(200);
 
