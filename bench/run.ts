@@ -7,10 +7,11 @@ import { benchCampaign } from './campaign';
 import { benchPushClone } from './push-clone';
 import { benchPushCloneMemory } from './push-clone-memory';
 import { benchWebhook } from './webhook';
+import { benchChaos } from './chaos';
 import { formatTable, meets, ratio, type BenchRow } from './report';
 
 /**
- * `npm run bench`: every figure of quality.md that this build can measure,
+ * `npm run bench`: every figure of docs/targets.md that this build can measure,
  * next to its bound, as a table and as JSON (bench/results/latest.json).
  * Times are ratios within one run on this machine, not absolute promises.
  */
@@ -21,6 +22,7 @@ const suites: Array<{ name: string; run: () => Promise<BenchRow[]> }> = [
   { name: 'campaign', run: benchCampaign },
   { name: 'bundles', run: benchBundles },
   { name: 'startup', run: benchStartup },
+  { name: 'chaos', run: benchChaos },
 ];
 
 const only = process.argv.slice(2);

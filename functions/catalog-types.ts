@@ -6,7 +6,18 @@
  */
 import type { ConfigKey } from '#shared/config/schema.ts';
 
-export type TableAccess = 'none' | 'read' | 'readwrite';
+/**
+ * `read`: GetItem, BatchGetItem, Query (no function scans). `readwrite` adds
+ * PutItem, UpdateItem, DeleteItem, BatchWriteItem. A TableGrant is narrower,
+ * for functions the public can reach: read, the writes it names, and deletes
+ * only of items whose partition key starts with one of the given prefixes.
+ */
+export type TableAccess = 'none' | 'read' | 'readwrite' | TableGrant;
+
+export interface TableGrant {
+  write: Array<'PutItem' | 'UpdateItem' | 'BatchWriteItem'>;
+  deleteWherePartitionStartsWith?: string[];
+}
 
 export interface FunctionDef {
   /** Logical name, unique across capabilities, e.g. 'org-mapping-api'. */

@@ -7,46 +7,56 @@ import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { functions, routes, schedules } from '#functions/catalog.ts';
 import { configSchema, type Config, type ConfigKey } from '#shared/config/schema.ts';
+import { AlarmTopic, type AlarmTopicProps } from './constructs/alarm-topic';
 import { DeadLetterQueue, errorAlarm } from './constructs/async-safety';
+import { OrgbridgeDashboard } from './constructs/dashboard';
+import { CampaignEvents } from './constructs/campaign-events';
 import { DataTable } from './constructs/data-table';
-import { OrgbridgeHttpApi } from './constructs/http-api';
+import { OrgbridgeHttpApi, type OrgbridgeHttpApiProps } from './constructs/http-api';
+import { OperationalAlarms } from './constructs/operational-alarms';
 import { OrgbridgeFunction } from './constructs/orgbridge-function';
 import { PushCloneAlarms } from './constructs/push-clone-alarms';
+import { stageProfile } from './stage';
 
 export interface OrgbridgeStackProps extends StackProps {
   stage: string;
   repoRoot: string;
-  /** Settings passed to every function (IMS endpoints, client IDs, budgets...). */
+  /** Settings passed to every function (IMS endpoints, client IDs, budgets...), validated by the config schema. */
   settings?: Partial<Record<ConfigKey, string>>;
+  /** Where alarms go: an email to subscribe, or an existing SNS topic. */
+  alarms?: AlarmTopicProps;
+  customDomain?: OrgbridgeHttpApiProps['customDomain'];
 }
 
 const configDefaults = configSchema.parse({});
 
-/** Secrets the stack creates itself, with generated values the admin may replace. */
-const GENERATED_SECRETS: Array<{ id: string; key: keyof Config; description: string; jsonTemplate?: { template: Record<string, string>; generatedKey: string } }> = [
+/**
+ * Secrets the stack creates itself, with generated placeholder values the
+ * operator replaces (docs/deploy.md): every secret a function is granted by
+ * a config variable exists, so no function is granted a name nobody created.
+ */
+export const GENERATED_SECRETS: Array<{ id: string; key: keyof Config; description: string; jsonTemplate?: { template: Record<string, string>; generatedKey: string } }> = [
   { id: 'AdminJwtKey', key: 'ADMIN_JWT_SECRET_NAME', description: 'HS256 key that signs admin bearer tokens (unused when ADMIN_JWKS_URL is set)' },
-  { id: 'AepWebhookToken', key: 'WEBHOOK_TOKEN_SECRET_NAME', description: 'Bearer token AEP presents to the activation webhook' },
-  {
-    id: 'AepWebhookOAuthClient',
-    key: 'WEBHOOK_OAUTH_CLIENT_SECRET_NAME',
-    description: 'OAuth 2 client (clientId, clientSecret) AEP uses to get webhook access tokens from /push-clone/oauth/token',
-    jsonTemplate: { template: { clientId: 'aep-destination' }, generatedKey: 'clientSecret' },
-  },
   { id: 'ImsWebClientSecret', key: 'IMS_CLIENT_SECRET_NAME', description: 'Client secret of orgbridge\'s IMS OAuth web credential: replace with the value from the Adobe Developer Console' },
+  { id: 'ImsS2sClientSecret', key: 'UMAPI_CLIENT_SECRET_NAME', description: 'Client secret of orgbridge\'s OAuth server-to-server credential (User Management API): replace with the value from the Adobe Developer Console' },
 ];
 
 /**
  * One stack: the table, the secrets, the HTTP API, every catalog function with
- * its routes and schedules, dead-letter queues and alarms.
+ * its routes and schedules, dead-letter queues, alarms (all sent to one
+ * topic), and a dashboard.
  */
 export class OrgbridgeStack extends Stack {
   readonly alarms: Alarm[] = [];
 
   constructor(scope: Construct, id: string, props: OrgbridgeStackProps) {
     super(scope, id, props);
+    const profile = stageProfile(props.stage);
     const secretPrefix = `orgbridge/${props.stage}/`;
-    const { table } = new DataTable(this, 'DataTable');
-    const http = new OrgbridgeHttpApi(this, 'Http');
+    const { table } = new DataTable(this, 'DataTable', { profile });
+    const http = new OrgbridgeHttpApi(this, 'Http', { logRetention: profile.logRetention, ...(props.customDomain ? { customDomain: props.customDomain } : {}) });
+    const alarmTopic = new AlarmTopic(this, 'Alarms', props.alarms ?? {});
+    this.alarms.push(http.serverErrors);
 
     const secretNames: Partial<Record<ConfigKey, string>> = {};
     for (const spec of GENERATED_SECRETS) {
@@ -55,6 +65,7 @@ export class OrgbridgeStack extends Stack {
       const secret = new Secret(this, spec.id, {
         secretName: `${secretPrefix}${name}`,
         description: spec.description,
+        removalPolicy: profile.removalPolicy,
         generateSecretString: {
           passwordLength: 48,
           excludePunctuation: true,
@@ -63,12 +74,11 @@ export class OrgbridgeStack extends Stack {
       });
       Validations.of(secret).acknowledge({
         id: 'AwsSolutions-SMG4',
-        reason: 'Rotating this value needs coordination with a party outside AWS (Adobe Developer Console, AEP destination, admin token issuers); the runbook in the README rotates it by hand.',
+        reason: 'Rotating this value needs coordination with a party outside AWS (Adobe Developer Console, AEP destination, admin token issuers); docs/operations.md rotates it by hand.',
       });
     }
 
     const environment: Record<string, string> = {
-      UMAPI_CLIENT_SECRET_NAME: String(configDefaults.UMAPI_CLIENT_SECRET_NAME),
       ...props.settings,
       ...secretNames,
       STAGE: props.stage,
@@ -80,7 +90,7 @@ export class OrgbridgeStack extends Stack {
 
     const built = new Map<string, OrgbridgeFunction>();
     for (const def of functions) {
-      built.set(def.name, new OrgbridgeFunction(this, `Fn-${def.name}`, { def, table, secretPrefix, environment, repoRoot: props.repoRoot }));
+      built.set(def.name, new OrgbridgeFunction(this, `Fn-${def.name}`, { def, table, secretPrefix, environment, repoRoot: props.repoRoot, logRetention: profile.logRetention }));
     }
     // A catalog entry that names a function the catalog does not declare is a wiring mistake: fail the synth.
     const fnNamed = (name: string) => {
@@ -117,6 +127,10 @@ export class OrgbridgeStack extends Stack {
     const webhook = built.get('push-clone-webhook')?.fn;
     const runner = built.get('push-clone-runner')?.fn;
     if (webhook && runner) this.alarms.push(...new PushCloneAlarms(this, 'PushCloneAlarms', { webhook, runner }).alarms);
+    this.alarms.push(...new OperationalAlarms(this, 'OperationalAlarms').alarms);
+
+    const campaignPublisher = built.get('campaign-events')?.fn;
+    if (campaignPublisher) this.alarms.push(...new CampaignEvents(this, 'CampaignEvents', { stage: props.stage, publisher: campaignPublisher }).alarms);
 
     for (const schedule of schedules) {
       const dlq = new DeadLetterQueue(this, `Schedule-${schedule.name}-Dlq`, { description: `schedule ${schedule.name}` });
@@ -138,7 +152,15 @@ export class OrgbridgeStack extends Stack {
       });
     }
 
+    const dashboard = new OrgbridgeDashboard(this, 'Dashboard', { stage: props.stage, functions: new Map([...built].map(([name, f]) => [name, f.fn as IFunction])), alarms: this.alarms });
+
     new CfnOutput(this, 'ApiUrl', { value: http.url, description: 'Base URL of the orgbridge HTTP API' });
+    new CfnOutput(this, 'ImsRedirectUri', { value: `${http.url}/org-mapping/callback`, description: 'Register exactly this redirect URI on the IMS OAuth web credential in the Adobe Developer Console' });
+    new CfnOutput(this, 'WebhookUrlPattern', { value: `${http.url}/push-clone/destinations/{destinationId}/activations`, description: 'The AEP destination\'s endpoint: put the destination ID in place of {destinationId}' });
+    new CfnOutput(this, 'OAuthTokenUrl', { value: `${http.url}/push-clone/oauth/token`, description: 'Access token URL for an AEP destination set up with OAuth 2 client credentials' });
+    if (http.domain) new CfnOutput(this, 'CustomDomainTarget', { value: http.domain.regionalDomainName, description: 'Point a CNAME (or alias) of the custom domain at this name' });
+    new CfnOutput(this, 'AlarmTopicArn', { value: alarmTopic.topic.topicArn, description: 'Every alarm notifies this SNS topic' });
+    new CfnOutput(this, 'DashboardName', { value: dashboard.dashboard.dashboardName });
     new CfnOutput(this, 'TableName', { value: table.tableName });
     new CfnOutput(this, 'SecretPrefix', { value: secretPrefix });
   }

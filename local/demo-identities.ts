@@ -25,7 +25,9 @@ export const demo = {
     otherOrgAdmin: { email: 'other.admin@example.net', password: 'demo-other', name: 'Olive Other' },
     unverified: { email: 'unverified.user@example.com', password: 'demo-unverified', name: 'Uma Unverified' },
   },
-  aepWebhookToken: 'local-aep-webhook-token',
-  /** AEP's OAuth client for the webhook's client-credentials option. */
-  aepOAuthClient: { clientId: 'aep-destination', clientSecret: 'local-aep-oauth-client-secret' },
+  /** The demo destination (`npm run demo:push`): every destination has its own webhook credentials. */
+  aepDestinationId: 'demo-push',
+  aepWebhookToken: 'local-aep-webhook-token-of-the-demo-push-destination',
+  /** AEP's OAuth client for the demo destination's client-credentials option. */
+  aepOAuthClient: { clientId: 'demo-push-aep-client', clientSecret: 'local-aep-oauth-client-secret-of-demo-push' },
 } as const;

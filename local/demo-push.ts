@@ -19,7 +19,7 @@ const endpoints = JSON.parse(readFileSync(join(stateDir, 'endpoints.json'), 'utf
 };
 const base = endpoints.gateway;
 const admin = { authorization: `Bearer ${endpoints.adminToken}`, 'content-type': 'application/json' };
-const destinationId = 'demo-push';
+const destinationId = demo.aepDestinationId;
 const audienceId = 'demo-audience';
 
 async function call(method: string, path: string, body?: unknown, headers: Record<string, string> = admin): Promise<any> {

@@ -11,13 +11,16 @@ import { createDynamoClient, ensureTable } from '#shared/store/index.ts';
 import { functionNamed, schedules } from '#functions/catalog.ts';
 import { demo } from './demo-identities';
 import { registerInstance } from '#functions/marketo-instances/core/register-instance.ts';
-import { readInstance, writeInstance } from '#shared/instances/instance-store.ts';
 import { freePort, startDynamoLocal, type DynamoLocal } from './dynamodb-local';
 import { startGateway, type LocalGateway } from './gateway/server';
 import { loadHandler } from './gateway/handlers';
+import { storeCredentialSet } from '#functions/push-clone/core/webhook-credentials.ts';
 import { localLambdaContext } from './gateway/lambda-context';
 import { sandboxLaunchers, type SandboxLaunch } from './sandboxes';
 import { startScheduler, type LocalScheduler } from './scheduler';
+
+/** The development admin token of `npm start` is short-lived; `npm run admin-token -- --local ...` mints another. */
+export const DEV_TOKEN_LIFETIME = '8h';
 
 export const repoRoot = resolve(fileURLToPath(new URL('..', import.meta.url)));
 
@@ -69,7 +72,12 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
 
     const sandboxes: Record<string, SandboxLaunch> = {};
     for (const launcher of sandboxLaunchers) {
-      const launched = await launcher.start({ port: options.anySandboxPort ? 0 : launcher.defaultPort, publicBaseUrl, others: sandboxes });
+      const launched = await launcher.start({
+        port: options.anySandboxPort ? 0 : launcher.defaultPort,
+        publicBaseUrl,
+        others: sandboxes,
+        stateDir: options.inMemory ? undefined : join(stateDir, 'sandboxes'),
+      });
       sandboxes[launcher.name] = launched;
       stoppers.push(launched.stop);
     }
@@ -97,13 +105,17 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     const { secrets } = defaultPorts();
     const adminKey = await secretOrCreate(secrets, config.ADMIN_JWT_SECRET_NAME, () => randomBytes(32).toString('base64url'));
     await secrets.put(config.IMS_CLIENT_SECRET_NAME, demo.orgbridgeImsClient.clientSecret);
-    await secrets.put(config.WEBHOOK_TOKEN_SECRET_NAME, demo.aepWebhookToken);
-    await secrets.put(config.WEBHOOK_OAUTH_CLIENT_SECRET_NAME, JSON.stringify(demo.aepOAuthClient));
+    // The demo destination's own webhook credentials (known values, so demo:push and the walk-through can use them).
+    const createdAt = new Date().toISOString();
+    await storeCredentialSet(secrets, demo.aepDestinationId, {
+      bearerTokens: [{ id: 'demo', token: demo.aepWebhookToken, createdAt }],
+      oauthClients: [{ ...demo.aepOAuthClient, createdAt }],
+    });
     await secrets.put(config.UMAPI_CLIENT_SECRET_NAME, demo.serverToServerClient.clientSecret);
     const adminToken = await signAdminToken(
       adminKey,
       { sub: 'local-admin', email: demo.marketo.adminEmail, instances: ['*'], permissions: ['org-mapping', 'marketo-admin', 'push-clone-admin', 'campaign-admin'] },
-      { issuer: config.ADMIN_JWT_ISSUER, audience: config.ADMIN_JWT_AUDIENCE, expiresIn: '30d' },
+      { issuer: config.ADMIN_JWT_ISSUER, audience: config.ADMIN_JWT_AUDIENCE, expiresIn: DEV_TOKEN_LIFETIME },
     );
 
     await seedDemoData(sandboxes);
@@ -154,8 +166,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       adminToken,
       schedules: schedules.map((s) => ({ name: s.name, expression: s.expression, runNow: `POST ${gateway.url}/_local/schedules/${s.name}/run` })),
       sandboxes: Object.fromEntries(Object.entries(sandboxes).map(([name, s]) => [name, { url: s.url, ...s.identities }])),
+      aepDestinationId: demo.aepDestinationId,
       aepWebhookToken: demo.aepWebhookToken,
-      aepOAuthClient: { ...demo.aepOAuthClient, tokenUrl: `${gateway.url}/push-clone/oauth/token` },
+      aepOAuthClient: { ...demo.aepOAuthClient, tokenUrl: `${gateway.url}/push-clone/destinations/${demo.aepDestinationId}/oauth/token` },
     };
     await writeFile(join(stateDir, 'endpoints.json'), JSON.stringify(endpoints, null, 2), { mode: 0o600 });
     return { url: gateway.url, endpoints, adminToken, scheduler, sandboxes, stop };
@@ -165,14 +178,14 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   }
 }
 
-/** The demo Marketo instance, registered once so the walk-through can start at the org mapping. */
+/**
+ * The demo Marketo instance, registered on every start so the walk-through can start at the org mapping:
+ * the sandbox may listen on another port than last time, and its secret is bound to the endpoints.
+ */
 async function seedDemoData(sandboxes: Record<string, SandboxLaunch>): Promise<void> {
   const marketo = sandboxes.marketo?.identities as { restEndpoint: string; identityEndpoint: string } | undefined;
   if (!marketo) return;
   const ports = defaultPorts();
-  const existing = await readInstance(ports.store, demo.marketo.munchkinId);
-  // Written again so a state directory from before the instance directory lists it too.
-  if (existing) return writeInstance(ports.store, existing);
   await registerInstance(
     ports,
     demo.marketo.munchkinId,

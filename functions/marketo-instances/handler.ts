@@ -31,7 +31,7 @@ export const listInstancesRoute = httpRoute({ logger, auth: 'admin' }, async ({ 
 /** The pickers serve instance admins and destination admins alike (setup picks fields, partitions and lists). */
 function requirePickerAccess(admin: AdminPrincipal, munchkinId: string): void {
   if (!admin.permissions.includes('marketo-admin') && !admin.permissions.includes('push-clone-admin')) {
-    throw new ForbiddenError('missing_permission', 'This action needs the "marketo-admin" or "push-clone-admin" permission.');
+    throw new ForbiddenError('This action needs the "marketo-admin" or "push-clone-admin" permission.', { code: 'missing_permission' });
   }
   requireInstance(admin, munchkinId);
 }

@@ -15,7 +15,8 @@ export const orgMappingCapability: Capability = {
       entry: 'functions/org-mapping/handler-callback.ts',
       description: 'Adobe IMS redirect target of the mapping popup',
       timeoutSeconds: 20,
-      table: 'readwrite',
+      // Public: it deletes only the pending OAuth state it consumes.
+      table: { write: ['PutItem', 'UpdateItem'], deleteWherePartitionStartsWith: ['OAUTH_STATE#'] },
       secrets: { read: ['IMS_CLIENT_SECRET_NAME', 'UMAPI_CLIENT_SECRET_NAME'] },
     },
     { name: 'org-mapping-page', entry: 'functions/org-mapping/handler-page.ts', description: 'Adobe Organization Mapping admin page', timeoutSeconds: 5, table: 'none' },

@@ -5,10 +5,10 @@ export const pushCloneCapability: Capability = {
     {
       name: 'push-clone-api',
       entry: 'functions/push-clone/handler-api.ts',
-      description: 'Push clone destinations: setup, status, pause/resume/delete, retries and person history',
+      description: 'Push clone destinations: setup, status, pause/resume/delete, retries, person history, webhook credentials, replay',
       timeoutSeconds: 30,
       table: 'readwrite',
-      secrets: { read: ['ADMIN_JWT_SECRET_NAME', 'marketo/*'] },
+      secrets: { read: ['ADMIN_JWT_SECRET_NAME', 'marketo/*'], write: ['push-clone/webhook/*'] },
     },
     {
       name: 'push-clone-webhook',
@@ -16,8 +16,10 @@ export const pushCloneCapability: Capability = {
       description: 'AEP audience activation webhook: authenticates, writes durably, answers within AEP\'s 2 s',
       timeoutSeconds: 10,
       memoryMb: 1024,
-      table: 'readwrite',
-      secrets: { read: ['WEBHOOK_TOKEN_SECRET_NAME', 'WEBHOOK_OAUTH_CLIENT_SECRET_NAME'] },
+      // Public: it reads its destination, appends to the inbox and the delivery archive, counts intake, touches the work marker, and deletes nothing.
+      table: { write: ['PutItem', 'UpdateItem', 'BatchWriteItem'] },
+      // Each destination's own credentials: push-clone/webhook/<destinationId>.
+      secrets: { read: ['push-clone/webhook/*'] },
     },
     {
       name: 'push-clone-dispatcher',
@@ -47,7 +49,10 @@ export const pushCloneCapability: Capability = {
     { method: 'POST', path: '/push-clone/destinations/{destinationId}/retry-failed', function: 'push-clone-api' },
     { method: 'GET', path: '/push-clone/destinations/{destinationId}/people/{email}', function: 'push-clone-api' },
     { method: 'POST', path: '/push-clone/destinations/{destinationId}/activations', function: 'push-clone-webhook' },
-    { method: 'POST', path: '/push-clone/oauth/token', function: 'push-clone-webhook' },
+    { method: 'POST', path: '/push-clone/destinations/{destinationId}/oauth/token', function: 'push-clone-webhook' },
+    { method: 'POST', path: '/push-clone/destinations/{destinationId}/webhook-credentials', function: 'push-clone-api' },
+    { method: 'GET', path: '/push-clone/destinations/{destinationId}/webhook-credentials', function: 'push-clone-api' },
+    { method: 'POST', path: '/push-clone/destinations/{destinationId}/replay', function: 'push-clone-api' },
   ],
   schedules: [
     {

@@ -9,7 +9,17 @@ import { requeueFailed } from './core/failed-people';
 import { historyPolicy } from './core/person-history';
 import { lookUpPerson } from './core/person-lookup';
 import { destinationIdSchema, destinationInputSchema, getDestination, saveDestination } from './core/destinations';
+import { instantSchema } from './core/destination-input';
+import { replayWindow } from './core/replay';
 import { destinationStatus } from './core/status';
+import {
+  DEFAULT_OVERLAP_SECONDS,
+  describeCredentials,
+  MAX_OVERLAP_SECONDS,
+  readCredentialSet,
+  rotateCredential,
+  WEBHOOK_CREDENTIAL_KINDS,
+} from './core/webhook-credentials';
 
 const logger = createLogger('push-clone-api');
 const params = z.object({ destinationId: destinationIdSchema });
@@ -85,6 +95,53 @@ export const listDestinations = httpRoute({ logger, auth: 'admin', query: z.obje
   return json(200, { destinations: await listDestinationSummaries(ports, query.munchkinId) });
 });
 
+const rotationSchema = z.object({
+  kind: z.enum(WEBHOOK_CREDENTIAL_KINDS),
+  overlapSeconds: z.number().int().min(0).max(MAX_OVERLAP_SECONDS).default(DEFAULT_OVERLAP_SECONDS),
+});
+
+/**
+ * POST /push-clone/destinations/{destinationId}/webhook-credentials: creates
+ * the destination's first bearer token or OAuth client, or rotates it (the
+ * current ones stay valid for `overlapSeconds`). The value is answered once.
+ */
+export const rotateWebhookCredential = httpRoute({ logger, auth: 'admin', params, body: rotationSchema }, async ({ params, body, admin }, ports) => {
+  requirePermission(admin, 'push-clone-admin');
+  const destination = await getDestination(ports.store, params.destinationId);
+  requireInstance(admin, destination.munchkinId);
+  const rotated = await rotateCredential(ports, destination.destinationId, body.kind, body.overlapSeconds);
+  logger.info('webhook credential created', { destinationId: destination.destinationId, kind: rotated.kind, previousValidUntil: rotated.previousValidUntil });
+  const endpoint = `${ports.config.PUBLIC_BASE_URL}/push-clone/destinations/${destination.destinationId}`;
+  return json(201, { ...rotated, webhookUrl: `${endpoint}/activations`, ...(rotated.kind === 'oauth' ? { tokenUrl: `${endpoint}/oauth/token` } : {}) }, { 'cache-control': 'no-store' });
+});
+
+/** GET /push-clone/destinations/{destinationId}/webhook-credentials: IDs and validity of the current credentials, never a value. */
+export const listWebhookCredentials = httpRoute({ logger, auth: 'admin', params }, async ({ params, admin }, ports) => {
+  requirePermission(admin, 'push-clone-admin');
+  const destination = await getDestination(ports.store, params.destinationId);
+  requireInstance(admin, destination.munchkinId);
+  const set = await readCredentialSet(ports.secrets, destination.destinationId, { refresh: true });
+  return json(200, describeCredentials(set, ports.clock.now()));
+});
+
+const replaySchema = z
+  .object({ from: instantSchema, to: instantSchema.optional(), cursor: z.string().max(300).optional() })
+  .refine((window) => window.to === undefined || window.to > window.from, { message: 'to must be after from', path: ['to'] });
+
+/**
+ * POST /push-clone/destinations/{destinationId}/replay: replays the archived
+ * deliveries received in [from, to] through the current setup (at most
+ * REPLAY_DELIVERIES_PER_CALL per call; `nextCursor` goes on). Idempotent.
+ */
+export const replayDeliveries = httpRoute({ logger, auth: 'admin', params, body: replaySchema }, async ({ params, body, admin }, ports) => {
+  requirePermission(admin, 'push-clone-admin');
+  const destination = await getDestination(ports.store, params.destinationId);
+  requireInstance(admin, destination.munchkinId);
+  const result = await replayWindow(ports, destination, { fromMs: Date.parse(body.from), toMs: body.to ? Date.parse(body.to) : ports.clock.now(), cursor: body.cursor });
+  logger.info('deliveries replayed', { destinationId: destination.destinationId, ...result });
+  return json(200, result);
+});
+
 export const handler = routeByKey({
   'GET /push-clone/destinations': listDestinations,
   'POST /push-clone/destinations/{destinationId}/pause': pauseDestination,
@@ -94,4 +151,7 @@ export const handler = routeByKey({
   'GET /push-clone/destinations/{destinationId}/people/{email}': lookUpPersonRoute,
   'PUT /push-clone/destinations/{destinationId}': putDestination,
   'GET /push-clone/destinations/{destinationId}': getDestinationStatus,
+  'POST /push-clone/destinations/{destinationId}/webhook-credentials': rotateWebhookCredential,
+  'GET /push-clone/destinations/{destinationId}/webhook-credentials': listWebhookCredentials,
+  'POST /push-clone/destinations/{destinationId}/replay': replayDeliveries,
 });

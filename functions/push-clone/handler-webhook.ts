@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import { httpRoute, json, routeByKey } from '#shared/http/index.ts';
 import { createLogger } from '#shared/logging/logger.ts';
-import { createMetrics, MetricUnit } from '#shared/metrics.ts';
+import { createMetrics, DELIVERY_ACCEPTED_NONE_METRIC, MetricUnit } from '#shared/metrics.ts';
 import { destinationIdSchema } from './core/destination-input';
-import { acceptActivation } from './core/inbox';
+import { acceptActivation, type AcceptedActivation } from './core/inbox';
+import { acceptedNone } from './core/intake-stats';
 import { issueWebhookToken } from './core/webhook-auth';
 
 const logger = createLogger('push-clone-webhook');
@@ -24,25 +25,42 @@ export const activations = httpRoute(
       imsOrgId: headers['x-gw-ims-org-id'],
       body: rawBody,
     });
-    // Counts only: the records carry emails, which never go to the logs.
-    logger.info('activation accepted', { destinationId: params.destinationId, ...result });
-    metrics.addMetric('ActivationRecordsAccepted', MetricUnit.Count, result.accepted);
-    metrics.addMetric('ActivationProfiles', MetricUnit.Count, result.profiles);
-    metrics.addMetric('ActivationProfilesWithoutEmail', MetricUnit.Count, result.profilesWithoutEmail);
-    metrics.publishStoredMetrics();
-    const { inboxItems: _inboxItems, ...counts } = result;
-    return json(200, counts);
+    reportIntake(params.destinationId, result);
+    const { samples: _samples, refusedByAudience, ...counts } = result;
+    return json(200, { ...counts, refusedByAudience });
   },
 );
 
 /**
- * POST /push-clone/oauth/token: where AEP fetches an access token when its
- * destination is set up with OAuth 2 client credentials instead of a bearer token.
+ * Nothing silent: counts go to the metrics (one per refusal reason), and a
+ * delivery that refused anything but unmapped audiences (which AEP sends by
+ * design: other audiences of the same merge policy) is a WARN with one sample
+ * per reason; the logger masks emails. A delivery that accepted no profile is
+ * its own metric, which the stack alarms on.
  */
-export const token = httpRoute({ logger, auth: 'public' }, async ({ headers, rawBody }, ports) => {
-  const outcome = await issueWebhookToken(ports, { authorization: headers.authorization, form: new URLSearchParams(rawBody) });
+function reportIntake(destinationId: string, result: AcceptedActivation): void {
+  metrics.addMetric('ActivationProfiles', MetricUnit.Count, result.profiles);
+  metrics.addMetric('ActivationProfilesAccepted', MetricUnit.Count, result.acceptedProfiles);
+  metrics.addMetric('ActivationRecordsAccepted', MetricUnit.Count, result.accepted);
+  for (const [reason, count] of Object.entries(result.refused)) metrics.addMetric(`ActivationRefused_${reason}`, MetricUnit.Count, count);
+  const noneAccepted = acceptedNone(result);
+  metrics.addMetric(DELIVERY_ACCEPTED_NONE_METRIC, MetricUnit.Count, noneAccepted ? 1 : 0);
+  metrics.publishStoredMetrics();
+  const { samples, ...counts } = result;
+  const worrying = noneAccepted || Object.keys(result.refused).some((reason) => reason !== 'unmapped_audience');
+  if (worrying) logger.warn('activation refused records', { destinationId, ...counts, noneAccepted, samples });
+  else logger.info('activation accepted', { destinationId, ...counts });
+}
+
+/**
+ * POST /push-clone/destinations/{destinationId}/oauth/token: where AEP fetches
+ * an access token when the destination is set up with OAuth 2 client
+ * credentials instead of a bearer token (one token URL per destination).
+ */
+export const token = httpRoute({ logger, auth: 'public', params: z.object({ destinationId: destinationIdSchema }) }, async ({ params, headers, rawBody }, ports) => {
+  const outcome = await issueWebhookToken(ports, params.destinationId, { authorization: headers.authorization, form: new URLSearchParams(rawBody) });
   if (!outcome.ok) {
-    logger.info('webhook token refused', { error: outcome.error });
+    logger.warn('webhook token refused', { destinationId: params.destinationId, error: outcome.error });
     return json(outcome.status, { error: outcome.error, error_description: outcome.description }, outcome.status === 401 ? { 'www-authenticate': 'Basic realm="orgbridge"' } : {});
   }
   return json(200, { access_token: outcome.accessToken, token_type: 'bearer', expires_in: outcome.expiresIn });
@@ -50,5 +68,5 @@ export const token = httpRoute({ logger, auth: 'public' }, async ({ headers, raw
 
 export const handler = routeByKey({
   'POST /push-clone/destinations/{destinationId}/activations': activations,
-  'POST /push-clone/oauth/token': token,
+  'POST /push-clone/destinations/{destinationId}/oauth/token': token,
 });

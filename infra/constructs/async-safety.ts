@@ -4,6 +4,7 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Validations } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import { describeAlarm } from '#infra/runbook.ts';
 
 /** A dead-letter queue for an async path, with an alarm as soon as anything lands in it. */
 export class DeadLetterQueue extends Construct {
@@ -19,7 +20,7 @@ export class DeadLetterQueue extends Construct {
     });
     Validations.of(this.queue).acknowledge({ id: 'AwsSolutions-SQS3', reason: 'This queue is itself a dead-letter queue.' });
     this.alarm = new Alarm(this, 'NotEmpty', {
-      alarmDescription: `${props.description}: messages are waiting in the dead-letter queue`,
+      alarmDescription: describeAlarm(this, `${props.description}: messages are waiting in the dead-letter queue`, 'deadLetters'),
       metric: this.queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5) }),
       threshold: 0,
       comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
@@ -32,7 +33,7 @@ export class DeadLetterQueue extends Construct {
 /** Alarms when a function reports errors in two of three 5-minute periods. */
 export function errorAlarm(scope: Construct, id: string, fn: IFunction, description: string): Alarm {
   return new Alarm(scope, id, {
-    alarmDescription: `${description}: errors`,
+    alarmDescription: describeAlarm(scope, `${description}: errors in 2 of 3 five-minute periods`, 'functionErrors'),
     metric: fn.metricErrors({ period: Duration.minutes(5) }),
     threshold: 0,
     comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,

@@ -7,6 +7,9 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { join } from 'node:path';
 import type { FunctionDef } from '#functions/catalog.ts';
+import { configSchema, type Config } from '#shared/config/schema.ts';
+import { METRICS_NAMESPACE } from '#shared/metrics.ts';
+import { grantTableAccess } from './table-grants';
 
 export interface OrgbridgeFunctionProps {
   def: FunctionDef;
@@ -14,7 +17,18 @@ export interface OrgbridgeFunctionProps {
   secretPrefix: string;
   environment: Record<string, string>;
   repoRoot: string;
+  logRetention: RetentionDays;
 }
+
+/** Lambda's own log filter must let through what LOG_LEVEL asks the Powertools Logger for. */
+const LAMBDA_LOG_LEVELS: Record<Config['LOG_LEVEL'], ApplicationLogLevel> = {
+  DEBUG: ApplicationLogLevel.DEBUG,
+  INFO: ApplicationLogLevel.INFO,
+  WARN: ApplicationLogLevel.WARN,
+  ERROR: ApplicationLogLevel.ERROR,
+  CRITICAL: ApplicationLogLevel.FATAL,
+  SILENT: ApplicationLogLevel.FATAL,
+};
 
 /**
  * The Lambda defaults every orgbridge function shares (runtime, arm64, esbuild
@@ -27,7 +41,8 @@ export class OrgbridgeFunction extends Construct {
   constructor(scope: Construct, id: string, props: OrgbridgeFunctionProps) {
     super(scope, id);
     const { def } = props;
-    const logGroup = new LogGroup(this, 'Logs', { retention: RetentionDays.ONE_MONTH });
+    const logGroup = new LogGroup(this, 'Logs', { retention: props.logRetention });
+    const logLevel = configSchema.shape.LOG_LEVEL.parse(props.environment.LOG_LEVEL);
     this.fn = new NodejsFunction(this, 'Function', {
       entry: join(props.repoRoot, def.entry),
       handler: 'handler',
@@ -39,12 +54,13 @@ export class OrgbridgeFunction extends Construct {
       tracing: Tracing.ACTIVE,
       logGroup,
       loggingFormat: LoggingFormat.JSON,
-      applicationLogLevelV2: ApplicationLogLevel.INFO,
+      applicationLogLevelV2: LAMBDA_LOG_LEVELS[logLevel],
       systemLogLevelV2: SystemLogLevel.WARN,
       environment: {
         ...props.environment,
         POWERTOOLS_SERVICE_NAME: `orgbridge-${def.name}`,
-        POWERTOOLS_METRICS_NAMESPACE: 'orgbridge',
+        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+        LOG_LEVEL: logLevel,
         NODE_OPTIONS: '--enable-source-maps',
       },
       bundling: {
@@ -58,8 +74,7 @@ export class OrgbridgeFunction extends Construct {
       },
     });
 
-    if (def.table === 'read') props.table.grantReadData(this.fn);
-    if (def.table === 'readwrite') props.table.grantReadWriteData(this.fn);
+    grantTableAccess(this.fn, props.table, def.table);
 
     const stack = Stack.of(this);
     // Secrets Manager appends a random 6-character suffix to every secret ARN, so a

@@ -2,7 +2,8 @@ import { Duration } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
-import { METRICS_NAMESPACE, RUNNER_THROTTLE_METRIC } from '#shared/metrics.ts';
+import { METRICS_NAMESPACE, OPERATIONAL_METRICS } from '#shared/metrics.ts';
+import { describeAlarm } from '#infra/runbook.ts';
 
 /**
  * Push clone's own alarms, beside the errors and dead-letter alarms every
@@ -18,7 +19,7 @@ export class PushCloneAlarms extends Construct {
     super(scope, id);
     const lambdaThrottles = (name: string, fn: IFunction) =>
       new Alarm(this, `${name}Throttles`, {
-        alarmDescription: `orgbridge ${name}: Lambda throttled invocations`,
+        alarmDescription: describeAlarm(this, `orgbridge ${name}: Lambda throttled invocations`, 'lambdaThrottles'),
         metric: fn.metricThrottles({ period: Duration.minutes(5) }),
         threshold: 0,
         comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
@@ -26,11 +27,11 @@ export class PushCloneAlarms extends Construct {
         treatMissingData: TreatMissingData.NOT_BREACHING,
       });
     const marketoThrottles = new Alarm(this, 'MarketoThrottled', {
-      alarmDescription: 'orgbridge push clone: Marketo answered 606/615 (rate or concurrency) repeatedly',
+      alarmDescription: describeAlarm(this, 'orgbridge push clone: Marketo answered 606/615 (rate or concurrency) more than 10 times in 15 minutes', 'marketoThrottled'),
       metric: new Metric({
         namespace: METRICS_NAMESPACE,
-        metricName: RUNNER_THROTTLE_METRIC,
-        dimensionsMap: { service: 'push-clone-runner' },
+        metricName: OPERATIONAL_METRICS.marketoThrottled.name,
+        dimensionsMap: { service: OPERATIONAL_METRICS.marketoThrottled.service },
         statistic: 'Sum',
         period: Duration.minutes(15),
       }),

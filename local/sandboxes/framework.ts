@@ -1,11 +1,13 @@
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { dirname } from 'node:path';
 import type { AddressInfo, Socket } from 'node:net';
 
 /**
  * A small framework for loopback vendor sandboxes: each sandbox is an HTTP
  * server on 127.0.0.1 with routes, seeded state, fault injection, latency and
  * rate windows. Sandboxes reproduce the vendor's documented behaviour
- * (vendor-apis.md), including the unkind parts.
+ * (docs/vendors/), including the unkind parts.
  */
 
 export interface SandboxRequest {
@@ -73,6 +75,41 @@ export function seededRandom(seed: number): () => number {
   };
 }
 
+/** What a sandbox keeps across restarts: a JSON-able snapshot of its state, and how to take one back. */
+export interface PersistentState {
+  snapshot(): unknown;
+  restore(snapshot: unknown): void;
+}
+
+/**
+ * A sandbox's state in a JSON file under `npm start`'s state dir, as DynamoDB
+ * Local keeps its data there. Read back at start (replacing the seed), and
+ * written after every call that may change it, atomically (temp file, then
+ * rename) and before the answer leaves: a process killed at any moment never
+ * gave orgbridge an answer its file does not hold, so orgbridge and the
+ * sandbox cannot disagree after a restart.
+ */
+export class StateFile {
+  constructor(
+    readonly path: string,
+    private readonly state: PersistentState,
+  ) {}
+
+  /** Restores the saved state, if there is one; returns whether it did. */
+  load(): boolean {
+    if (!existsSync(this.path)) return false;
+    this.state.restore(JSON.parse(readFileSync(this.path, 'utf8')));
+    return true;
+  }
+
+  save(): void {
+    mkdirSync(dirname(this.path), { recursive: true, mode: 0o700 });
+    const temp = `${this.path}.${process.pid}.tmp`;
+    writeFileSync(temp, JSON.stringify(this.state.snapshot()), { mode: 0o600 });
+    renameSync(temp, this.path);
+  }
+}
+
 export class SandboxServer {
   readonly name: string;
   private readonly routes: Route[] = [];
@@ -99,6 +136,7 @@ export class SandboxServer {
   /** Every vendor call answered (sandbox control routes are not recorded). */
   readonly calls: RecordedCall[] = [];
   baseUrl = '';
+  private stateFile: StateFile | undefined;
 
   constructor(name: string) {
     this.name = name;
@@ -110,6 +148,21 @@ export class SandboxServer {
       if (body.next) this.failNext(...body.next);
       return { status: 204 };
     });
+  }
+
+  /**
+   * Keeps `state` in the file at `path` (see StateFile): restored now if the
+   * file exists, saved after every call other than GET and HEAD. Returns
+   * whether a saved state was restored (the caller seeds only a new world).
+   */
+  persistTo(path: string, state: PersistentState): boolean {
+    this.stateFile = new StateFile(path, state);
+    return this.stateFile.load();
+  }
+
+  /** Writes the persisted state now (after a change made in-process, not through a call). */
+  saveState(): void {
+    this.stateFile?.save();
   }
 
   /** Registers a route; `:name` segments become params (they match up to the next `/` or `.`). */
@@ -230,6 +283,7 @@ export class SandboxServer {
       response = await this.answer(request);
     }
     if (isVendorCall) this.calls.push({ method: request.method, path: request.path, status: response.status, at: Date.now(), fault: drawn?.kind });
+    if (request.method !== 'GET' && request.method !== 'HEAD') this.stateFile?.save();
     send(res, response);
   }
 

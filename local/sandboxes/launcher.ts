@@ -18,5 +18,14 @@ export interface SandboxLauncher {
   name: string;
   /** Preferred port for `npm start` (0 = any free port). */
   defaultPort: number;
-  start(input: { port: number; publicBaseUrl: string; others: Record<string, SandboxLaunch> }): Promise<SandboxLaunch>;
+  start(input: {
+    port: number;
+    publicBaseUrl: string;
+    others: Record<string, SandboxLaunch>;
+    /**
+     * Where a sandbox keeps its state across restarts (`<state dir>/sandboxes`),
+     * through `SandboxServer.persistTo`; undefined for a throwaway (`--in-memory`) run.
+     */
+    stateDir?: string;
+  }): Promise<SandboxLaunch>;
 }

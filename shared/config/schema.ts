@@ -18,12 +18,16 @@ export const configSchema = z.object({
   /** With SECRETS_BACKEND=file: a JSON file kept with mode 0600. */
   LOCAL_SECRETS_FILE: z.string().default('.local/secrets.json'),
   SECRET_PREFIX: z.string().regex(/^[A-Za-z0-9/_+=.@-]+$/).default('orgbridge/'),
+  /** How long a container reuses a secret it read: a secret rotated by hand is in use everywhere within this bound. */
+  SECRET_CACHE_TTL_SECONDS: z.coerce.number().int().min(0).max(3600).default(300),
 
   /** Admin bearer tokens: HS256 with a key from the secret store, or an IdP's JWKS. */
   ADMIN_JWT_SECRET_NAME: z.string().default('admin-jwt-key'),
   ADMIN_JWKS_URL: optionalUrl,
   ADMIN_JWT_ISSUER: z.string().default('orgbridge'),
   ADMIN_JWT_AUDIENCE: z.string().default('orgbridge-admin'),
+  /** Admin tokens that live longer than this (exp - iat, or what remains of it) are refused: 12 h by default. */
+  ADMIN_TOKEN_MAX_LIFETIME_SECONDS: z.coerce.number().int().min(60).max(7 * 86_400).default(12 * 3600),
 
   /** Base URL of this deployment's HTTP API, used for the IMS redirect URI and page origins. */
   PUBLIC_BASE_URL: z.url().default('http://127.0.0.1:3000'),
@@ -44,14 +48,23 @@ export const configSchema = z.object({
   MARKETO_CALLS_PER_WINDOW: z.coerce.number().int().min(1).max(100).default(50),
   MARKETO_WINDOW_SECONDS: z.coerce.number().positive().max(20).default(20),
   MARKETO_MAX_CONCURRENT: z.coerce.number().int().min(1).max(10).default(5),
-  WEBHOOK_TOKEN_SECRET_NAME: z.string().default('aep-webhook-token'),
-  /** AEP's OAuth client for the webhook's client-credentials option: {"clientId","clientSecret"}. */
-  WEBHOOK_OAUTH_CLIENT_SECRET_NAME: z.string().default('aep-webhook-oauth-client'),
   /** How long each person's push history is kept (GET .../people/{email}), and at most how many entries per person and audience. */
   PERSON_HISTORY_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
   PERSON_HISTORY_MAX_ENTRIES: z.coerce.number().int().min(1).max(100).default(20),
+  /** Days every AEP delivery's raw body is kept for replay (push clone's delivery archive, TTL). */
+  DELIVERY_ARCHIVE_RETENTION_DAYS: z.coerce.number().int().min(1).max(35).default(7),
   /** Name of the runner function the scheduler fans out to (set by the stack). */
   PUSH_RUNNER_FUNCTION_NAME: z.string().optional(),
+
+  /**
+   * Hosts, beyond each vendor's documented ones, that admins may point instances and accounts at:
+   * comma-separated names or `*.domain` patterns. Private and loopback addresses stay refused outside `local`.
+   */
+  OUTBOUND_ALLOWED_HOSTS: z.string().regex(/^[A-Za-z0-9*.,\s-]*$/, 'comma-separated host names or *.domain patterns').optional(),
+  /** The EventBridge bus of `orgbridge.campaign` events (set by the stack); unset, change sets stay in the outbox. */
+  CAMPAIGN_EVENT_BUS_NAME: z.string().optional(),
+  /** Set only locally and in tests: an EventBridge endpoint such as moto_server's. */
+  EVENTBRIDGE_ENDPOINT: optionalUrl,
 
   MAX_BODY_BYTES: positiveInt(6 * 1024 * 1024),
   LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT', 'CRITICAL']).default('INFO'),

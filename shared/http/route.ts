@@ -3,10 +3,11 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import type { z } from 'zod';
-import { AppError, BadRequestError, PayloadTooLargeError } from '#shared/errors.ts';
+import { AppError, BadRequestError, isDependencyUnavailable, PayloadTooLargeError, ServiceUnavailableError } from '#shared/errors.ts';
 import { defaultPorts, type Ports } from '#shared/runtime/ports.ts';
 import { authenticateAdmin, type AdminPrincipal } from './admin-auth';
 import { errorBody, json, type HttpResponse } from './responses';
+import { httpErrorFor } from './vendor-errors';
 import { parseInput } from './validation';
 
 export type AuthMode = 'admin' | 'public';
@@ -94,35 +95,49 @@ export function lowerCaseHeaders(headers: Record<string, string | undefined> | u
 
 function decodeBody(event: APIGatewayProxyEventV2, limit: number): string {
   const declared = Number(lowerCaseHeaders(event.headers)['content-length'] ?? 0);
-  if (declared > limit) throw new PayloadTooLargeError(limit);
+  const tooLarge = () => new PayloadTooLargeError(`The request body is larger than ${limit} bytes.`);
+  if (declared > limit) throw tooLarge();
   if (!event.body) return '';
   const text = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
-  if (Buffer.byteLength(text, 'utf8') > limit) throw new PayloadTooLargeError(limit);
+  if (Buffer.byteLength(text, 'utf8') > limit) throw tooLarge();
   return text;
 }
 
 export function parseJsonBody(rawBody: string): unknown {
-  if (rawBody.trim() === '') throw new BadRequestError('invalid_json', 'A JSON request body is required.');
+  if (rawBody.trim() === '') throw new BadRequestError('A JSON request body is required.', { code: 'invalid_json' });
   try {
     return JSON.parse(rawBody);
   } catch {
-    throw new BadRequestError('invalid_json', 'The request body is not valid JSON.');
+    throw new BadRequestError('The request body is not valid JSON.', { code: 'invalid_json' });
   }
 }
 
-export function toErrorResponse(error: unknown, event: APIGatewayProxyEventV2 | undefined, logger: Logger): HttpResponse {
+export function toErrorResponse(thrown: unknown, event: APIGatewayProxyEventV2 | undefined, logger: Logger): HttpResponse {
   const requestId = event ? requestIdOf(event) : 'unknown';
+  // Vendor errors get their status in one place; a dependency down is a 503; anything else unexpected is a 500.
+  const error = httpErrorFor(thrown) ?? asUnavailable(thrown);
   if (error instanceof AppError) {
     if (error.status >= 500) logger.error('request failed upstream', { code: error.code, error: describeError(error) });
     else logger.info('request refused', { status: error.status, code: error.code });
     // Written for the person calling: shown as written. Redaction is the logger's job (its JSON replacer), for log lines only.
     const message = error.expose ? error.message : 'The request could not be completed.';
-    return json(error.status, errorBody(error.code, message, error.expose ? error.details : undefined), { 'x-request-id': requestId });
+    const retryAfter: Record<string, string> = error instanceof ServiceUnavailableError ? { 'retry-after': String(error.retryAfterSeconds) } : {};
+    return json(error.status, errorBody(error.code, message, error.expose ? error.details : undefined), { ...retryAfter, 'x-request-id': requestId });
   }
   logger.error('unhandled error', { error: describeError(error) });
   return json(500, errorBody('internal_error', `Something went wrong on our side. Quote request id ${requestId} when reporting it.`), {
     'x-request-id': requestId,
   });
+}
+
+/**
+ * DynamoDB or the secret store down, unreachable or throttling is not our bug
+ * and not the caller's: 503 with Retry-After, so callers that retry (AEP
+ * retries 5xx) come back, and a 500 keeps meaning "a bug of ours".
+ */
+function asUnavailable(error: unknown): unknown {
+  if (error instanceof AppError || !isDependencyUnavailable(error)) return error;
+  return new ServiceUnavailableError('A service orgbridge depends on (its database or secret store) is unavailable or busy right now: retry shortly.', { code: 'dependency_unavailable', cause: error });
 }
 
 /** What of an error may be logged: its name, message and cause chain, never the stack. */

@@ -33,6 +33,12 @@ export const instanceSecretName = (munchkinId: string) => `marketo/${munchkinId}
 /** Marketo's most common daily API quota, shown when an instance's own is not registered. */
 export const DEFAULT_DAILY_QUOTA = 50_000;
 
+/**
+ * The hosts the instance's secret (and the tokens it buys) may be sent to: the
+ * identity endpoint gets the secret, the REST endpoint the access token.
+ */
+export const instanceSecretHosts = (instance: Pick<MarketoInstance, 'restEndpoint' | 'identityEndpoint'>) => [instance.identityEndpoint, instance.restEndpoint];
+
 export async function readInstance(store: Store, munchkinId: string): Promise<MarketoInstance | undefined> {
   const item = await store.get(instanceKey(munchkinId));
   return item ? marketoInstanceSchema.parse(item) : undefined;

@@ -1,7 +1,8 @@
 import type { Config } from '#shared/config/index.ts';
 import { budgetForInstance, budgetOptionsFromConfig, MarketoClient, type MarketoClientOptions } from '#shared/marketo/index.ts';
-import type { SecretStore } from '#shared/secrets/index.ts';
-import { instanceSecretName, type MarketoInstance } from './instance-store';
+import { guardedFetch } from '#shared/outbound/allowed-hosts.ts';
+import { readBoundSecret, type SecretStore } from '#shared/secrets/index.ts';
+import { instanceSecretHosts, instanceSecretName, type MarketoInstance } from './instance-store';
 
 /**
  * An admin waits on setup and pickers behind API Gateway's 30 s limit: a slow
@@ -17,21 +18,25 @@ export const INTERACTIVE_MARKETO = { timeoutMs: 8_000, maxRetries: 1, maxThrottl
  */
 export function marketoClientFor(
   instance: MarketoInstance,
-  ports: { config: Pick<Config, 'MARKETO_CALLS_PER_WINDOW' | 'MARKETO_WINDOW_SECONDS' | 'MARKETO_MAX_CONCURRENT'>; secrets: SecretStore },
+  ports: { config: Pick<Config, 'MARKETO_CALLS_PER_WINDOW' | 'MARKETO_WINDOW_SECONDS' | 'MARKETO_MAX_CONCURRENT' | 'STAGE' | 'OUTBOUND_ALLOWED_HOSTS'>; secrets: SecretStore },
   overrides: Partial<Omit<MarketoClientOptions, 'munchkinId' | 'credentials'>> = {},
 ): MarketoClient {
   let reads = 0;
   const secretName = instanceSecretName(instance.munchkinId);
+  const hosts = instanceSecretHosts(instance);
   return new MarketoClient({
     munchkinId: instance.munchkinId,
     restBaseUrl: instance.restEndpoint,
     identityBaseUrl: instance.identityEndpoint,
     // The client asks again only after Marketo refused the secret: then bypass any cache, it may have been rotated.
+    // The secret is handed out only for the endpoints it was given with (a re-pointed instance gets none of it).
     credentials: async () => ({
       clientId: instance.clientId,
-      clientSecret: reads++ === 0 ? await ports.secrets.get(secretName) : await ports.secrets.refresh(secretName),
+      clientSecret: await readBoundSecret(ports.secrets, secretName, hosts, { fresh: reads++ > 0 }),
     }),
     budget: budgetForInstance(instance.munchkinId, budgetOptionsFromConfig(ports.config)),
+    // Checked again on every host at call time: the item may predate the allow-list, or the name may resolve elsewhere now.
+    fetch: guardedFetch('marketo', ports.config, overrides.fetch),
     ...overrides,
   });
 }

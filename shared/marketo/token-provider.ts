@@ -26,7 +26,7 @@ interface CachedToken {
  */
 const EXPIRY_MARGIN_MS = 10_000;
 
-/** The tokens of this process, per (identity URL, client ID). */
+/** The tokens of this process, per (identity URL, REST host, client ID, secret digest). */
 export class TokenCache {
   private readonly tokens = new Map<string, CachedToken>();
   private readonly pending = new Map<string, Promise<CachedToken>>();
@@ -65,6 +65,8 @@ export const processTokenCache = new TokenCache();
 export interface TokenProviderOptions {
   munchkinId: string;
   identityBaseUrl: string;
+  /** Where the token is sent: part of the cache key, so a re-pointed REST endpoint never gets a cached token. */
+  restOrigin: string;
   credentials: () => Promise<MarketoCredentials>;
   fetch: typeof fetch;
   timeoutMs: number;
@@ -103,7 +105,7 @@ export class TokenProvider {
   private async cacheKey(): Promise<string> {
     const { clientId, clientSecret } = await this.readCredentials();
     const proof = createHash('sha256').update(clientSecret).digest('base64url');
-    return `${this.options.identityBaseUrl}|${clientId}|${proof}`;
+    return `${this.options.identityBaseUrl}|${this.options.restOrigin}|${clientId}|${proof}`;
   }
 
   private readCredentials(): Promise<MarketoCredentials> {
@@ -125,13 +127,14 @@ export class TokenProvider {
       if (outcome.type === 'token') return outcome.token;
       if (outcome.type === 'refused') {
         // A rotated secret: read the secret store once more before giving up.
-        if (rereadCredentials) throw new MarketoAuthError(this.options.munchkinId);
+        if (rereadCredentials) throw MarketoAuthError.forInstance(this.options.munchkinId);
         rereadCredentials = true;
         this.credentials = undefined;
         continue;
       }
       if (failures >= this.options.maxRetries) {
-        throw new MarketoUnavailableError(outcome.code, `the identity service of Marketo instance ${this.options.munchkinId} kept failing (${outcome.code}); try again later`, {
+        throw new MarketoUnavailableError(`the identity service of Marketo instance ${this.options.munchkinId} kept failing (${outcome.code}); try again later`, {
+          code: outcome.code,
           cause: outcome.cause,
         });
       }

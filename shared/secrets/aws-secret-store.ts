@@ -8,14 +8,32 @@ import {
 import { registerSecretValue } from '#shared/logging/redact.ts';
 import { assertSecretName, SecretNotFoundError, type SecretStore } from './secret-store';
 
-/** Secrets Manager, cached for the life of the container (secrets change rarely; refresh() rereads). */
+export interface AwsSecretStoreOptions {
+  /**
+   * How long a read value is reused before Secrets Manager is asked again: the
+   * bound within which a secret rotated by hand reaches every warm container.
+   */
+  cacheTtlMs: number;
+  now?: () => number;
+}
+
+interface CachedValue {
+  value: Promise<string>;
+  readAt: number;
+}
+
+/** Secrets Manager, cached per container for a bounded time (refresh() rereads at once). */
 export class AwsSecretStore implements SecretStore {
-  private readonly cache = new Map<string, Promise<string>>();
+  private readonly cache = new Map<string, CachedValue>();
+  private readonly now: () => number;
 
   constructor(
     private readonly client: SecretsManagerClient,
     private readonly prefix: string,
-  ) {}
+    private readonly options: AwsSecretStoreOptions = { cacheTtlMs: 300_000 },
+  ) {
+    this.now = options.now ?? Date.now;
+  }
 
   get(name: string): Promise<string> {
     try {
@@ -23,14 +41,15 @@ export class AwsSecretStore implements SecretStore {
     } catch (error) {
       return Promise.reject(error);
     }
-    let value = this.cache.get(name);
-    if (!value) {
-      value = this.fetch(name);
-      this.cache.set(name, value);
-      // A failed read must not poison the cache.
-      value.catch(() => this.cache.delete(name));
-    }
-    return value;
+    const cached = this.cache.get(name);
+    if (cached && this.now() - cached.readAt < this.options.cacheTtlMs) return cached.value;
+    const entry: CachedValue = { value: this.fetch(name), readAt: this.now() };
+    this.cache.set(name, entry);
+    // A failed read must not poison the cache.
+    entry.value.catch(() => {
+      if (this.cache.get(name) === entry) this.cache.delete(name);
+    });
+    return entry.value;
   }
 
   refresh(name: string): Promise<string> {
@@ -48,7 +67,7 @@ export class AwsSecretStore implements SecretStore {
       if (!(error instanceof ResourceNotFoundException)) throw error;
       await this.client.send(new CreateSecretCommand({ Name: SecretId, SecretString: value }));
     }
-    this.cache.set(name, Promise.resolve(value));
+    this.cache.set(name, { value: Promise.resolve(value), readAt: this.now() });
   }
 
   private async fetch(name: string): Promise<string> {

@@ -56,6 +56,7 @@ describe('the orgbridge stack', () => {
 
   it('alarms on push-clone runner errors, Lambda throttles and Marketo throttling', () => {
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'MarketoThrottled', Namespace: 'orgbridge', Dimensions: [{ Name: 'service', Value: 'push-clone-runner' }] });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'ActivationDeliveriesNothingAccepted', Namespace: 'orgbridge', Dimensions: [{ Name: 'service', Value: 'push-clone-webhook' }] });
     template.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { MetricName: 'Throttles', Namespace: 'AWS/Lambda' }, 2);
     const errorAlarms = Object.values(template.findResources('AWS::CloudWatch::Alarm', { Properties: { MetricName: 'Errors' } }));
     expect(errorAlarms).toHaveLength(functions.length);

@@ -1,24 +1,21 @@
 import { z } from 'zod';
 import type { Clock } from '#shared/clock.ts';
 import { BadRequestError, NotFoundError } from '#shared/errors.ts';
-import { imsOrgIdSchema, serviceUrlSchema } from '#shared/identifiers.ts';
-import type { SecretStore } from '#shared/secrets/index.ts';
+import { httpsUrlSchema, imsOrgIdSchema, serviceUrlSchema } from '#shared/identifiers.ts';
+import { assertOutboundAllowed, type OutboundPolicyConfig } from '#shared/outbound/allowed-hosts.ts';
+import { putBoundSecret, type SecretStore } from '#shared/secrets/index.ts';
 import type { Store } from '#shared/store/index.ts';
 import { compileMask, MAX_MASK_LENGTH } from './mask';
 import { accountSchema, DEFAULT_REMOVAL_CAP, keys, operatorGroupNameSchema, statusSchema, type CampaignAccount, type SyncStatus } from './model';
 
-/** The callback server is the Campaign instance's access URL, which Adobe allow-lists: https only, loopback too. */
-const httpsUrlSchema = z
-  .url()
-  .refine((value) => new URL(value).protocol === 'https:', 'must be an https URL (the Campaign instance access URL)')
-  .transform((value) => value.replace(/\/+$/, ''));
 
 export const accountInputSchema = z.object({
   imsServer: serviceUrlSchema,
   clientId: z.string().trim().min(1).max(200),
   /** Required on create and whenever the IMS server or client ID change; never returned. */
   clientSecret: z.string().min(1).max(500).optional(),
-  callbackServer: httpsUrlSchema,
+  /** The Campaign instance's access URL, which Adobe allow-lists: https (plain-http loopback only in the local stage, for the sandbox); the sync calls its SOAP router. */
+  callbackServer: serviceUrlSchema,
   imsOrgId: imsOrgIdSchema,
   associationMask: z.string().min(1).max(MAX_MASK_LENGTH),
   caseInsensitive: z.boolean().default(false),
@@ -34,6 +31,7 @@ export const operatorGroupsInputSchema = z.object({
 export type AccountView = CampaignAccount & { clientSecretStored: true; operatorGroups: string[]; status: SyncStatus };
 
 export interface AccountPorts {
+  config: OutboundPolicyConfig;
   store: Store;
   secrets: SecretStore;
   clock: Clock;
@@ -48,7 +46,7 @@ export async function readAccount(store: Store, account: string): Promise<Campai
 
 export async function requireAccount(store: Store, account: string): Promise<CampaignAccount> {
   const found = await readAccount(store, account);
-  if (!found) throw new NotFoundError('campaign_account_not_found', `Campaign account ${account} does not exist: create it with PUT /campaign/accounts/${account}.`);
+  if (!found) throw new NotFoundError(`Campaign account ${account} does not exist: create it with PUT /campaign/accounts/${account}.`, { code: 'campaign_account_not_found' });
   return found;
 }
 
@@ -64,16 +62,18 @@ export async function readStatus(store: Store, account: string): Promise<SyncSta
 /** Creates or replaces the external account; the mask is compiled first so a bad one is a clear 400. */
 export async function saveAccount(ports: AccountPorts, account: string, input: AccountInput, actor: string): Promise<{ account: AccountView; created: boolean }> {
   compileMask(input.associationMask, { caseInsensitive: input.caseInsensitive });
+  // The IMS server receives the account's client secret: Adobe IMS hosts (or the deployment's own) only.
+  await assertOutboundAllowed(input.imsServer, 'ims', ports.config);
   const existing = await readAccount(ports.store, account);
   if (input.clientSecret === undefined) {
-    if (!existing) throw new BadRequestError('client_secret_required', `Campaign account ${account} is new: give the IMS client secret of its server-to-server credential.`);
-    // The stored secret is sent to the IMS server: re-pointing it without the secret would let an editor send it anywhere.
-    if (existing.imsServer !== input.imsServer || existing.clientId !== input.clientId) {
-      throw new BadRequestError('client_secret_required', `Changing the IMS server or client ID of Campaign account ${account} needs the client secret again.`);
+    if (!existing) throw new BadRequestError(`Campaign account ${account} is new: give the IMS client secret of its server-to-server credential.`, { code: 'client_secret_required' });
+    // The stored secret goes to the IMS server and its tokens to the callback server: re-pointing either without the secret would let an editor send them anywhere.
+    if (existing.imsServer !== input.imsServer || existing.clientId !== input.clientId || existing.callbackServer !== input.callbackServer) {
+      throw new BadRequestError(`Changing the IMS server, client ID or callback server of Campaign account ${account} needs the client secret again.`, { code: 'client_secret_required' });
     }
   }
   // Secret first: an account must never point at a secret that was not written.
-  if (input.clientSecret !== undefined) await ports.secrets.put(accountSecretName(account), input.clientSecret);
+  if (input.clientSecret !== undefined) await putBoundSecret(ports.secrets, accountSecretName(account), [input.imsServer], input.clientSecret);
   const now = new Date(ports.clock.now()).toISOString();
   const { clientSecret: _secret, ...settings } = input;
   const saved: CampaignAccount = { account, ...settings, createdAt: existing?.createdAt ?? now, updatedAt: now, updatedBy: actor };

@@ -61,18 +61,10 @@ async function probe(check: PermissionCheck['check'], munchkinId: string, call: 
 
 function unreachableOr(error: unknown, munchkinId: string, asking: string): unknown {
   if (error instanceof MarketoAuthError) {
-    return new BadRequestError(
-      'marketo_credentials_rejected',
-      `Marketo instance ${munchkinId} rejected the client ID and secret (its identity endpoint answered 401): copy them again from Admin > LaunchPoint > View Details. Nothing was saved.`,
-      { cause: error },
-    );
+    return new BadRequestError(`Marketo instance ${munchkinId} rejected the client ID and secret (its identity endpoint answered 401): copy them again from Admin > LaunchPoint > View Details. Nothing was saved.`, { code: 'marketo_credentials_rejected', cause: error });
   }
   if (error instanceof MarketoError) {
-    return new UpstreamError(
-      'marketo_unreachable',
-      `Marketo instance ${munchkinId} could not be asked for ${asking} (${error.code}): check the REST and identity endpoints (Admin > Web Services), or try again later. Nothing was saved.`,
-      { cause: error },
-    );
+    return new UpstreamError(`Marketo instance ${munchkinId} could not be asked for ${asking} (${error.code}): check the REST and identity endpoints (Admin > Web Services), or try again later. Nothing was saved.`, { code: 'marketo_unreachable', cause: error });
   }
   return error;
 }

@@ -1,7 +1,7 @@
 import type { Config } from '#shared/config/index.ts';
 import { NotFoundError } from '#shared/errors.ts';
 import { readInstance, type MarketoInstance } from '#shared/instances/instance-store.ts';
-import { marketoErrorForAdmin } from '#shared/instances/marketo-admin-errors.ts';
+import { httpErrorFor } from '#shared/http/index.ts';
 import { INTERACTIVE_MARKETO, marketoClientFor } from '#shared/instances/marketo-for-instance.ts';
 import type { LeadField, MarketoClient } from '#shared/marketo/index.ts';
 import type { SecretStore } from '#shared/secrets/index.ts';
@@ -10,7 +10,7 @@ import type { Store } from '#shared/store/index.ts';
 export interface PickerPorts {
   store: Store;
   secrets: SecretStore;
-  config: Pick<Config, 'MARKETO_CALLS_PER_WINDOW' | 'MARKETO_WINDOW_SECONDS' | 'MARKETO_MAX_CONCURRENT'>;
+  config: Pick<Config, 'MARKETO_CALLS_PER_WINDOW' | 'MARKETO_WINDOW_SECONDS' | 'MARKETO_MAX_CONCURRENT' | 'STAGE' | 'OUTBOUND_ALLOWED_HOSTS'>;
 }
 
 /** Lists past this many are left out of the picker (20 pages of Get Lists); the mapping ID can still be typed. */
@@ -21,12 +21,12 @@ export type PickerClientFactory = (instance: MarketoInstance) => MarketoClient;
 
 async function askInstance<T>(ports: PickerPorts, munchkinId: string, asking: string, clientFor: PickerClientFactory | undefined, call: (client: MarketoClient) => Promise<T>): Promise<T> {
   const instance = await readInstance(ports.store, munchkinId);
-  if (!instance) throw new NotFoundError('instance_not_found', `Marketo instance ${munchkinId} is not registered: register it with PUT /marketo/instances/${munchkinId}.`);
+  if (!instance) throw new NotFoundError(`Marketo instance ${munchkinId} is not registered: register it with PUT /marketo/instances/${munchkinId}.`, { code: 'instance_not_found' });
   const client = clientFor ? clientFor(instance) : marketoClientFor(instance, ports, INTERACTIVE_MARKETO);
   try {
     return await call(client);
   } catch (error) {
-    throw marketoErrorForAdmin(error, munchkinId, asking);
+    throw httpErrorFor(error, `Marketo instance ${munchkinId} could not be asked for ${asking}.`) ?? error;
   }
 }
 

@@ -3,10 +3,11 @@ import type { Clock } from '#shared/clock.ts';
 import type { Config } from '#shared/config/index.ts';
 import { BadRequestError, NotFoundError } from '#shared/errors.ts';
 import { imsOrgIdSchema, serviceUrlSchema } from '#shared/identifiers.ts';
-import { instanceSecretName, readInstance, writeInstance, type MarketoInstance } from '#shared/instances/instance-store.ts';
+import { instanceSecretHosts, instanceSecretName, readInstance, writeInstance, type MarketoInstance } from '#shared/instances/instance-store.ts';
 import { INTERACTIVE_MARKETO } from '#shared/instances/marketo-for-instance.ts';
 import { budgetForInstance, budgetOptionsFromConfig, MarketoClient, TokenCache, type MarketoCredentials } from '#shared/marketo/index.ts';
-import type { SecretStore } from '#shared/secrets/index.ts';
+import { assertOutboundAllowed, guardedFetch, type OutboundPolicyConfig } from '#shared/outbound/allowed-hosts.ts';
+import { putBoundSecret, readBoundSecret, type SecretStore } from '#shared/secrets/index.ts';
 import type { Store } from '#shared/store/index.ts';
 import { checkCredentials, type CredentialReport } from './credential-check';
 
@@ -28,10 +29,10 @@ export type InstanceInput = z.infer<typeof instanceInputSchema>;
 export type InstanceView = MarketoInstance & { clientSecretStored: true };
 
 export interface InstancePorts {
+  config: OutboundPolicyConfig & Pick<Config, 'MARKETO_CALLS_PER_WINDOW' | 'MARKETO_WINDOW_SECONDS' | 'MARKETO_MAX_CONCURRENT'>;
   store: Store;
   secrets: SecretStore;
   clock: Clock;
-  config: Pick<Config, 'MARKETO_CALLS_PER_WINDOW' | 'MARKETO_WINDOW_SECONDS' | 'MARKETO_MAX_CONCURRENT'>;
 }
 
 /** The client that proves credentials not saved yet; tests and the local seed may pass their own. */
@@ -47,6 +48,8 @@ export function credentialClient(ports: Pick<InstancePorts, 'config'>): Credenti
       budget: budgetForInstance(target.munchkinId, budgetOptionsFromConfig(ports.config)),
       // A token of its own: a cached one would prove nothing about the secret given now.
       tokenCache: new TokenCache(),
+      // Checked again on every host at call time, as every instance client is.
+      fetch: guardedFetch('marketo', ports.config),
       ...INTERACTIVE_MARKETO,
     });
 }
@@ -59,23 +62,29 @@ export async function registerInstance(
   actor: string,
   clientFor: CredentialClientFactory = credentialClient(ports),
 ): Promise<{ instance: InstanceView; created: boolean; checks: CredentialReport; warnings: string[] }> {
+  // The endpoints receive the API user's secret: only Marketo's hosts (or the deployment's own), never an internal address.
+  await assertOutboundAllowed(input.identityEndpoint, 'marketo', ports.config);
+  await assertOutboundAllowed(input.restEndpoint, 'marketo', ports.config);
   const existing = await readInstance(ports.store, munchkinId);
   if (!existing && input.clientSecret === undefined) {
-    throw new BadRequestError('client_secret_required', `Instance ${munchkinId} is new: give the API-only user's client secret (Admin > LaunchPoint > View Details).`);
+    throw new BadRequestError(`Instance ${munchkinId} is new: give the API-only user's client secret (Admin > LaunchPoint > View Details).`, { code: 'client_secret_required' });
   }
   // The stored secret is sent to the identity endpoint: re-pointing the endpoints (or the client ID) without
   // giving the secret again would let anyone allowed to edit the instance send it to a host of their choosing.
   if (existing && input.clientSecret === undefined && credentialTargetChanged(existing, input)) {
     throw new BadRequestError(
-      'client_secret_required',
       `Changing the REST or identity endpoint or the client ID of instance ${munchkinId} needs the client secret again (Admin > LaunchPoint > View Details).`,
+      { code: 'client_secret_required' },
     );
   }
   // Proven before anything is written: a wrong secret or endpoint is refused, not stored.
-  const clientSecret = input.clientSecret ?? (await ports.secrets.get(instanceSecretName(munchkinId)));
+  // Without a new secret the endpoints are unchanged (checked above), so the stored one is bound to these hosts.
+  const clientSecret = input.clientSecret ?? (await readBoundSecret(ports.secrets, instanceSecretName(munchkinId), instanceSecretHosts(input), { fresh: true }));
   const { report, warnings } = await checkCredentials(clientFor({ munchkinId, restEndpoint: input.restEndpoint, identityEndpoint: input.identityEndpoint }, { clientId: input.clientId, clientSecret }), munchkinId);
   // Secret first: an instance item must never point at a secret that was not written.
-  if (input.clientSecret !== undefined) await ports.secrets.put(instanceSecretName(munchkinId), input.clientSecret);
+  if (input.clientSecret !== undefined) {
+    await putBoundSecret(ports.secrets, instanceSecretName(munchkinId), instanceSecretHosts(input), input.clientSecret);
+  }
   const now = new Date(ports.clock.now()).toISOString();
   const instance: MarketoInstance = {
     munchkinId,
@@ -100,6 +109,6 @@ function credentialTargetChanged(existing: MarketoInstance, input: InstanceInput
 
 export async function getInstance(store: Store, munchkinId: string): Promise<InstanceView> {
   const instance = await readInstance(store, munchkinId);
-  if (!instance) throw new NotFoundError('instance_not_found', `Marketo instance ${munchkinId} is not registered: register it with PUT /marketo/instances/${munchkinId}.`);
+  if (!instance) throw new NotFoundError(`Marketo instance ${munchkinId} is not registered: register it with PUT /marketo/instances/${munchkinId}.`, { code: 'instance_not_found' });
   return { ...instance, clientSecretStored: true };
 }

@@ -2,7 +2,7 @@ import { MarketoAuthError, MarketoConfigError, MarketoDailyQuotaError, MarketoRe
 import { groupBy } from './batch-parallel';
 import { BatchLeadIds, findLeadIds, upsertLeads } from './batch-leads';
 import { addToList, outcomeKindFor, removedOutcome, removeFromList, type Placed } from './batch-lists';
-import { recordLastError, recordStats, writeBack } from './batch-writeback';
+import { recordLastError, writeBack } from './batch-writeback';
 import { keys } from './model';
 import { explainReason, refusedOutcome } from './outcome-reasons';
 import { planRetry } from './person-history';
@@ -56,8 +56,8 @@ export async function writeResults(ctx: RunContext, { results: called, atIso }: 
   // Failures get their attempt count and, when transient, their retry time; the run keeps the marker alive until then.
   const results = called.map((result) => (result.outcome ? { ...result, outcome: planRetry(result.item.membership, result.outcome, Date.parse(atIso)) } : result));
   for (const { outcome } of results) if (outcome?.retryAt) ctx.noteRetryAt(Date.parse(outcome.retryAt));
+  // Outcomes, history and their counters are written together (one transaction per chunk), so they cannot disagree.
   const tally = await writeBack(ctx.ports.store, results, atIso, ctx.settings.writeConcurrency, ctx.settings.history);
-  await recordStats(ctx.ports.store, tally.written, atIso);
   ctx.summary.conflicts += tally.conflicts;
   for (const { outcome } of tally.written) if (outcome) ctx.summary.outcomes[outcome.kind] += 1;
   return tally.written.length;

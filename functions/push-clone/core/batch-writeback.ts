@@ -1,22 +1,37 @@
-import { ConditionFailedError, type Expression, type Store } from '#shared/store/index.ts';
-import { chunks, forEachLimit, groupBy } from './batch-parallel';
-import { isPendingState, keys, MARKETO_CALLS_FIELD, membershipSchema, STATS_LAST_ERROR_FIELD, STATS_LAST_RUN_FIELD, statsFieldFor, type Membership } from './model';
+import { ConditionFailedError, type Expression, type Store, type TransactOp } from '#shared/store/index.ts';
+import { forEachLimit, groupBy } from './batch-parallel';
+import { isPendingState, keys, MARKETO_CALLS_FIELD, membershipSchema, STATS_LAST_ERROR_FIELD, STATS_LAST_RUN_FIELD, statsFieldFor, type Membership, type Outcome } from './model';
 import { appendHistory, DEFAULT_HISTORY_POLICY, historyOf, type HistoryPolicy } from './person-history';
 import type { ItemResult } from './runner-types';
 
 export interface WriteBackTally {
-  /** Results written (the person's item now says what Marketo has). */
+  /** Results written (the person's item now says what Marketo has), each counted in its audience's stats in the same transaction. */
   written: ItemResult[];
-  /** People who changed meanwhile (a newer activation) and stay pending. */
+  /** People who changed meanwhile (a newer activation) and stay pending, or who were already written. */
   conflicts: number;
 }
 
+/** DynamoDB allows 100 actions per transaction: 99 people and their audience's stats item. */
+export const PEOPLE_PER_TRANSACTION = 99;
+
+/** How often a chunk is tried again after some of its people moved on, before the run gives up (the queue keeps them). */
+const CHUNK_ROUNDS = 5;
+
 /**
- * Writes each person's result back, conditioned on the version the runner read:
- * a newer activation folded in meanwhile keeps its work-queue keys. When the
- * batch did change the list, `applied` is still recorded on the newer version
- * (it is a fact about Marketo), and whether the person stays pending is
- * decided again from the newer `desired`.
+ * Writes each person's result back and counts it, in one transaction: the
+ * people's membership updates and the `ADD` to their audience's counters
+ * commit together or not at all, so a crash between any two writes can
+ * neither lose a count nor count twice (docs/push-clone.md, "Counters").
+ *
+ * Each update is conditioned on the membership being as the runner read it:
+ * same `version` (no newer activation) and still queued (not written by an
+ * earlier batch). A person who moved on is reconciled alone: when the batch
+ * did change the list, `applied` (a fact about Marketo) and its count are
+ * recorded on the newer version, again in one transaction; whether the person
+ * stays pending is decided again from the newer `desired`.
+ *
+ * An audience's transactions go one after another (two at once on its stats
+ * item would conflict); different audiences are written side by side.
  */
 export async function writeBack(
   store: Store,
@@ -25,39 +40,79 @@ export async function writeBack(
   concurrency: number,
   history: HistoryPolicy = DEFAULT_HISTORY_POLICY,
 ): Promise<WriteBackTally> {
+  // The person's history and retry position are part of the same update, so they commit with the counters.
   const updateFor = (result: ItemResult) => personUpdate(result, nowIso, history);
   const tally: WriteBackTally = { written: [], conflicts: 0 };
-  // All-or-nothing groups of conditional updates: one request for up to 100 people. A
-  // group that meets a newer activation is written again one by one, so only that person waits.
-  const groups = chunks(results, TRANSACTION_SIZE);
-  await forEachLimit(groups, Math.max(1, Math.floor(concurrency / 8)), async (group) => {
-    if (group.length > 1 && new Set(group.map(({ item }) => keyOf(item.membership).sk + keyOf(item.membership).pk)).size === group.length) {
-      try {
-        await store.transact(group.map((result) => ({ update: keyOf(result.item.membership), set: updateFor(result), condition: versionIs(result.item.membership.version) })));
-        tally.written.push(...group);
-        return;
-      } catch (error) {
-        if (!(error instanceof ConditionFailedError)) throw error;
-      }
-    }
-    await forEachLimit(group, concurrency, async (result) => writeOne(store, result, updateFor(result), nowIso, tally));
+  const byAudience = [...groupBy(results, ({ item }) => `${item.membership.destinationId}\u0000${item.membership.audienceId}`).values()];
+  await forEachLimit(byAudience, Math.max(1, Math.floor(concurrency / 8)), async (audienceResults) => {
+    for (const chunk of distinctChunks(audienceResults, PEOPLE_PER_TRANSACTION)) await writeChunk(store, chunk, nowIso, updateFor, tally);
   });
   return tally;
 }
 
-const TRANSACTION_SIZE = 100;
-
 const keyOf = (membership: Membership) => keys.membership(membership.destinationId, membership.audienceId, membership.email);
+const keyString = (membership: Pick<Membership, 'destinationId' | 'audienceId' | 'email'>) => `${membership.destinationId}\u0000${membership.audienceId}\u0000${membership.email}`;
 
-async function writeOne(store: Store, result: ItemResult, update: Expression, nowIso: string, tally: WriteBackTally): Promise<void> {
-  try {
-    await store.update(keyOf(result.item.membership), update, versionIs(result.item.membership.version));
-    tally.written.push(result);
-  } catch (error) {
-    if (!(error instanceof ConditionFailedError)) throw error;
-    tally.conflicts += 1;
-    if (result.applied !== undefined || result.leadId !== undefined) await reconcile(store, result, error.existing, nowIso);
+/** Chunks of at most `size` in which no person appears twice (one transaction may touch an item only once). */
+function distinctChunks(results: readonly ItemResult[], size: number): ItemResult[][] {
+  const out: Array<{ results: ItemResult[]; seen: Set<string> }> = [];
+  for (const result of results) {
+    const key = keyString(result.item.membership);
+    let chunk = out.find((candidate) => candidate.results.length < size && !candidate.seen.has(key));
+    if (!chunk) {
+      chunk = { results: [], seen: new Set() };
+      out.push(chunk);
+    }
+    chunk.results.push(result);
+    chunk.seen.add(key);
   }
+  return out.map((chunk) => chunk.results);
+}
+
+async function writeChunk(store: Store, chunk: readonly ItemResult[], nowIso: string, updateFor: (result: ItemResult) => Expression, tally: WriteBackTally): Promise<void> {
+  let remaining = chunk;
+  for (let round = 0; round < CHUNK_ROUNDS; round += 1) {
+    if (remaining.length === 0) return;
+    const first = remaining[0] as ItemResult;
+    const ops: TransactOp[] = remaining.map((result) => ({ update: keyOf(result.item.membership), set: updateFor(result), condition: asRead(result.item.membership) }));
+    ops.push(statsOp(first.item.membership, remaining.map(({ outcome }) => outcome), nowIso));
+    try {
+      await transact(store, ops);
+      tally.written.push(...remaining);
+      return;
+    } catch (error) {
+      if (!(error instanceof ConditionFailedError)) throw error;
+    }
+    // Someone in the chunk moved on: find who with a consistent read, write the others again, reconcile the movers.
+    const current = new Map((await store.getMany(remaining.map((result) => keyOf(result.item.membership)), { consistent: true })).map((item) => [keyString(item as unknown as Membership), item]));
+    const unchanged: ItemResult[] = [];
+    for (const result of remaining) {
+      const existing = current.get(keyString(result.item.membership));
+      if (isAsRead(result.item.membership, existing)) {
+        unchanged.push(result);
+        continue;
+      }
+      tally.conflicts += 1;
+      if (result.applied !== undefined || result.leadId !== undefined) await reconcile(store, result, existing, nowIso, tally);
+    }
+    remaining = unchanged;
+  }
+  if (remaining.length > 0) throw new Error(`${remaining.length} memberships kept changing during write-back; they stay pending`);
+}
+
+/**
+ * The membership is as the runner read it: same `version` (no newer
+ * activation), same `applied`, and, when it was read from the queue, still
+ * queued (no earlier write-back of the same change, e.g. after a stale index read).
+ */
+function asRead(membership: Membership): Expression {
+  const queued = membership.gsi1pk !== undefined ? ' AND attribute_exists(gsi1pk)' : '';
+  return { expression: `version = :readVersion AND applied = :readApplied${queued}`, values: { ':readVersion': membership.version, ':readApplied': membership.applied } };
+}
+
+function isAsRead(membership: Membership, existing: Record<string, unknown> | undefined): boolean {
+  if (existing === undefined || existing.version !== membership.version || existing.applied !== membership.applied) return false;
+  return membership.gsi1pk === undefined || existing.gsi1pk !== undefined;
 }
 
 /**
@@ -105,30 +160,48 @@ function personUpdate(result: ItemResult, nowIso: string, history: HistoryPolicy
   return { expression: `SET ${set.join(', ')} REMOVE gsi1pk, gsi1sk`, values };
 }
 
-const versionIs = (version: number): Expression => ({ expression: 'version = :readVersion', values: { ':readVersion': version } });
-
-/** Records what the list now holds on a membership that moved on; retried while it keeps moving. */
-async function reconcile(store: Store, result: ItemResult, existing: Record<string, unknown> | undefined, nowIso: string): Promise<void> {
+/**
+ * Records what the list now holds on a membership that moved on, with its
+ * count, in one transaction; retried while it keeps moving. Nothing is
+ * written or counted when the membership already says so (the same change
+ * written before): a change is counted once, whoever records it.
+ */
+async function reconcile(store: Store, result: ItemResult, existing: Record<string, unknown> | undefined, nowIso: string, tally: WriteBackTally): Promise<void> {
   let current = existing;
-  for (let attempt = 0; attempt < 5; attempt += 1) {
+  for (let attempt = 0; attempt < CHUNK_ROUNDS; attempt += 1) {
     const parsed = current ? membershipSchema.safeParse(current) : undefined;
     if (!parsed?.success) return; // the membership is gone: nothing to record on
     const next = parsed.data;
-    const applied = result.applied ?? next.applied;
+    const changesList = result.applied !== undefined && result.applied !== next.applied;
+    const learnsLeadId = result.leadId !== undefined && result.leadId !== next.leadId;
+    if (!changesList && !learnsLeadId) return;
+    const ops: TransactOp[] = [{ update: keyOf(next), set: reconcileUpdate(next, changesList ? result : { ...result, outcome: undefined }, nowIso), condition: sameState(next) }];
+    if (changesList) ops.push(statsOp(next, [result.outcome], nowIso));
     try {
-      await store.update(keys.membership(next.destinationId, next.audienceId, next.email), reconcileUpdate(next, applied, result, nowIso), versionIs(next.version));
+      await transact(store, ops);
+      if (changesList) tally.written.push(result);
       return;
     } catch (error) {
       if (!(error instanceof ConditionFailedError)) throw error;
-      current = error.existing;
+      current = await store.get(keyOf(next), { consistent: true });
     }
   }
   throw new Error(`membership ${result.item.membership.destinationId}/${result.item.membership.audienceId} kept changing during write-back`);
 }
 
-function reconcileUpdate(next: Membership, applied: Membership['applied'], result: ItemResult, nowIso: string): Expression {
+const sameState = (membership: Membership): Expression => ({
+  expression: 'version = :readVersion AND applied = :readApplied',
+  values: { ':readVersion': membership.version, ':readApplied': membership.applied },
+});
+
+function reconcileUpdate(next: Membership, result: ItemResult, nowIso: string): Expression {
+  const applied = result.applied ?? next.applied;
   const values: Record<string, unknown> = { ':applied': applied };
   const set = ['applied = :applied'];
+  if (result.outcome) {
+    set.push('outcome = :outcome');
+    values[':outcome'] = result.outcome;
+  }
   if (result.leadId !== undefined) {
     set.push('leadId = :leadId');
     values[':leadId'] = result.leadId;
@@ -141,28 +214,39 @@ function reconcileUpdate(next: Membership, applied: Membership['applied'], resul
   return { expression: `SET ${set.join(', ')}`, values };
 }
 
-/** Adds the written outcomes to each audience's counters and stamps its last run. */
-export async function recordStats(store: Store, written: readonly ItemResult[], nowIso: string): Promise<void> {
-  const byAudience = groupBy(written, ({ item }) => `${item.membership.destinationId}\u0000${item.membership.audienceId}`);
-  for (const results of byAudience.values()) {
-    const first = results[0];
-    if (!first) continue;
-    const counts = new Map<string, number>();
-    for (const { outcome } of results) if (outcome) counts.set(statsFieldFor(outcome), (counts.get(statsFieldFor(outcome)) ?? 0) + 1);
-    const names: Record<string, string> = { '#lastRun': STATS_LAST_RUN_FIELD };
-    const values: Record<string, unknown> = { ':now': nowIso, ':destinationId': first.item.membership.destinationId, ':audienceId': first.item.membership.audienceId };
-    const adds = [...counts].map(([field, count], index) => {
-      names[`#c${index}`] = field;
-      values[`:c${index}`] = count;
-      return `#c${index} :c${index}`;
-    });
-    const { destinationId, audienceId } = first.item.membership;
-    await store.update(keys.stats(destinationId, audienceId), {
-      expression: `SET #lastRun = :now, destinationId = :destinationId, audienceId = :audienceId${adds.length ? ` ADD ${adds.join(', ')}` : ''}`,
-      names,
-      values,
-    });
+/** The `ADD` of some outcomes to their audience's counters, and its last-run stamp: one action of a write-back transaction. */
+function statsOp(audience: Pick<Membership, 'destinationId' | 'audienceId'>, outcomes: ReadonlyArray<Outcome | undefined>, nowIso: string): TransactOp {
+  const counts = new Map<string, number>();
+  for (const outcome of outcomes) if (outcome) counts.set(statsFieldFor(outcome), (counts.get(statsFieldFor(outcome)) ?? 0) + 1);
+  const names: Record<string, string> = { '#lastRun': STATS_LAST_RUN_FIELD };
+  const values: Record<string, unknown> = { ':now': nowIso, ':destinationId': audience.destinationId, ':audienceId': audience.audienceId };
+  const adds = [...counts].map(([field, count], index) => {
+    names[`#c${index}`] = field;
+    values[`:c${index}`] = count;
+    return `#c${index} :c${index}`;
+  });
+  return {
+    update: keys.stats(audience.destinationId, audience.audienceId),
+    set: { expression: `SET #lastRun = :now, destinationId = :destinationId, audienceId = :audienceId${adds.length ? ` ADD ${adds.join(', ')}` : ''}`, names, values },
+  };
+}
+
+/** A transaction, tried again when DynamoDB cancels it for a conflicting request in flight on one of its items (never for a failed condition). */
+async function transact(store: Store, ops: TransactOp[]): Promise<void> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      await store.transact(ops);
+      return;
+    } catch (error) {
+      if (attempt >= 4 || !isTransactionConflict(error)) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 20 * 2 ** attempt));
+    }
   }
+}
+
+function isTransactionConflict(error: unknown): boolean {
+  const reasons = (error as { CancellationReasons?: Array<{ Code?: string }> } | undefined)?.CancellationReasons;
+  return error instanceof Error && error.name === 'TransactionCanceledException' && (reasons ?? []).some((reason) => reason.Code === 'TransactionConflict');
 }
 
 /** Marks the audiences a failed batch was working on, so the status page shows why nothing moved. */

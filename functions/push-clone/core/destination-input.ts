@@ -1,13 +1,13 @@
 import { z } from 'zod';
 import { munchkinIdSchema } from '#shared/identifiers.ts';
-import { DEFAULT_FIELD_MAPPINGS, END_DATE_BEHAVIORS, fieldMappingSchema, parseMappingId, PERSON_CREATION_MODES } from './model';
+import { DEFAULT_AUDIENCE_NAMESPACE, DEFAULT_EMAIL_SOURCES, DEFAULT_FIELD_MAPPINGS, emailSourceSchema, END_DATE_BEHAVIORS, fieldMappingSchema, parseMappingId, PERSON_CREATION_MODES } from './model';
 import { parseInstant } from './timestamps';
 
 /** Destination IDs appear in sort keys (`...#<destinationId>#...`), so no `#` and nothing exotic. */
 export const destinationIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, "_" and "-", at most 64');
 
 /** An ISO date (`2026-05-01`, midnight UTC) or date-time with an offset; stored as a UTC ISO string. */
-const instantSchema = z
+export const instantSchema = z
   .string()
   .trim()
   .transform((value, context) => {
@@ -35,6 +35,8 @@ export const audienceInputSchema = z
   .object({
     // Audience IDs go into sort keys too; AEP's are UUIDs.
     audienceId: z.string().trim().regex(/^[^#\s]{1,128}$/, 'an AEP audience ID (no spaces or "#", at most 128)'),
+    // segmentMembership's namespace: `ups` for AEP's own audiences, e.g. `CustomerAudienceUpload` for uploaded ones.
+    namespace: z.string().trim().regex(/^[A-Za-z0-9_.-]{1,100}$/, 'an AEP audience namespace such as ups').default(DEFAULT_AUDIENCE_NAMESPACE),
     mappingId: mappingIdSchema,
     startDate: instantSchema,
     endDate: optionalInstantSchema,
@@ -49,8 +51,12 @@ export const destinationInputSchema = z.object({
   description: z.string().trim().max(2000).optional(),
   munchkinId: munchkinIdSchema,
   personCreationMode: z.enum(PERSON_CREATION_MODES),
-  // The seed's only identity namespace; AEP spells namespaces in either case.
+  // The only identity namespace AEP's Marketo destination maps; AEP spells namespaces in either case.
   identityNamespace: z.preprocess((value) => (typeof value === 'string' && value.toLowerCase() === 'email' ? 'Email' : value), z.literal('Email')).default('Email'),
+  // Where each profile's email comes from, in order (docs/aep-setup.md); the default reads Adobe's documented examples.
+  emailSources: z.array(emailSourceSchema).min(1).max(20).default(DEFAULT_EMAIL_SOURCES),
+  // Opt out of the x-gw-ims-org-id check only for a sender that cannot set headers; the token still binds the destination.
+  requireImsOrgHeader: z.boolean().default(true),
   fieldMappings: z
     .array(fieldMappingSchema)
     .max(100)
@@ -63,6 +69,7 @@ export const destinationInputSchema = z.object({
     .min(1)
     .max(200)
     .superRefine((audiences, context) => {
+      // An audience ID is the membership key: one namespace per ID in a destination.
       const seen = new Set<string>();
       audiences.forEach((audience, index) => {
         if (seen.has(audience.audienceId)) {

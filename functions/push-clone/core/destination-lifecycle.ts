@@ -35,7 +35,7 @@ export async function setPaused(ports: LifecyclePorts, destinationId: string, pa
     ]);
   } catch (error) {
     if (!(error instanceof ConditionFailedError)) throw error;
-    throw new ConflictError('destination_changed', `Destination ${destinationId} was changed (or deleted) meanwhile: read it again.`);
+    throw new ConflictError(`Destination ${destinationId} was changed (or deleted) meanwhile: read it again.`, { code: 'destination_changed' });
   }
   return destinationSchema.parse({ ...destination, paused, updatedAt: nowIso, updatedBy: actor });
 }
@@ -52,7 +52,7 @@ export async function setPaused(ports: LifecyclePorts, destinationId: string, pa
 export async function requestDeletion(ports: LifecyclePorts, destinationId: string, lists: ListChoice, actor: string): Promise<{ pending: number }> {
   const destination = await getDestination(ports.store, destinationId);
   if (destination.deletion && destination.deletion.lists !== lists) {
-    throw new ConflictError('destination_deleting', `Destination ${destinationId} is already being deleted with lists=${destination.deletion.lists}.`);
+    throw new ConflictError(`Destination ${destinationId} is already being deleted with lists=${destination.deletion.lists}.`, { code: 'destination_deleting' });
   }
   if (!destination.deletion) {
     const nowIso = new Date(ports.clock.now()).toISOString();
@@ -68,7 +68,7 @@ export async function requestDeletion(ports: LifecyclePorts, destinationId: stri
       ]);
     } catch (error) {
       if (!(error instanceof ConditionFailedError)) throw error;
-      throw new ConflictError('destination_changed', `Destination ${destinationId} was changed meanwhile: read it again and retry.`);
+      throw new ConflictError(`Destination ${destinationId} was changed meanwhile: read it again and retry.`, { code: 'destination_changed' });
     }
   }
   return { pending: lists === 'removeAdded' ? await countAddedPeople(ports.store, destination) : 0 };
@@ -89,5 +89,5 @@ export async function countAddedPeople(store: Store, destination: Destination): 
 }
 
 export function deletingError(destinationId: string): ConflictError {
-  return new ConflictError('destination_deleting', `Destination ${destinationId} is being deleted: it can no longer be changed.`);
+  return new ConflictError(`Destination ${destinationId} is being deleted: it can no longer be changed.`, { code: 'destination_deleting' });
 }

@@ -1,6 +1,6 @@
 import type { Clock } from '#shared/clock.ts';
 import type { Config } from '#shared/config/index.ts';
-import { BadRequestError, ConflictError, NotFoundError } from '#shared/errors.ts';
+import { BadRequestError, ConflictError, ForbiddenError, NotFoundError } from '#shared/errors.ts';
 import { readInstance, type MarketoInstance } from '#shared/instances/instance-store.ts';
 import { INTERACTIVE_MARKETO, marketoClientFor } from '#shared/instances/marketo-for-instance.ts';
 import { readConfirmedMapping } from '#shared/instances/org-mapping-store.ts';
@@ -19,7 +19,7 @@ export interface DestinationPorts {
   store: Store;
   secrets: SecretStore;
   clock: Clock;
-  config: Pick<Config, 'MARKETO_CALLS_PER_WINDOW' | 'MARKETO_WINDOW_SECONDS' | 'MARKETO_MAX_CONCURRENT'>;
+  config: Pick<Config, 'MARKETO_CALLS_PER_WINDOW' | 'MARKETO_WINDOW_SECONDS' | 'MARKETO_MAX_CONCURRENT' | 'STAGE' | 'OUTBOUND_ALLOWED_HOSTS'>;
 }
 
 /** Builds the Marketo client of an instance; tests pass one with fast retries. */
@@ -52,26 +52,26 @@ export async function saveDestination(
   const { munchkinId } = input;
   const existing = await readDestination(ports.store, destinationId);
   if (existing?.deletion) {
-    throw new ConflictError('destination_deleting', `Destination ${destinationId} is being deleted: it can no longer be changed. Save it under another ID.`);
+    throw new ConflictError(`Destination ${destinationId} is being deleted: it can no longer be changed. Save it under another ID.`, { code: 'destination_deleting' });
   }
   if (existing && existing.munchkinId !== munchkinId) {
     throw new ConflictError(
-      'munchkin_id_immutable',
       `Destination ${destinationId} pushes to instance ${existing.munchkinId}; its people and lists belong there. Create a new destination for instance ${munchkinId}.`,
+      { code: 'munchkin_id_immutable' },
     );
   }
   const instance = await readInstance(ports.store, munchkinId);
   if (!instance) {
-    throw new BadRequestError('instance_not_registered', `Marketo instance ${munchkinId} is not registered: register it with PUT /marketo/instances/${munchkinId} first.`);
+    throw new BadRequestError(`Marketo instance ${munchkinId} is not registered: register it with PUT /marketo/instances/${munchkinId} first.`, { code: 'instance_not_registered' });
   }
   if (instance.hipaaReady) {
-    throw new ConflictError('hipaa_ready_instance', `Marketo instance ${munchkinId} is HIPAA-ready: it cannot receive Adobe Experience Platform audiences.`);
+    throw new ForbiddenError(`Marketo instance ${munchkinId} is HIPAA-ready: it cannot receive Adobe Experience Platform audiences.`, { code: 'hipaa_ready_instance' });
   }
   const mapping = await readConfirmedMapping(ports.store, munchkinId);
   if (!mapping) {
     throw new ConflictError(
-      'org_mapping_required',
       `Marketo instance ${munchkinId} has no confirmed Adobe Organization Mapping: map it to your IMS org (PUT /org-mapping/${munchkinId}, then POST /org-mapping/${munchkinId}/confirm) and save the destination again.`,
+      { code: 'org_mapping_required' },
     );
   }
 
@@ -79,7 +79,7 @@ export async function saveDestination(
     const before = existing?.audiences.find((old) => old.audienceId === audience.audienceId);
     // The end-date behaviour was carried out for that end date; a new end date reopens the audience.
     const endHandledAt = before && before.endDate === audience.endDate ? before.endHandledAt : undefined;
-    return { audienceId: audience.audienceId, listId: audience.mappingId, startDate: audience.startDate, endDate: audience.endDate, endHandledAt };
+    return { audienceId: audience.audienceId, namespace: audience.namespace, listId: audience.mappingId, startDate: audience.startDate, endDate: audience.endDate, endHandledAt };
   });
   const marketo = marketoFactory(instance);
   await checkSetupAgainstInstance(marketo, munchkinId, { fieldMappings: input.fieldMappings, partitionName: input.partitionName });
@@ -98,6 +98,8 @@ export async function saveDestination(
     imsOrgId: mapping.imsOrgId,
     personCreationMode: input.personCreationMode,
     identityNamespace: input.identityNamespace,
+    emailSources: input.emailSources,
+    requireImsOrgHeader: input.requireImsOrgHeader,
     fieldMappings: input.fieldMappings,
     partitionName: input.partitionName,
     endDateBehavior: input.endDateBehavior,
@@ -123,7 +125,7 @@ export async function saveDestination(
     ]);
   } catch (error) {
     if (!(error instanceof ConditionFailedError)) throw error;
-    throw new ConflictError('destination_changed', `Destination ${destinationId} was changed while you saved it: read it again and retry.`);
+    throw new ConflictError(`Destination ${destinationId} was changed while you saved it: read it again and retry.`, { code: 'destination_changed' });
   }
   // The admin's fix: people who failed on the old setup are tried again on the next tick.
   const requeued =
@@ -163,7 +165,7 @@ export async function readDestination(store: Store, destinationId: string): Prom
 export async function getDestination(store: Store, destinationId: string): Promise<Destination> {
   const destination = await readDestination(store, destinationId);
   if (!destination) {
-    throw new NotFoundError('destination_not_found', `Push destination ${destinationId} does not exist: create it with PUT /push-clone/destinations/${destinationId}.`);
+    throw new NotFoundError(`Push destination ${destinationId} does not exist: create it with PUT /push-clone/destinations/${destinationId}.`, { code: 'destination_not_found' });
   }
   return destination;
 }

@@ -1,3 +1,4 @@
+import { gunzipSync } from 'node:zlib';
 import { z } from 'zod';
 import type { Clock } from '#shared/clock.ts';
 import type { Item, Store } from '#shared/store/index.ts';
@@ -5,7 +6,11 @@ import { listInstanceDestinations } from './destinations';
 import { forEachLimit } from './batch-parallel';
 import { foldRecords, type Fold } from './membership-batch';
 import { newerStatement, type FoldTarget } from './membership-fold';
-import { activationRecordSchema, inboxItemSchema, keys, type ActivationRecord, type Destination } from './model';
+import { recordsOfProfile } from './activation-parser';
+import { activationRecordSchema, inboxItemSchema, keys, profileRecordSchema, type ActivationRecord, type Destination, type ProfileRecord } from './model';
+import { PersonAliases } from './person-aliases';
+import { quarantine, type QuarantineEntry } from './quarantine';
+import { isSaneOrderingKey } from './timestamps';
 
 export { foldRecord, newerStatement, type FoldOutcome, type FoldTarget } from './membership-fold';
 export { foldRecords, type Fold } from './membership-batch';
@@ -39,12 +44,15 @@ export interface IngestResult {
   unmapped: number;
   /** Inbox items folded and deleted. */
   inboxItems: number;
-  /** Inbox items that could not be read; left in place for a person to look at. */
+  /** Inbox items that could not be read: quarantined (shown in the status), then deleted. */
   unreadableInboxItems: number;
+  /** Records (and unreadable inbox items) set aside with a reason, so the rest goes on. */
+  quarantined: number;
 }
 
 const INBOX_PAGE = 10;
 const storedRecordsSchema = z.array(activationRecordSchema);
+const storedProfilesSchema = z.array(profileRecordSchema);
 
 /**
  * Folds an instance's inbox into its memberships (docs/push-clone.md, step 3),
@@ -57,7 +65,7 @@ const storedRecordsSchema = z.array(activationRecordSchema);
  * in each tick, under the instance's lease.
  */
 export async function ingestInbox(ports: IngestPorts, munchkinId: string, options: IngestOptions = {}): Promise<IngestResult> {
-  const result: IngestResult = { records: 0, applied: 0, stale: 0, afterEnd: 0, unmapped: 0, inboxItems: 0, unreadableInboxItems: 0 };
+  const result: IngestResult = { records: 0, applied: 0, stale: 0, afterEnd: 0, unmapped: 0, quarantined: 0, inboxItems: 0, unreadableInboxItems: 0 };
   const maxInboxItems = options.maxInboxItems ?? 500;
   const concurrency = options.concurrency ?? 8;
   const destinations = options.destinations ?? (await listInstanceDestinations(ports.store, munchkinId));
@@ -71,47 +79,127 @@ export async function ingestInbox(ports: IngestPorts, munchkinId: string, option
       consistent: true,
     });
     startKey = page.nextKey;
-    const folded: Item[] = [];
-    const winners = new Map<string, Fold>();
+    const deliveries: StoredDelivery[] = [];
+    const quarantined: Array<Omit<QuarantineEntry, 'at'>> = [];
     for (const item of page.items) {
       const delivery = readInboxItem(item);
-      if (!delivery) {
+      if (delivery) {
+        deliveries.push(delivery);
+      } else {
         result.unreadableInboxItems += 1;
-        continue;
-      }
-      folded.push(item);
-      result.records += delivery.records.length;
-      for (const record of delivery.records) {
-        const target = targetOf(destinations.get(delivery.destinationId), record, delivery.receivedAt, result);
-        if (!target) continue;
-        const key = `${delivery.destinationId}#${record.audienceId}#${record.email}`;
-        const previous = winners.get(key);
-        if (previous) result.stale += 1;
-        winners.set(key, previous && newerStatement(previous.record, record) === previous.record ? previous : { target, record });
+        quarantined.push(unreadableInboxEntry(item));
       }
     }
+    const winners = await resolveWinners(ports.store, deliveries, destinations, result, quarantined, concurrency);
     const counts = await foldRecords(ports.store, [...winners.values()], ports.clock.now(), concurrency);
     result.applied += counts.applied;
     result.stale += counts.stale;
-    await forEachLimit(folded, concurrency, async (item) => {
+    for (const { fold, error } of counts.failed) {
+      quarantined.push({ ...subjectOf(fold.target, fold.record), reason: 'store_rejected', detail: errorDetail(error), stage: 'ingest' });
+    }
+    await quarantine(ports.store, quarantined, ports.clock.now());
+    result.quarantined += quarantined.length;
+    await forEachLimit(page.items, concurrency, async (item) => {
       await ports.store.delete({ pk: item.pk, sk: item.sk });
     });
-    result.inboxItems += folded.length;
+    result.inboxItems += deliveries.length;
   } while (startKey && result.inboxItems < maxInboxItems);
   return result;
 }
 
-function readInboxItem(item: Item): { destinationId: string; receivedAt: number; records: ActivationRecord[] } | undefined {
+interface StoredDelivery {
+  destinationId: string;
+  receivedAt: number;
+  profiles: ProfileRecord[];
+}
+
+/**
+ * The page's profiles as folds, one winner per person and audience: each
+ * profile resolved to its person through the destination's aliases, records
+ * whose ordering key is not a sane fact quarantined (older inbox items were
+ * written before the webhook refused them), records for ended or unmapped
+ * audiences dropped and counted.
+ */
+async function resolveWinners(
+  store: Store,
+  deliveries: readonly StoredDelivery[],
+  destinations: ReadonlyMap<string, Destination>,
+  result: IngestResult,
+  quarantined: Array<Omit<QuarantineEntry, 'at'>>,
+  concurrency: number,
+): Promise<Map<string, Fold>> {
+  const winners = new Map<string, Fold>();
+  const byDestination = new Map<string, StoredDelivery[]>();
+  for (const delivery of deliveries) byDestination.set(delivery.destinationId, [...(byDestination.get(delivery.destinationId) ?? []), delivery]);
+  for (const [destinationId, ofDestination] of byDestination) {
+    const aliases = await PersonAliases.load(store, destinationId, ofDestination.flatMap((delivery) => delivery.profiles.map((profile) => profile.emails)), concurrency);
+    for (const delivery of ofDestination) {
+      for (const profile of delivery.profiles) {
+        const person = aliases.resolve(profile.emails);
+        for (const record of recordsOfProfile(profile, person)) {
+          result.records += 1;
+          const target = targetOf(destinations.get(destinationId), record, delivery.receivedAt, result);
+          if (!target) continue;
+          if (!isSaneOrderingKey(record.qualifiedAt, delivery.receivedAt)) {
+            quarantined.push({ ...subjectOf(target, record), reason: 'bad_timestamp', detail: `lastQualificationTime ${String(record.qualifiedAt)} is not a sane ordering key`, stage: 'ingest' });
+            continue;
+          }
+          const key = `${destinationId}#${record.audienceId}#${record.email}`;
+          const previous = winners.get(key);
+          if (previous) result.stale += 1;
+          winners.set(key, previous && newerStatement(previous.record, record) === previous.record ? previous : { target, record });
+        }
+      }
+    }
+    await aliases.save(store);
+  }
+  return winners;
+}
+
+function subjectOf(target: FoldTarget, record: ActivationRecord) {
+  return { destinationId: target.destination.destinationId, audienceId: record.audienceId, subject: record.email };
+}
+
+function unreadableInboxEntry(item: Item): Omit<QuarantineEntry, 'at'> {
+  const destinationId = typeof item.destinationId === 'string' ? item.destinationId : 'unknown';
+  return { destinationId, audienceId: 'inbox', subject: `${item.pk}#${item.sk}`, reason: 'unreadable_inbox_item', detail: 'the inbox item does not hold readable records', stage: 'ingest' };
+}
+
+/** A short, person-readable cause: the error's name and first line, no stack. */
+export function errorDetail(error: unknown): string {
+  if (error instanceof Error) return `${error.name}: ${error.message.split('\n')[0] ?? ''}`;
+  return 'unknown error';
+}
+
+function readInboxItem(item: Item): StoredDelivery | undefined {
   const parsed = inboxItemSchema.safeParse(item);
   if (!parsed.success) return undefined;
-  let json: unknown;
+  const { destinationId, receivedAt } = parsed.data;
+  if (parsed.data.profilesGzip !== undefined) {
+    const profiles = storedProfilesSchema.safeParse(parseJson(gunzipText(parsed.data.profilesGzip)));
+    return profiles.success ? { destinationId, receivedAt, profiles: profiles.data } : undefined;
+  }
+  const records = storedRecordsSchema.safeParse(parseJson(parsed.data.records ?? ''));
+  if (!records.success) return undefined;
+  // The older format: one record per email and audience, each its own profile.
+  const profiles = records.data.map(({ email, attributes, ...membership }) => ({ emails: [email], attributes, memberships: [membership] }));
+  return { destinationId, receivedAt, profiles };
+}
+
+function gunzipText(compressed: Uint8Array): string {
   try {
-    json = JSON.parse(parsed.data.records);
+    return gunzipSync(compressed).toString('utf8');
+  } catch {
+    return '';
+  }
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
   } catch {
     return undefined;
   }
-  const records = storedRecordsSchema.safeParse(json);
-  return records.success ? { destinationId: parsed.data.destinationId, receivedAt: parsed.data.receivedAt, records: records.data } : undefined;
 }
 
 /** The destination and audience a record belongs to, or undefined (counted) when it must be dropped. */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConditionFailedError, type Store, type TransactOp } from '#shared/store/index.ts';
+import { ConditionFailedError, isThrottlingError, type Store, type TransactOp } from '#shared/store/index.ts';
 import { chunks, forEachLimit } from './batch-parallel';
 import { foldRecord, foldWriteOnRead, freshMembershipItem, isNewer, queueKeysFor, type FoldTarget } from './membership-fold';
 import { keys, membershipSchema, type ActivationRecord, type Membership } from './model';
@@ -12,7 +12,7 @@ export interface Fold {
 /**
  * Folds many records (at most one per membership) in as few requests as it
  * can. One request per record caps ingest at what a table answers request by
- * request (~1,000 a second on DynamoDB Local), below what quality.md asks.
+ * request (~1,000 a second on DynamoDB Local), below what docs/targets.md asks.
  *
  * Chunk by chunk of TRANSACTION_SIZE (one chunk's reads overlap another's writes):
  *
@@ -34,8 +34,15 @@ export interface Fold {
 const TRANSACTION_SIZE = 100;
 const ATTEMPTS_PER_TRANSACTION = 3;
 
-export async function foldRecords(store: Store, folds: readonly Fold[], now: number, concurrency: number): Promise<{ applied: number; stale: number }> {
-  const counts = { applied: 0, stale: 0 };
+export interface FoldCounts {
+  applied: number;
+  stale: number;
+  /** Folds the table refused for a reason other than throttling (a value it cannot store): the caller quarantines them. */
+  failed: Array<{ fold: Fold; error: unknown }>;
+}
+
+export async function foldRecords(store: Store, folds: readonly Fold[], now: number, concurrency: number): Promise<FoldCounts> {
+  const counts: FoldCounts = { applied: 0, stale: 0, failed: [] };
   const lost: Fold[] = [];
   // Chunk by chunk, so one chunk's reads overlap another chunk's writes.
   await forEachLimit(chunks(folds, TRANSACTION_SIZE), concurrency, async (chunk) => {
@@ -58,8 +65,14 @@ export async function foldRecords(store: Store, folds: readonly Fold[], now: num
     counts.applied += writes.length - failed.length;
     lost.push(...failed);
   });
-  await forEachLimit(lost, concurrency, async ({ target, record }) => {
-    counts[await foldRecord(store, target, record, now)] += 1;
+  await forEachLimit(lost, concurrency, async (fold) => {
+    try {
+      counts[await foldRecord(store, fold.target, fold.record, now)] += 1;
+    } catch (error) {
+      // Throttling must fail the tick (the inbox item stays and folds again); anything else is this record's alone.
+      if (isThrottlingError(error) || !(error instanceof Error) || error.name === 'LeaseLostError') throw error;
+      counts.failed.push({ fold, error });
+    }
   });
   return counts;
 }

@@ -1,23 +1,12 @@
 import { z } from 'zod';
 
 /**
- * Push clone's data model: every item, its key, and the meaning of each state.
+ * Push clone's data model: key builders, item shapes and the meaning of each state.
  * The webhook (ingest) writes what AEP says a person should be (`desired`);
  * the runner writes what Marketo has (`applied`). A membership is pending while
  * the two differ, and only then carries the work-queue keys (gsi1).
  *
- * | item | pk | sk |
- * |---|---|---|
- * | destination | `DEST#<destinationId>` | `DEST` |
- * | destination of an instance (for the runner) | `INSTANCE#<munchkinId>` | `DEST#<destinationId>` |
- * | audience stats | `DEST#<destinationId>` | `STATS#<audienceId>` |
- * | membership (person in an audience) | `DEST#<destinationId>#AUD#<audienceId>` | `P#<email>` |
- * | pending membership (gsi1) | gsi1pk `PUSH#<munchkinId>` | gsi1sk `<notBefore ISO>#<destinationId>#<audienceId>#<email>` |
- * | inbox (activations received, not yet folded in) | `INBOX#<munchkinId>` | `<receivedAt ISO>#<uuid>` |
- * | work marker (instance has inbox or pending work) | `PUSH_WORK` | `<munchkinId>` |
- * | lead ID cache | `LEADS#<munchkinId>` | `<email>` |
- * | parked instance (daily quota) | `INSTANCE#<munchkinId>` | `PUSH_PARK` |
- * | Marketo calls per US-Central day | `INSTANCE#<munchkinId>` | `MARKETO_CALLS#<yyyy-mm-dd>` |
+ * The items and their keys are listed once, in docs/data-model.md.
  */
 
 export const PERSON_CREATION_MODES = ['createMissing', 'matchExistingOnly'] as const;
@@ -38,12 +27,35 @@ export type FieldMapping = z.infer<typeof fieldMappingSchema>;
 export const DEFAULT_FIELD_MAPPINGS: FieldMapping[] = [
   { source: 'person.name.firstName', target: 'firstName' },
   { source: 'person.name.lastName', target: 'lastName' },
-  // AEP's "companyName" is Marketo's `company` (not `companyName`): vendor-apis.md, Sync Leads.
+  // AEP's "companyName" is Marketo's `company` (not `companyName`): docs/vendors/marketo.md, Sync leads.
   { source: 'companyName', target: 'company' },
 ];
 
+/** AEP's own audiences live in the `ups` namespace; others (`CustomerAudienceUpload`, ...) are named in setup. */
+export const DEFAULT_AUDIENCE_NAMESPACE = 'ups';
+
+/**
+ * One place a profile's email may be read from: an identity namespace (in
+ * `identityMap`, or `identities` as a Destination SDK template writes it) or an
+ * XDM attribute path such as `personalEmail.address`.
+ */
+export const emailSourceSchema = z.union([
+  z.strictObject({ namespace: z.string().trim().min(1).max(100) }),
+  z.strictObject({ path: z.string().trim().min(1).max(200).regex(/^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+){0,11}$/, 'a dotted XDM path such as personalEmail.address') }),
+]);
+export type EmailSource = z.infer<typeof emailSourceSchema>;
+
+/**
+ * The default resolves Adobe's documented examples: Destination SDK profiles
+ * carry the email in identityMap's `Email` namespace, the HTTP API export in
+ * `personalEmail.address` (its identityMap holds only ECID and hashed emails).
+ */
+export const DEFAULT_EMAIL_SOURCES: EmailSource[] = [{ namespace: 'Email' }, { path: 'personalEmail.address' }, { path: 'workEmail.address' }];
+
 export const storedAudienceSchema = z.object({
   audienceId: z.string(),
+  /** The segmentMembership namespace the audience lives in (absent: `ups`); entries in other namespaces never touch it. */
+  namespace: z.string().optional(),
   /** The Marketo static list ID (the "mapping ID"). */
   listId: z.number().int().positive(),
   startDate: z.string(),
@@ -62,6 +74,10 @@ export const destinationSchema = z.object({
   imsOrgId: z.string(),
   personCreationMode: z.enum(PERSON_CREATION_MODES),
   identityNamespace: z.literal('Email'),
+  /** Where a profile's email comes from, in order (absent: DEFAULT_EMAIL_SOURCES). */
+  emailSources: z.array(emailSourceSchema).min(1).max(20).optional(),
+  /** false only when the admin opted out of the x-gw-ims-org-id check (absent: required). */
+  requireImsOrgHeader: z.boolean().optional(),
   fieldMappings: z.array(fieldMappingSchema),
   partitionName: z.string().optional(),
   endDateBehavior: z.enum(END_DATE_BEHAVIORS),
@@ -148,6 +164,11 @@ export const keys = {
   workMarkerPartition: 'PUSH_WORK',
   leadId: (munchkinId: string, email: string) => ({ pk: `LEADS#${munchkinId}`, sk: email }),
   park: (munchkinId: string) => ({ pk: `INSTANCE#${munchkinId}`, sk: 'PUSH_PARK' }),
+  intake: (destinationId: string) => ({ pk: `DEST#${destinationId}`, sk: 'INTAKE' }),
+  alias: (destinationId: string, email: string) => ({ pk: `ALIAS#${destinationId}`, sk: email }),
+  quarantinePartition: (destinationId: string) => `QUARANTINE#${destinationId}`,
+  quarantine: (destinationId: string, audienceId: string, subject: string) => ({ pk: `QUARANTINE#${destinationId}`, sk: `${audienceId}#${subject}` }),
+  archivePartition: (destinationId: string) => `ARCHIVE#${destinationId}`,
   callsPerDay: (munchkinId: string, centralDate: string) => ({ pk: `INSTANCE#${munchkinId}`, sk: `MARKETO_CALLS#${centralDate}` }),
 } as const;
 
@@ -196,6 +217,46 @@ export const activationRecordSchema = z.object({
 export type ActivationRecord = z.infer<typeof activationRecordSchema>;
 
 /**
+ * One AEP profile as the webhook keeps it: its emails (the person's first,
+ * then the aliases, in resolution order), its mapped attributes once, and its
+ * memberships of mapped audiences. Stored bytes grow with profiles, not with
+ * profiles x emails x audiences.
+ */
+export const profileRecordSchema = z.object({
+  emails: z.array(z.string()).min(1),
+  attributes: z.record(z.string(), fieldValueSchema),
+  memberships: z.array(z.object({ audienceId: z.string(), presence: z.enum(['in', 'out']), qualifiedAt: z.number() })).min(1),
+});
+export type ProfileRecord = z.infer<typeof profileRecordSchema>;
+
+/**
+ * Why a profile or one of its audience entries was not accepted. Profile-level
+ * reasons count profiles; entry-level ones count audience entries.
+ */
+export const REFUSAL_REASONS = [
+  /** profile: no email in the configured sources (hashed-only identities included: never guessed). */
+  'unresolvable_identity',
+  /** profile: an array element that is not a profile at all. */
+  'not_a_profile',
+  /** profile: no segmentMembership entries. */
+  'no_membership',
+  /** entry: an audience this destination does not map. */
+  'unmapped_audience',
+  /** entry: a mapped audience ID under another namespace than the mapped one. */
+  'other_namespace',
+  /** entry: status other than realized, existing or exited. */
+  'bad_status',
+  /** entry: lastQualificationTime missing, unreadable, or outside the sane window. */
+  'bad_timestamp',
+  /** profile or entry: beyond the parser's caps (profiles per body, audiences per profile, attribute size). */
+  'over_limits',
+] as const;
+export type RefusalReason = (typeof REFUSAL_REASONS)[number];
+export type RefusalCounts = Partial<Record<RefusalReason, number>>;
+/** Counter field prefix of refusals in the stats and intake items (`refused_<reason>`). */
+export const REFUSED_FIELD_PREFIX = 'refused_';
+
+/**
  * An inbox item: the records of (part of) one webhook delivery, written before
  * the webhook answers. `records` is the JSON of ActivationRecord[] in one string
  * attribute: far cheaper to marshal than a list of maps, and its size is known
@@ -207,7 +268,10 @@ export const inboxItemSchema = z.object({
   /** When the webhook received the delivery (epoch ms): "arrived after the end date" is judged on this. */
   receivedAt: z.number(),
   recordCount: z.number().int().nonnegative(),
-  records: z.string(),
+  /** JSON of ActivationRecord[] (one per email and audience; written by tests and older versions). */
+  records: z.string().optional(),
+  /** JSON of ProfileRecord[], gzip (what the webhook writes): resolved into records at ingest, aliases included. */
+  profilesGzip: z.custom<Uint8Array>((value) => value instanceof Uint8Array).optional(),
 });
 export type InboxItem = z.infer<typeof inboxItemSchema>;
 

@@ -37,7 +37,7 @@ export async function lookUpPerson(ports: { store: Store; clock: Clock }, destin
     return membership ? [{ audienceId: audience.audienceId, listId: audience.listId, current: currentOf(membership), history: liveHistory(membership.hist, ports.clock.now(), policy) }] : [];
   });
   if (audiences.length === 0) {
-    throw new NotFoundError('person_not_found', `No delivery to destination ${destination.destinationId} named ${email}: AEP has not activated this person for its audiences (or the destination was saved after).`);
+    throw new NotFoundError(`No delivery to destination ${destination.destinationId} named ${email}: AEP has not activated this person for its audiences (or the destination was saved after).`, { code: 'person_not_found' });
   }
   return { email, audiences };
 }

@@ -1,12 +1,20 @@
-import type { Store } from '#shared/store/index.ts';
+import type { Item, Store } from '#shared/store/index.ts';
 import { chunks } from './batch-parallel';
 import { keys, membershipSchema, type Membership } from './model';
+import { quarantineUnreadableMemberships } from './quarantine';
 import type { WorkItem } from './runner-types';
 
 /**
  * One pass over the instance's due memberships (gsi1 `PUSH#<munchkinId>`,
  * sort key <= now), page by page. `gsi1sk` starts with `notBefore`, so people
  * whose audience has not started yet are never read.
+ *
+ * A global secondary index is only eventually consistent: for a moment after
+ * a write-back removed a person's queue keys, the index may still list them,
+ * and a pass that starts right after the previous one would send their change
+ * to Marketo again. So each page is read again from the table with a
+ * consistent read, and only memberships the table still queues are returned,
+ * as the table has them.
  */
 export class DueQueue {
   private cursor: Record<string, unknown> | undefined;
@@ -21,19 +29,40 @@ export class DueQueue {
   /** The next page, or undefined when the pass has read everything due. */
   async nextPage(now: number): Promise<Membership[] | undefined> {
     if (this.finished) return undefined;
+    // Everything whose notBefore is <= now, whatever follows the timestamp.
+    const bound = `${new Date(now).toISOString()}#\uffff`;
     const page = await this.store.query({
       index: 'gsi1',
       partition: keys.pendingPartition(this.munchkinId),
-      // Everything whose notBefore is <= now, whatever follows the timestamp.
-      sortAtMost: `${new Date(now).toISOString()}#\uffff`,
+      sortAtMost: bound,
       limit: this.pageSize,
       startKey: this.cursor,
     });
     this.cursor = page.nextKey;
     if (!page.nextKey) this.finished = true;
-    return page.items.map((item) => membershipSchema.parse(item));
+    if (page.items.length === 0) return [];
+    const memberships: Membership[] = [];
+    const unreadable: Item[] = [];
+    for (const item of page.items) {
+      const parsed = membershipSchema.safeParse(item);
+      if (parsed.success) memberships.push(parsed.data);
+      else unreadable.push(item);
+    }
+    // One item that does not read must not stop the instance: set it aside with its reason, go on with the rest.
+    if (unreadable.length > 0) await quarantineUnreadableMemberships(this.store, unreadable, now);
+    if (memberships.length === 0) return [];
+    // The index answers late: re-read each listed membership consistently and keep only what is still due.
+    const current = new Map((await this.store.getMany(memberships.map(keyOf), { consistent: true })).map((item) => [`${item.pk}\u0000${item.sk}`, item]));
+    return memberships.flatMap((membership) => {
+      const key = keyOf(membership);
+      const fresh = current.get(`${key.pk}\u0000${key.sk}`);
+      const parsed = fresh ? membershipSchema.safeParse(fresh) : undefined;
+      return parsed?.success && parsed.data.gsi1pk !== undefined && (parsed.data.gsi1sk ?? '') <= bound ? [parsed.data] : [];
+    });
   }
 }
+
+const keyOf = (membership: Membership) => keys.membership(membership.destinationId, membership.audienceId, membership.email);
 
 /**
  * Due work held until a Marketo call can be filled: items are bucketed per

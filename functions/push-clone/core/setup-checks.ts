@@ -1,5 +1,5 @@
 import { BadRequestError } from '#shared/errors.ts';
-import { marketoErrorForAdmin } from '#shared/instances/marketo-admin-errors.ts';
+import { httpErrorFor } from '#shared/http/index.ts';
 import type { MarketoClient } from '#shared/marketo/index.ts';
 import type { FieldMapping } from './model';
 
@@ -20,7 +20,7 @@ export async function checkSetupAgainstInstance(
     await checkFieldTargets(client, munchkinId, setup.fieldMappings);
     if (setup.partitionName !== undefined) await checkPartition(client, munchkinId, setup.partitionName);
   } catch (error) {
-    throw marketoErrorForAdmin(error, munchkinId, 'its lead fields and partitions');
+    throw httpErrorFor(error, `Marketo instance ${munchkinId} could not be asked for its lead fields and partitions: the destination was not saved.`) ?? error;
   }
 }
 
@@ -48,19 +48,11 @@ async function checkFieldTargets(client: MarketoClient, munchkinId: string, mapp
       ? `'${problem.target}' is read-only`
       : `'${problem.target}' does not exist${problem.suggestion ? ` (did you mean '${problem.suggestion}'?)` : ''}`,
   );
-  throw new BadRequestError(
-    'unknown_lead_field',
-    `Marketo instance ${munchkinId} cannot take these field mappings: ${described.join('; ')}. Map to a lead field's REST name (GET /marketo/instances/${munchkinId}/lead-fields lists them), or create the field in Marketo (Admin > Field Management).`,
-    { details: { fields: problems.map(({ index, ...problem }) => ({ path: ['fieldMappings', index, 'target'], ...problem })) } },
-  );
+  throw new BadRequestError(`Marketo instance ${munchkinId} cannot take these field mappings: ${described.join('; ')}. Map to a lead field's REST name (GET /marketo/instances/${munchkinId}/lead-fields lists them), or create the field in Marketo (Admin > Field Management).`, { code: 'unknown_lead_field', details: { fields: problems.map(({ index, ...problem }) => ({ path: ['fieldMappings', index, 'target'], ...problem })) } });
 }
 
 async function checkPartition(client: MarketoClient, munchkinId: string, partitionName: string): Promise<void> {
   const partitions = (await client.leadPartitions()).map((partition) => partition.name);
   if (partitions.includes(partitionName)) return;
-  throw new BadRequestError(
-    'unknown_partition',
-    `Marketo instance ${munchkinId} has no lead partition named '${partitionName}': choose one of ${partitions.map((name) => `'${name}'`).join(', ')} (Admin > Workspaces & Partitions), or leave the partition empty.`,
-    { details: { path: ['partitionName'], partitions } },
-  );
+  throw new BadRequestError(`Marketo instance ${munchkinId} has no lead partition named '${partitionName}': choose one of ${partitions.map((name) => `'${name}'`).join(', ')} (Admin > Workspaces & Partitions), or leave the partition empty.`, { code: 'unknown_partition', details: { path: ['partitionName'], partitions } });
 }

@@ -4,7 +4,9 @@ import { centralDay } from '#shared/marketo/index.ts';
 import type { Store } from '#shared/store/index.ts';
 import { DEFAULT_DAILY_QUOTA, readInstance } from '#shared/instances/instance-store.ts';
 import { failuresByReason, skipsByReason, type FailureGroup, type ReasonGroup } from './failed-people';
-import { audienceStatsSchema, keys, MARKETO_CALLS_FIELD, membershipSchema, SKIPPED_FIELD_PREFIX, type Destination, type Membership, type StoredAudience } from './model';
+import { readIntake, refusedOf, type IntakeSummary } from './intake-stats';
+import { audienceStatsSchema, keys, MARKETO_CALLS_FIELD, membershipSchema, SKIPPED_FIELD_PREFIX, type Destination, type Membership, type RefusalCounts, type StoredAudience } from './model';
+import { readQuarantine, type QuarantineView } from './quarantine';
 
 /** Pending people of one audience, and those among them whose transient failure waits for its retry. */
 export interface PendingCounts {
@@ -30,6 +32,8 @@ export interface AudienceStatus {
   expired: number;
   /** Skipped people by reason, e.g. { not_found_in_marketo: 3 }. */
   skipped: Record<string, number>;
+  /** Audience entries the webhook refused, by reason (bad_timestamp, bad_status, other_namespace, unresolvable_identity, ...). */
+  refused: RefusalCounts;
   lastRunAt?: string;
   lastError?: string;
   /** Failed people by Marketo code, with what to do and a few emails. */
@@ -50,6 +54,10 @@ export interface DestinationStatus {
   dailyQuota: number;
   /** The latest run over any audience. */
   lastRun?: string;
+  /** What the webhook received and refused, by reason, since the destination was created. */
+  intake: IntakeSummary;
+  /** Records and memberships set aside with their reason (the rest of the instance's work went on). */
+  quarantine: QuarantineView;
 }
 
 const pendingItemSchema = z.object({ destinationId: z.string(), audienceId: z.string(), gsi1sk: z.string(), outcome: z.looseObject({ kind: z.string() }).optional() });
@@ -65,11 +73,13 @@ export async function destinationStatus(
   const { destinationId } = destination;
   const now = ports.clock.now();
   const day = centralDay(now);
-  const [pending, stats, callsItem, instance] = await Promise.all([
+  const [pending, stats, callsItem, instance, intake, quarantined] = await Promise.all([
     pendingByDestination ? (pendingByDestination.get(destinationId) ?? new Map<string, PendingCounts>()) : countPending(ports.store, destination.munchkinId, new Date(now).toISOString()).then((all) => all.get(destinationId) ?? new Map<string, PendingCounts>()),
     Promise.all(destination.audiences.map((audience) => ports.store.get(keys.stats(destinationId, audience.audienceId)))),
     ports.store.get(keys.callsPerDay(destination.munchkinId, day)),
     readInstance(ports.store, destination.munchkinId),
+    readIntake(ports.store, destinationId),
+    readQuarantine(ports.store, destinationId, now),
   ]);
   const audiences = await Promise.all(destination.audiences.map(async (audience, index) => {
     const counters = audienceStatsSchema.parse(stats[index] ?? {});
@@ -91,6 +101,7 @@ export async function destinationStatus(
       failed: counters.failed,
       expired: counters.expired,
       skipped: skippedByReason(counters),
+      refused: refusedOf(stats[index]),
       lastRunAt: counters.lastRunAt,
       lastError: counters.lastError,
       failuresByReason: failures,
@@ -108,6 +119,8 @@ export async function destinationStatus(
     callsToday: calls,
     dailyQuota: instance?.dailyQuota ?? DEFAULT_DAILY_QUOTA,
     lastRun,
+    intake,
+    quarantine: quarantined,
   };
 }
 

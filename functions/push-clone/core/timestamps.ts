@@ -2,7 +2,7 @@
  * One reader of the instants push clone meets: AEP's lastQualificationTime and
  * the start and end dates an admin types. AEP's own examples write
  * `2024-05-02T08:15:00.000+0000`, `2019-11-20T13:15:49Z` and `...+0000`
- * without milliseconds (vendor-apis.md, "AEP audience activations");
+ * without milliseconds (docs/vendors/aep.md);
  * `Date.parse` does not promise to read a `+0000` offset, so we read them here.
  * A date without a time is midnight UTC; a time without an offset is UTC.
  */
@@ -44,4 +44,27 @@ function offsetToMs(offset: string): number | undefined {
 export function epochToMs(value: number): number | undefined {
   if (!Number.isFinite(value) || value <= 0) return undefined;
   return value < 1e11 ? Math.round(value * 1000) : Math.round(value);
+}
+
+/**
+ * The sane window of an ordering key: nothing before 2000 (AEP did not exist;
+ * a zero or a year-1970 default is a missing value in disguise), nothing more
+ * than a few minutes after the delivery arrived (clock skew, not the future).
+ */
+export const ORDERING_KEY_WINDOW = { earliestMs: Date.UTC(2000, 0, 1), futureSkewMs: 5 * 60_000 } as const;
+
+/**
+ * AEP's lastQualificationTime as a newest-wins ordering key, or undefined when
+ * it is missing, unreadable, non-finite or outside ORDERING_KEY_WINDOW. Such a
+ * record is refused: an invented key (the arrival time, a far future) would
+ * either win over every later genuine statement or lose to every one.
+ */
+export function orderingKey(value: unknown, receivedAt: number): number | undefined {
+  const instant = typeof value === 'number' ? epochToMs(value) : parseInstant(value);
+  return instant !== undefined && isSaneOrderingKey(instant, receivedAt) ? instant : undefined;
+}
+
+/** Whether an already-read key lies in the window (ingest re-checks what older inbox items hold). */
+export function isSaneOrderingKey(instant: number, receivedAt: number): boolean {
+  return Number.isSafeInteger(instant) && instant >= ORDERING_KEY_WINDOW.earliestMs && instant <= receivedAt + ORDERING_KEY_WINDOW.futureSkewMs;
 }

@@ -1,57 +1,76 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import { jwtVerify, SignJWT } from 'jose';
-import { z } from 'zod';
-import type { Clock } from '#shared/clock.ts';
-import type { Config } from '#shared/config/index.ts';
+import { decodeProtectedHeader, jwtVerify, SignJWT } from 'jose';
 import { UnauthorizedError } from '#shared/errors.ts';
-import type { SecretStore } from '#shared/secrets/index.ts';
+import { isCurrent, readCredentialSet, type CredentialPorts, type CredentialSet, type OAuthClientCredential } from './webhook-credentials';
 
 /**
- * How AEP authenticates to the activation webhook: the bearer token from the
- * secret store, or (AEP's "OAuth 2 client credentials" option) a short-lived
- * access token that our token endpoint issued to AEP's client. Issued tokens
- * are HS256 JWTs under a key derived from the webhook token, so rotating that
- * one secret also revokes every issued token.
+ * How AEP authenticates to a destination's activation webhook: one of that
+ * destination's bearer tokens, or (AEP's "OAuth 2 client credentials" option)
+ * a short-lived access token that the destination's token endpoint issued to
+ * one of its OAuth clients. Issued tokens are HS256 JWTs whose key is derived
+ * from the client's secret and whose audience names the destination, so a
+ * token is good for one destination only and dies with its client.
+ *
+ * Refusals never say why beyond "not valid for this destination": whether the
+ * destination exists, or which other tenant a credential belongs to, is not
+ * something a caller without a credential learns.
  */
-export interface WebhookAuthPorts {
-  secrets: SecretStore;
-  clock: Clock;
-  config: Pick<Config, 'WEBHOOK_TOKEN_SECRET_NAME' | 'WEBHOOK_OAUTH_CLIENT_SECRET_NAME'>;
-}
+export type WebhookAuthPorts = CredentialPorts;
 
 const ISSUER = 'orgbridge';
-const AUDIENCE = 'orgbridge-aep-activation-webhook';
+const audienceOf = (destinationId: string) => `orgbridge-aep-activation-webhook/${destinationId}`;
 export const ISSUED_TOKEN_TTL_SECONDS = 3600;
-
-/** The client AEP is given: `{"clientId": "...", "clientSecret": "..."}` in the secret store. */
-const oauthClientSchema = z.object({ clientId: z.string().min(1), clientSecret: z.string().min(16) });
+/**
+ * Secret stores cache for the life of a container; a credential created by a
+ * rotation since is read again on a miss, at most this often per destination
+ * (so unauthenticated noise cannot turn into Secrets Manager calls).
+ */
+const REFRESH_INTERVAL_MS = 30_000;
+const lastRefresh = new Map<string, number>();
 
 const digest = (value: string) => createHash('sha256').update(value, 'utf8').digest();
 /** Equal in constant time; hashing first makes both sides 32 bytes without leaking a length. */
 const sameSecret = (a: string, b: string) => timingSafeEqual(digest(a), digest(b));
+const signingKey = (client: OAuthClientCredential) => createHmac('sha256', client.clientSecret).update('orgbridge webhook access tokens').digest();
 
-async function signingKey(ports: WebhookAuthPorts): Promise<Uint8Array> {
-  const webhookToken = await ports.secrets.get(ports.config.WEBHOOK_TOKEN_SECRET_NAME);
-  return createHmac('sha256', webhookToken).update('orgbridge webhook access tokens').digest();
-}
+const invalid = () => new UnauthorizedError('The activation webhook token is not valid for this destination.', { code: 'invalid_token' });
 
-/** `Authorization: Bearer <token>`: the static token, or an access token we issued that has not expired. */
-export async function authenticateWebhook(ports: WebhookAuthPorts, authorization: string | undefined): Promise<void> {
+/** `Authorization: Bearer <token>`: a current bearer token of this destination, or an unexpired access token issued for it. */
+export async function authenticateWebhook(ports: WebhookAuthPorts, destinationId: string, authorization: string | undefined): Promise<void> {
   const match = /^Bearer\s+(\S+)$/i.exec(authorization?.trim() ?? '');
   if (!match?.[1]) throw new UnauthorizedError('The activation webhook needs Authorization: Bearer <token>.');
   const presented = match[1];
-  if (sameSecret(presented, await ports.secrets.get(ports.config.WEBHOOK_TOKEN_SECRET_NAME))) return;
+  if (await withRefreshOnMiss(ports, destinationId, (set) => accepts(ports, destinationId, set, presented))) return;
+  throw invalid();
+}
+
+async function accepts(ports: WebhookAuthPorts, destinationId: string, set: CredentialSet, presented: string): Promise<boolean> {
+  const now = ports.clock.now();
+  // Every current token is compared, so the time taken does not say which one matched.
+  const bearer = set.bearerTokens.filter((token) => isCurrent(token, now)).map((token) => sameSecret(presented, token.token));
+  if (bearer.includes(true)) return true;
+  let clientId: unknown;
   try {
-    await jwtVerify(presented, await signingKey(ports), {
-      issuer: ISSUER,
-      audience: AUDIENCE,
-      algorithms: ['HS256'],
-      requiredClaims: ['exp'],
-      currentDate: new Date(ports.clock.now()),
-    });
+    clientId = decodeProtectedHeader(presented).kid;
   } catch {
-    throw new UnauthorizedError('The activation webhook token is not valid.', 'invalid_token');
+    return false;
   }
+  const client = set.oauthClients.find((candidate) => candidate.clientId === clientId && isCurrent(candidate, now));
+  if (!client) return false;
+  try {
+    await jwtVerify(presented, signingKey(client), { issuer: ISSUER, audience: audienceOf(destinationId), algorithms: ['HS256'], requiredClaims: ['exp'], currentDate: new Date(now) });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function withRefreshOnMiss(ports: WebhookAuthPorts, destinationId: string, check: (set: CredentialSet) => Promise<boolean>): Promise<boolean> {
+  if (await check(await readCredentialSet(ports.secrets, destinationId))) return true;
+  const now = ports.clock.now();
+  if (now - (lastRefresh.get(destinationId) ?? -Infinity) < REFRESH_INTERVAL_MS) return false;
+  lastRefresh.set(destinationId, now);
+  return check(await readCredentialSet(ports.secrets, destinationId, { refresh: true }));
 }
 
 export type TokenRequestOutcome =
@@ -59,12 +78,13 @@ export type TokenRequestOutcome =
   | { ok: false; status: 400 | 401; error: 'invalid_request' | 'unsupported_grant_type' | 'invalid_client'; description: string };
 
 /**
- * The client-credentials grant (RFC 6749 §4.4): client authentication by HTTP
- * Basic or by form fields, answered in the RFC's own error format, since the
- * caller is an OAuth client, not one of our admins.
+ * The client-credentials grant (RFC 6749 §4.4) of one destination: client
+ * authentication by HTTP Basic or by form fields (AEP offers both), answered
+ * in the RFC's own error format, since the caller is an OAuth client.
  */
 export async function issueWebhookToken(
   ports: WebhookAuthPorts,
+  destinationId: string,
   request: { authorization: string | undefined; form: URLSearchParams },
 ): Promise<TokenRequestOutcome> {
   const grantType = request.form.get('grant_type');
@@ -73,21 +93,27 @@ export async function issueWebhookToken(
   }
   const presented = clientOf(request);
   if (!presented) return { ok: false, status: 401, error: 'invalid_client', description: 'Client authentication is required.' };
-  const stored = oauthClientSchema.safeParse(JSON.parse(await ports.secrets.get(ports.config.WEBHOOK_OAUTH_CLIENT_SECRET_NAME)));
-  if (!stored.success) return { ok: false, status: 401, error: 'invalid_client', description: 'No OAuth client is configured for this webhook.' };
-  const idMatches = sameSecret(presented.clientId, stored.data.clientId);
-  const secretMatches = sameSecret(presented.clientSecret, stored.data.clientSecret);
-  if (!idMatches || !secretMatches) return { ok: false, status: 401, error: 'invalid_client', description: 'The client credentials are not valid.' };
+  let client: OAuthClientCredential | undefined;
+  await withRefreshOnMiss(ports, destinationId, async (set) => {
+    const now = ports.clock.now();
+    const current = set.oauthClients.filter((candidate) => isCurrent(candidate, now));
+    client = current.find((candidate) => sameSecret(presented.clientId, candidate.clientId) && sameSecret(presented.clientSecret, candidate.clientSecret));
+    return client !== undefined;
+  });
+  if (!client) return { ok: false, status: 401, error: 'invalid_client', description: 'The client credentials are not valid for this destination.' };
   const now = Math.floor(ports.clock.now() / 1000);
+  // A token never outlives its client: the end of a rotation's overlap ends its tokens too.
+  const clientEnd = client.validUntil ? Math.floor(Date.parse(client.validUntil) / 1000) : Infinity;
+  const expiresAt = Math.min(now + ISSUED_TOKEN_TTL_SECONDS, clientEnd);
   const accessToken = await new SignJWT({})
-    .setProtectedHeader({ alg: 'HS256' })
+    .setProtectedHeader({ alg: 'HS256', kid: client.clientId })
     .setIssuer(ISSUER)
-    .setAudience(AUDIENCE)
-    .setSubject(stored.data.clientId)
+    .setAudience(audienceOf(destinationId))
+    .setSubject(client.clientId)
     .setIssuedAt(now)
-    .setExpirationTime(now + ISSUED_TOKEN_TTL_SECONDS)
-    .sign(await signingKey(ports));
-  return { ok: true, accessToken, expiresIn: ISSUED_TOKEN_TTL_SECONDS };
+    .setExpirationTime(expiresAt)
+    .sign(signingKey(client));
+  return { ok: true, accessToken, expiresIn: expiresAt - now };
 }
 
 function clientOf(request: { authorization: string | undefined; form: URLSearchParams }): { clientId: string; clientSecret: string } | undefined {
@@ -95,8 +121,12 @@ function clientOf(request: { authorization: string | undefined; form: URLSearchP
   if (basic?.[1]) {
     const decoded = Buffer.from(basic[1], 'base64').toString('utf8');
     const colon = decoded.indexOf(':');
-    if (colon > 0) return { clientId: decodeURIComponent(decoded.slice(0, colon)), clientSecret: decodeURIComponent(decoded.slice(colon + 1)) };
-    return undefined;
+    if (colon <= 0) return undefined;
+    try {
+      return { clientId: decodeURIComponent(decoded.slice(0, colon)), clientSecret: decodeURIComponent(decoded.slice(colon + 1)) };
+    } catch {
+      return undefined;
+    }
   }
   const clientId = request.form.get('client_id');
   const clientSecret = request.form.get('client_secret');

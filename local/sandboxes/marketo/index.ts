@@ -1,5 +1,6 @@
 import { demo } from '#local/demo-identities.ts';
 import { SandboxServer, type SandboxRequest, type SandboxResponse } from '#local/sandboxes/framework.ts';
+import type { CallKind } from '#shared/marketo/index.ts';
 import { TokenIssuer } from './auth';
 import { bulkRoutes, ImportQueue, type ImportJob } from './bulk';
 import { failure } from './envelope';
@@ -31,26 +32,15 @@ export interface MarketoSandboxOptions {
   importDurationMs?: number;
   /** Custom lead fields the instance knows besides the standard ones. */
   customFields?: string[];
-  /** Seed the demo leads and lists (default true). */
+  /** Seed the demo leads and lists (default true) when no saved state is restored. */
   seed?: boolean;
+  /** Keep leads, lists and fields in this JSON file across restarts (npm start: `<state dir>/sandboxes/marketo.json`); in memory without it. */
+  stateFile?: string;
   now?: () => number;
 }
 
-export type EndpointKind =
-  | 'identity'
-  | 'syncLeads'
-  | 'findLeads'
-  | 'getList'
-  | 'addToList'
-  | 'removeFromList'
-  | 'listMembers'
-  | 'isMember'
-  | 'importLeads'
-  | 'importStatus'
-  | 'describeLeads'
-  | 'partitions'
-  | 'browseLists'
-  | 'other';
+/** The client's call kinds, plus the identity call and anything else the sandbox is asked. */
+export type EndpointKind = 'identity' | CallKind | 'other';
 
 export interface MarketoSandboxStats extends LimitCounters {
   /** Calls the instance itself answered (injected faults are counted apart). */
@@ -95,8 +85,11 @@ export function createMarketoSandbox(options: MarketoSandboxOptions = {}) {
   };
   const server = new SandboxServer('marketo');
   const state = new MarketoState(now);
+  // A saved world (npm start's state dir) replaces the seed: people and list members carry on from the last run.
+  const restored = options.stateFile ? server.persistTo(options.stateFile, state) : false;
   for (const field of options.customFields ?? []) state.addField(field);
-  if (options.seed ?? true) seedDemoInstance(state);
+  if (!restored && (options.seed ?? true)) seedDemoInstance(state);
+  server.saveState();
   const tokens = new TokenIssuer(settings.clientId, settings.clientSecret, settings.tokenTtlSeconds, now);
   const limitOptions = { ...settings, now };
   const limits = new InstanceLimits(limitOptions);
@@ -179,15 +172,32 @@ export function createMarketoSandbox(options: MarketoSandboxOptions = {}) {
       peakConcurrency: limits.gauge.peak,
     }),
 
-    addLead: (fields: Record<string, FieldValue>): SandboxLead => copyLead(state.createLead(fields)),
+    addLead: (fields: Record<string, FieldValue>): SandboxLead => {
+      const lead = copyLead(state.createLead(fields));
+      server.saveState();
+      return lead;
+    },
     addList: (name: string, id?: number): SandboxList => {
       const list = state.addList(name, id);
+      server.saveState();
       return { id: list.id, name: list.name, memberIds: [], createdAt: list.createdAt, updatedAt: list.updatedAt };
     },
-    addToList: (listId: number, leadIds: readonly number[]): void => leadIds.forEach((id) => state.addMember(listId, id)),
-    addField: (name: string): void => state.addField(name),
-    removeField: (name: string): void => state.removeField(name),
-    addPartition: (name: string, description?: string): void => void state.addPartition(name, description),
+    addToList: (listId: number, leadIds: readonly number[]): void => {
+      leadIds.forEach((id) => state.addMember(listId, id));
+      server.saveState();
+    },
+    addField: (name: string): void => {
+      state.addField(name);
+      server.saveState();
+    },
+    removeField: (name: string): void => {
+      state.removeField(name);
+      server.saveState();
+    },
+    addPartition: (name: string, description?: string): void => {
+      state.addPartition(name, description);
+      server.saveState();
+    },
     /** The API user's role loses (or, with `false`, regains) the permission an endpoint kind needs: its calls get 603. */
     denyAccess: (kind: EndpointKind, deny = true): void => void (deny ? denied.add(kind) : denied.delete(kind)),
     /** Forgets every issued token: the next call with one gets 601. */

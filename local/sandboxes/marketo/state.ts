@@ -92,6 +92,14 @@ function displayNameOf(name: string): string {
   return words.charAt(0).toUpperCase() + words.slice(1);
 }
 
+export interface MarketoSnapshot {
+  leads: SandboxLead[];
+  lists: SandboxList[];
+  fields: string[];
+  nextLeadId: number;
+  nextListId: number;
+}
+
 const emailKey = (email: string) => email.trim().toLowerCase();
 
 export class MarketoState {
@@ -105,6 +113,33 @@ export class MarketoState {
   private nextListId = 1100;
 
   constructor(private readonly now: () => number) {}
+
+  /** Everything the instance holds, as JSON (the sandbox keeps it across `npm start` restarts). */
+  snapshot(): MarketoSnapshot {
+    return {
+      leads: [...this.leadsById.values()],
+      lists: this.allLists().map(({ memberIds, ...list }) => ({ ...list, memberIds })),
+      fields: [...this.writableFields],
+      nextLeadId: this.nextLeadId,
+      nextListId: this.nextListId,
+    };
+  }
+
+  /** Replaces everything with a snapshot's content. */
+  restore(raw: unknown): void {
+    const snapshot = raw as MarketoSnapshot;
+    this.leadsById.clear();
+    this.idsByEmail.clear();
+    this.listsById.clear();
+    for (const lead of snapshot.leads) {
+      this.leadsById.set(lead.id, { ...lead, email: null, fields: {} });
+      this.writeFields(this.leadsById.get(lead.id) as SandboxLead, lead.fields);
+    }
+    for (const list of snapshot.lists) this.listsById.set(list.id, { id: list.id, name: list.name, members: new Set(list.memberIds), createdAt: list.createdAt, updatedAt: list.updatedAt });
+    for (const field of snapshot.fields) this.writableFields.add(field);
+    this.nextLeadId = snapshot.nextLeadId;
+    this.nextListId = snapshot.nextListId;
+  }
 
   private stamp(): string {
     return new Date(this.now()).toISOString().replace(/\.\d{3}Z$/, 'Z');

@@ -19,7 +19,7 @@ async function startOrgbridge(stateDir: string, port: number) {
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const ready = new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`not ready in 30 s:\n${output}`)), 30_000);
+    const timer = setTimeout(() => reject(new Error(`not ready in 60 s:\n${output}`)), 60_000); // generous: a shared, loaded machine
     child.stdout.on('data', () => {
       if (output.includes('orgbridge is running locally')) {
         clearTimeout(timer);
@@ -46,6 +46,26 @@ async function startOrgbridge(stateDir: string, port: number) {
 }
 
 
+/** `npm run demo:push N` against the running orgbridge of `stateDir`; answers the destination's status when it is done. */
+async function demoPush(stateDir: string, people: number, gateway: string, adminToken: string) {
+  await new Promise<void>((resolve, reject) => {
+    let output = '';
+    const child = spawn(process.execPath, ['--import', 'tsx', 'local/demo-push.ts', String(people)], { env: { ...process.env, ORGBRIDGE_STATE_DIR: stateDir, LOG_LEVEL: 'SILENT' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`demo:push exited with ${code}:\n${output}`))));
+  });
+  const status = await fetch(`${gateway}/push-clone/destinations/demo-push`, { headers: { authorization: `Bearer ${adminToken}` } });
+  return ((await status.json()) as { audiences: Array<{ added: number; removed: number; pending: number; failed: number }> }).audiences[0];
+}
+
+/** The demo list as the Marketo sandbox keeps it under the state dir: member count and duplicate emails. */
+function savedDemoList(stateDir: string): { members: number; duplicateEmails: number } {
+  const saved = JSON.parse(readFileSync(join(stateDir, 'sandboxes', 'marketo.json'), 'utf8')) as { leads: Array<{ email: string | null }>; lists: Array<{ id: number; memberIds: number[] }> };
+  const emails = saved.leads.map((lead) => lead.email?.toLowerCase()).filter((email) => email !== undefined);
+  return { members: saved.lists.find((list) => list.id === 1002)?.memberIds.length ?? -1, duplicateEmails: emails.length - new Set(emails).size };
+}
+
 function javaProcessesUsing(dir: string): string[] {
   const lines = execFileSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' }).split('\n');
   return lines.filter((line) => line.includes('DynamoDBLocal') && line.includes(dir));
@@ -57,7 +77,7 @@ describe('npm start', () => {
     running.clear();
   });
 
-  it('serves /health, writes endpoints.json, stops cleanly on Ctrl-C and keeps data for the next start', async () => {
+  it('serves /health, writes endpoints.json, stops cleanly on Ctrl-C and keeps data (DynamoDB and the sandboxes) for the next start, where the demo push carries on', async () => {
     const stateDir = mkdtempSync(join(tmpdir(), 'orgbridge-start-'));
     const port = await freePort();
     const first = await startOrgbridge(stateDir, port);
@@ -67,12 +87,13 @@ describe('npm start', () => {
     expect(endpoints.gateway).toBe(`http://127.0.0.1:${port}`);
     expect(endpoints.adminToken.split('.')).toHaveLength(3);
     const identities = JSON.parse(readFileSync(join(stateDir, 'endpoints.json'), 'utf8')) as {
-      sandboxes: { marketo: { munchkinId: string; clientId: string; staticListId: number }; ims: { users: { orgAdmin: { email: string } }; webClient: { clientId: string } }; umapi: { url: string } };
+      sandboxes: { marketo: { munchkinId: string; clientId: string; staticListId: number }; ims: { users: { orgAdmin: { email: string } }; webClient: { clientId: string } }; umapi: { url: string }; campaign: { callbackServer: string; operatorGroups: string[] } };
       aepWebhookToken: string;
     };
     expect(identities.sandboxes.marketo).toMatchObject({ munchkinId: '123-ABC-456', staticListId: 1001 });
     expect(identities.sandboxes.ims.users.orgAdmin.email).toBe('marketing.admin@example.com');
     expect(identities.sandboxes.umapi.url).toMatch(/^http:\/\/127\.0\.0\.1:/);
+    expect(identities.sandboxes.campaign).toMatchObject({ callbackServer: expect.stringMatching(/^http:\/\/127\.0\.0\.1:/), operatorGroups: ['admin', 'analyst', 'viewer'] });
     expect(identities.aepWebhookToken).toBeTruthy();
     const tick = await fetch(`http://127.0.0.1:${port}/_local/schedules/push-clone-tick/run`, { method: 'POST' });
     expect(tick.status).toBe(200);
@@ -80,6 +101,10 @@ describe('npm start', () => {
     expect((await fetch(`http://127.0.0.1:${port}/_local/schedules/nope/run`, { method: 'POST' })).status).toBe(404);
     const store = new Store({ tableName: endpoints.tableName, client: createDynamoClient({ AWS_REGION: 'us-east-1', DYNAMODB_ENDPOINT: endpoints.dynamodb }) });
     await store.put({ pk: 'TEST#persist', sk: 'ITEM', value: 42 });
+
+    // A demo push of 20 (2 of whom exit) lands in the Marketo sandbox, which keeps it under the state dir.
+    expect(await demoPush(stateDir, 20, endpoints.gateway, endpoints.adminToken)).toMatchObject({ added: 20, removed: 2, pending: 0, failed: 0 });
+    expect(savedDemoList(stateDir)).toEqual({ members: 18, duplicateEmails: 0 });
 
     const adminKeyBefore = (JSON.parse(readFileSync(join(stateDir, 'secrets.json'), 'utf8')) as Record<string, string>)['admin-jwt-key'];
     expect(await first.stop()).toBe(0);
@@ -93,8 +118,17 @@ describe('npm start', () => {
     const adminKeyAfter = (JSON.parse(readFileSync(join(stateDir, 'secrets.json'), 'utf8')) as Record<string, string>)['admin-jwt-key'];
     expect(adminKeyAfter).toBeTruthy();
     expect(adminKeyAfter).toBe(adminKeyBefore);
+    // The sandboxes moved (ORGBRIDGE_SANDBOX_PORTS=any): the demo registration follows them, and the Marketo
+    // sandbox still holds the first run's people, so the same push again changes only what it must: the 2
+    // who had left come back (added 22) and leave again (removed 4); the list holds the same 18, nobody twice.
+    const marketoUrl = (JSON.parse(readFileSync(join(stateDir, 'endpoints.json'), 'utf8')) as { sandboxes: { marketo: { restEndpoint: string } } }).sandboxes.marketo.restEndpoint;
+    const instance = await fetch(`http://127.0.0.1:${port}/marketo/instances/123-ABC-456`, { headers: { authorization: `Bearer ${endpointsAgain.adminToken}` } });
+    expect(((await instance.json()) as { restEndpoint: string }).restEndpoint).toBe(marketoUrl);
+    expect(savedDemoList(stateDir)).toEqual({ members: 18, duplicateEmails: 0 });
+    expect(await demoPush(stateDir, 20, `http://127.0.0.1:${port}`, endpointsAgain.adminToken)).toMatchObject({ added: 22, removed: 4, pending: 0, failed: 0 });
     expect(await second.stop()).toBe(0);
+    expect(savedDemoList(stateDir)).toEqual({ members: 18, duplicateEmails: 0 });
     expect(javaProcessesUsing(stateDir)).toEqual([]);
     expect(existsSync(join(stateDir, 'secrets.json'))).toBe(true);
-  }, 90_000);
+  }, 300_000);
 });

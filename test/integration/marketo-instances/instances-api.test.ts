@@ -3,6 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { handler } from '#functions/marketo-instances/handler.ts';
 import { demo } from '#local/demo-identities.ts';
 import { createMarketoSandbox, type MarketoSandbox } from '#local/sandboxes/marketo/index.ts';
+import { instanceSecretHosts } from '#shared/instances/instance-store.ts';
+import { readBoundSecret } from '#shared/secrets/index.ts';
 import type { Ports } from '#shared/runtime/ports.ts';
 import { apiEvent, lambdaContext } from '#test/support/http-events.ts';
 import { adminToken, useLocalPorts } from '#test/support/local-ports.ts';
@@ -56,7 +58,7 @@ describe('PUT/GET /marketo/instances/{munchkinId}', () => {
     expect(JSON.stringify(read.body)).not.toContain(validBody.clientSecret);
     const item = await ports.store.get({ pk: 'INSTANCE#123-ABC-456', sk: 'INSTANCE' });
     expect(JSON.stringify(item)).not.toContain(validBody.clientSecret);
-    expect(await ports.secrets.get('marketo/123-ABC-456/client-secret')).toBe(validBody.clientSecret);
+    expect(await readBoundSecret(ports.secrets, 'marketo/123-ABC-456/client-secret', instanceSecretHosts(validBody))).toBe(validBody.clientSecret);
     expect(readFileSync(ports.config.LOCAL_SECRETS_FILE, 'utf8')).toContain(validBody.clientSecret);
   });
 
@@ -66,7 +68,7 @@ describe('PUT/GET /marketo/instances/{munchkinId}', () => {
     const updated = await send('PUT', '222-BBB-222', { ...withoutSecret, name: 'Renamed', hipaaReady: true });
     expect(updated.status).toBe(200);
     expect(updated.body).toMatchObject({ name: 'Renamed', hipaaReady: true });
-    expect(await ports.secrets.get('marketo/222-BBB-222/client-secret')).toBe(validBody.clientSecret);
+    expect(await readBoundSecret(ports.secrets, 'marketo/222-BBB-222/client-secret', instanceSecretHosts(validBody))).toBe(validBody.clientSecret);
   });
 
   it.each([
@@ -84,7 +86,7 @@ describe('PUT/GET /marketo/instances/{munchkinId}', () => {
     // Moving to another instance works with that instance's own credentials (proven against it).
     const withSecret = await send('PUT', '777-GGG-777', { ...validBody, ...endpointsOf(sandboxes.other), clientId: 'client-id-2', clientSecret: 'launchpoint-secret-value-2' });
     expect(withSecret.status).toBe(200);
-    expect(await ports.secrets.get('marketo/777-GGG-777/client-secret')).toBe('launchpoint-secret-value-2');
+    expect(await readBoundSecret(ports.secrets, 'marketo/777-GGG-777/client-secret', instanceSecretHosts(endpointsOf(sandboxes.other)))).toBe('launchpoint-secret-value-2');
     await send('PUT', '777-GGG-777', validBody);
   });
 

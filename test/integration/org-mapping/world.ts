@@ -5,6 +5,7 @@ import { createUmapiSandbox, type UmapiSandbox } from '#local/sandboxes/umapi/in
 import { handler as apiHandler } from '#functions/org-mapping/handler-api.ts';
 import { handler as callbackHandler } from '#functions/org-mapping/handler-callback.ts';
 import { writeInstance, instanceSecretName } from '#shared/instances/instance-store.ts';
+import { putBoundSecret } from '#shared/secrets/index.ts';
 import type { Ports } from '#shared/runtime/ports.ts';
 import { apiEvent, lambdaContext } from '#test/support/http-events.ts';
 import { adminToken, useLocalPorts } from '#test/support/local-ports.ts';
@@ -51,7 +52,7 @@ export async function startOrgMappingWorld(label: string, env: Record<string, st
 
 export async function registerInstance(ports: Ports, munchkinId: string, flags: { hipaaReady?: boolean; onboardedImsOrgId?: string } = {}): Promise<void> {
   const now = new Date().toISOString();
-  await ports.secrets.put(instanceSecretName(munchkinId), 'unused-in-these-tests');
+  await putBoundSecret(ports.secrets, instanceSecretName(munchkinId), ['https://example.mktorest.com'], 'unused-in-these-tests');
   await writeInstance(ports.store, {
     munchkinId,
     name: `Instance ${munchkinId}`,

@@ -3,19 +3,24 @@ import { ManualClock } from '#shared/clock.ts';
 import type { Store } from '#shared/store/index.ts';
 import { membershipSchema, keys } from '#functions/push-clone/core/model.ts';
 import { runPushBatch } from '#functions/push-clone/core/runner.ts';
+import { destinationStatus } from '#functions/push-clone/core/status.ts';
 import { forEachLimit } from '#functions/push-clone/core/batch-parallel.ts';
 import { freshStore } from '#test/support/dynamo.ts';
 import { clientOf, Process, SimulatedCrash, storeOf, type CrashPlan } from './crash-support';
 import { deliver, exit, listEmails, pendingCount, people, realize, saveDestination, sorted, startInstance, type Instance } from './runner-world';
 
 /**
- * quality.md "Crash anywhere": a push-clone run killed between any two Marketo
+ * docs/targets.md "Crash anywhere": a push-clone run killed between any two Marketo
  * calls or DynamoDB writes, then run again, leaves every list exactly as its
  * audience says, no person lost, no lead created twice. One scenario (two
  * destinations, both modes, three lists, overlapping people, exits and
  * re-entries) is run once cleanly to count its steps, then once per crash
  * point: the process dies at that step (its effect applied or not), its lease
  * is left behind, and a fresh runner takes over after the lease lapses.
+ *
+ * The status counters are checked too: whichever write the runner dies
+ * between, each audience's added/removed/skipped equal the changes its list
+ * really went through (and added - removed equals the list's size).
  */
 const [L1, L2, L3] = [5001, 5002, 5003];
 const p = (from: number, count: number) => people('p', count, from);
@@ -72,7 +77,10 @@ describe('push clone: crash anywhere, run again, converge exactly', () => {
     await runToEnd();
 
     const memberships = await store.queryAll({ partition: keys.membershipPartition(create.destinationId, 'a1') });
+    const counters = async (destination: typeof create) =>
+      (await destinationStatus({ store, clock }, destination)).audiences.map(({ audienceId, added, removed, failed, expired, skipped }) => ({ audienceId, added, removed, failed, expired, skipped }));
     return {
+      counters: [...(await counters(create)), ...(await counters(match))],
       crashes,
       marketoSteps: process.marketoSteps,
       storeWrites: process.storeWrites,
@@ -91,34 +99,42 @@ describe('push clone: crash anywhere, run again, converge exactly', () => {
     duplicates: [],
     pending: 0,
     appliedA1: sorted([...p(2, 4), ...p(20, 2)]),
+    // a1: p0-p5 then p20-p21 in, p0-p1 out; a2: p3-p7 then p0 in; a3: the 4 known in (2 strangers skipped), 1 out.
+    counters: [
+      { audienceId: 'a1', added: 8, removed: 2, failed: 0, expired: 0, skipped: {} },
+      { audienceId: 'a2', added: 6, removed: 0, failed: 0, expired: 0, skipped: {} },
+      { audienceId: 'a3', added: 4, removed: 1, failed: 0, expired: 0, skipped: { not_found_in_marketo: 2 } },
+    ],
   };
 
   it('converges exactly whichever Marketo call or DynamoDB write the runner dies at', async () => {
     const clean = await scenario();
     expect(clean).toMatchObject({ crashes: 0, ...expected });
+    // The counters describe the lists: what went in minus what came out is what each list holds.
+    expect(clean.counters.map(({ added, removed }) => added - removed)).toEqual(clean.lists.map((list) => list.length));
     const plans: CrashPlan[] = [];
     // Every Marketo call with its effect applied and its answer lost (the hard case); every third one never sent.
     for (let at = 1; at <= clean.marketoSteps; at += 1) {
       plans.push({ target: 'marketo', at, when: 'after' });
       if (at % 3 === 1) plans.push({ target: 'marketo', at, when: 'before' });
     }
-    // Every DynamoDB write would take too long: an even spread, both ways, reaches every kind of write (lease, ingest, cache, write-back, stats, marker).
-    const stride = Math.max(1, Math.floor(clean.storeWrites / 20));
-    for (let at = 1; at <= clean.storeWrites; at += stride) plans.push({ target: 'store', at, when: at % 2 === 0 ? 'after' : 'before' });
+    // Every DynamoDB write (lease, ingest, cache, write-back with its counters, marker), both ways: between every pair of writes.
+    const stride = Math.max(1, Math.floor(clean.storeWrites / 60));
+    for (let at = 1; at <= clean.storeWrites; at += stride) plans.push({ target: 'store', at, when: 'before' }, { target: 'store', at, when: 'after' });
 
     const failures: string[] = [];
     await forEachLimit(plans, 4, async (plan) => {
       const outcome = await scenario(plan);
       if (outcome.crashes !== 1) failures.push(`${JSON.stringify(plan)}: ${outcome.crashes} crashes`);
-      const { lists, leads, duplicates, pending, appliedA1 } = outcome;
+      const { lists, leads, duplicates, pending, appliedA1, counters } = outcome;
       try {
-        expect({ lists, leads, duplicates, pending, appliedA1 }).toEqual(expected);
+        expect({ lists, leads, duplicates, pending, appliedA1, counters }).toEqual(expected);
       } catch {
-        failures.push(`${JSON.stringify(plan)}: ${JSON.stringify({ lists, leads, duplicates, pending })}`);
+        failures.push(`${JSON.stringify(plan)}: ${JSON.stringify({ lists, leads, duplicates, pending, counters })}`);
       }
     });
     expect(failures).toEqual([]);
     expect(plans.length).toBeGreaterThanOrEqual(clean.marketoSteps + 20);
     console.log(`crash test: ${plans.length} crash points over ${clean.marketoSteps} Marketo calls and ${clean.storeWrites} DynamoDB writes (every ${stride})`);
-  }, 120_000);
+  }, 240_000);
 });

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMarketoSandbox, type MarketoSandbox } from '#local/sandboxes/marketo/index.ts';
 import { ManualClock } from '#shared/clock.ts';
 import { instanceSecretName, writeInstance } from '#shared/instances/instance-store.ts';
+import { putBoundSecret } from '#shared/secrets/index.ts';
 import type { Ports } from '#shared/runtime/ports.ts';
 import type { RunSummary } from '#functions/push-clone/core/runner.ts';
 import { captureOutput, lambdaContext } from '#test/support/http-events.ts';
@@ -34,7 +35,7 @@ describe('push clone runner handler', () => {
       updatedAt: at,
       updatedBy: 'test',
     });
-    await ports.secrets.put(instanceSecretName(munchkinId), CLIENT_SECRET);
+    await putBoundSecret(ports.secrets, instanceSecretName(munchkinId), [sandbox.baseUrl, sandbox.identityUrl], CLIENT_SECRET);
     ({ handler } = await import('#functions/push-clone/handler-runner.ts'));
   });
   afterAll(async () => {

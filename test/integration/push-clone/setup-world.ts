@@ -1,12 +1,14 @@
 import { demo } from '#local/demo-identities.ts';
 import { createMarketoSandbox, type MarketoSandbox } from '#local/sandboxes/marketo/index.ts';
 import { instanceSecretName, writeInstance } from '#shared/instances/instance-store.ts';
+import { putBoundSecret } from '#shared/secrets/index.ts';
 import { orgMappingKey, type OrgMapping } from '#shared/instances/org-mapping-store.ts';
 import type { Ports } from '#shared/runtime/ports.ts';
 import type { Store } from '#shared/store/index.ts';
 import { keys, type Destination } from '#functions/push-clone/core/model.ts';
 import { useLocalPorts } from '#test/support/local-ports.ts';
 import { destinationInputSchema, saveDestination } from '#functions/push-clone/core/destinations.ts';
+import { storeCredentialSet } from '#functions/push-clone/core/webhook-credentials.ts';
 
 /**
  * What every push-clone test starts from, written the way the real capabilities
@@ -30,12 +32,11 @@ export async function pushCloneWorld(label: string, env: Record<string, string> 
   const munchkinId = demo.marketo.munchkinId;
   await registerInstance(ports, sandbox, munchkinId);
   await confirmOrgMapping(ports.store, munchkinId, demo.org.id);
-  await ports.secrets.put(ports.config.WEBHOOK_TOKEN_SECRET_NAME, demo.aepWebhookToken);
   return { ports, sandbox, munchkinId, imsOrgId: demo.org.id, webhookToken: demo.aepWebhookToken, stop: () => sandbox.stop() };
 }
 
 export async function registerInstance(ports: Ports, sandbox: MarketoSandbox, munchkinId: string): Promise<void> {
-  await ports.secrets.put(instanceSecretName(munchkinId), demo.marketo.clientSecret);
+  await putBoundSecret(ports.secrets, instanceSecretName(munchkinId), [sandbox.baseUrl, sandbox.identityUrl], demo.marketo.clientSecret);
   const at = new Date(ports.clock.now()).toISOString();
   await writeInstance(ports.store, {
     munchkinId,
@@ -65,8 +66,15 @@ export { destinationFixture, storeDestination } from '#test/support/push-clone-f
 export async function saveTestDestination(
   world: PushCloneWorld,
   destinationId: string,
-  spec: { name: string; personCreationMode?: 'createMissing' | 'matchExistingOnly'; audiences: Array<Record<string, unknown>> },
+  spec: { name: string; personCreationMode?: 'createMissing' | 'matchExistingOnly'; audiences: Array<Record<string, unknown>>; requireImsOrgHeader?: boolean; emailSources?: unknown[] },
 ) {
   const input = destinationInputSchema.parse({ personCreationMode: 'createMissing', ...spec, munchkinId: world.munchkinId });
-  return saveDestination(world.ports, destinationId, input, 'test-admin');
+  const saved = await saveDestination(world.ports, destinationId, input, 'test-admin');
+  await giveWebhookToken(world.ports.secrets, destinationId, world.webhookToken);
+  return saved;
+}
+
+/** A destination's own webhook bearer token, as the admin API would have created it (known value for the test). */
+export async function giveWebhookToken(secrets: Ports['secrets'], destinationId: string, token: string): Promise<void> {
+  await storeCredentialSet(secrets, destinationId, { bearerTokens: [{ id: 'test', token, createdAt: '2026-01-01T00:00:00.000Z' }], oauthClients: [] });
 }

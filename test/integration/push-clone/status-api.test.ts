@@ -18,7 +18,10 @@ describe('GET /push-clone/destinations/{destinationId}', () => {
         { audienceId: 'aud-a', mappingId: demo.marketo.emptyListId, startDate: '2025-01-01' },
         { audienceId: 'aud-b', mappingId: demo.marketo.emptyListId, startDate: '2099-01-01', endDate: '2099-02-01' },
       ] });
-    const profile = (email: string, audiences: Record<string, { status: string }>) => aepProfile({ emails: [email], audiences });
+    // AEP always sends lastQualificationTime; records without one are refused (see the a5 profile).
+    const at = '2026-01-01T00:00:00Z';
+    const profile = (email: string, audiences: Record<string, { status: string; at?: string }>) =>
+      aepProfile({ emails: [email], audiences: Object.fromEntries(Object.entries(audiences).map(([id, membership]) => [id, { at, ...membership }])) });
     await acceptActivation(world.ports, {
       destinationId: 'status',
       authorization: `Bearer ${world.webhookToken}`,
@@ -28,6 +31,7 @@ describe('GET /push-clone/destinations/{destinationId}', () => {
         profile('a2@example.com', { 'aud-a': { status: 'existing' }, 'aud-b': { status: 'realized' } }),
         profile('a3@example.com', { 'aud-a': { status: 'realized' } }),
         profile('a4@example.com', { 'aud-a': { status: 'exited' } }),
+        profile('a5@example.com', { 'aud-a': { status: 'realized', at: 'not a time' } }),
       ]),
     });
     await ingestInbox(world.ports, world.munchkinId);
@@ -76,12 +80,15 @@ describe('GET /push-clone/destinations/{destinationId}', () => {
         failed: 0,
         expired: 0,
         skipped: { not_found_in_marketo: 2 },
+        refused: { bad_timestamp: 1 },
         lastRunAt: '2026-02-01T10:00:00.000Z',
         lastError: 'Marketo was unavailable (608)',
       }),
       expect.objectContaining({ audienceId: 'aud-b', phase: 'scheduled', pending: 2, pendingNotYetDue: 2, added: 0, skipped: {} }),
     ]);
     expect(response.body.marketoCallsToday).toEqual({ day: centralDay(Date.now()), calls: 7 });
+    expect(response.body.intake).toMatchObject({ deliveries: 1, profiles: 5, acceptedProfiles: 4, deliveriesWithNoneAccepted: 0, refused: { bad_timestamp: 1 } });
+    expect(response.body.quarantine).toEqual({ count: 0, byReason: {}, entries: [] });
   });
 
   it('answers 404 for an unknown destination', async () => {

@@ -24,11 +24,12 @@ describe('POST /push-clone/destinations/{destinationId}/activations', () => {
   });
   afterAll(() => world.stop());
 
-  const post = async (body: unknown, options: { destinationId?: string; token?: string | null; org?: string } = {}) => {
+  const post = async (body: unknown, options: { destinationId?: string; token?: string | null; org?: string | null } = {}) => {
     const destinationId = options.destinationId ?? 'wh';
     const headers: Record<string, string> = {};
     if (options.token !== null) headers.authorization = `Bearer ${options.token ?? world.webhookToken}`;
-    if (options.org) headers['x-gw-ims-org-id'] = options.org;
+    // AEP is set up to send the org header (docs/aep-setup.md); it is required.
+    if (options.org !== null) headers['x-gw-ims-org-id'] = options.org ?? demo.org.id;
     const { result, output } = await captureOutput(() =>
       handler(
         apiEvent({
@@ -46,6 +47,7 @@ describe('POST /push-clone/destinations/{destinationId}/activations', () => {
   };
   const inbox = () => world.ports.store.queryAll({ partition: keys.inboxPartition(world.munchkinId), consistent: true });
   const drain = () => ingestInbox(world.ports, world.munchkinId);
+  const AT = '2026-01-02T08:15:00Z';
   const jane = aepProfile({ emails: ['jane.doe@example.com'], audiences: { 'aud-1': { status: 'realized', at: '2026-01-02T08:15:00.000+0000' } }, person: { firstName: 'Jane' } });
 
   it.each([
@@ -59,10 +61,10 @@ describe('POST /push-clone/destinations/{destinationId}/activations', () => {
     expect((await inbox()).length).toBe(before);
   });
 
-  it('answers 404 for a destination that does not exist', async () => {
+  it('answers 401 for a destination that does not exist, as for a wrong token (credentials are per destination)', async () => {
     const response = await post([jane], { destinationId: 'nowhere' });
-    expect(response.status).toBe(404);
-    expect(response.body.error.code).toBe('destination_not_found');
+    expect(response.status).toBe(401);
+    expect(response.body.error.code).toBe('invalid_token');
   });
 
   it('refuses an activation from another IMS org with 403, and accepts its own org in any case', async () => {
@@ -71,6 +73,9 @@ describe('POST /push-clone/destinations/{destinationId}/activations', () => {
     expect(other.body.error.code).toBe('ims_org_mismatch');
     const own = await post([jane], { org: demo.org.id.toLowerCase() });
     expect(own.status).toBe(200);
+    const missing = await post([jane], { org: null });
+    expect(missing.status).toBe(403);
+    expect(missing.body.error.code).toBe('ims_org_required');
   });
 
   it('answers 413 to a body over the limit', async () => {
@@ -94,23 +99,40 @@ describe('POST /push-clone/destinations/{destinationId}/activations', () => {
     ['one profile', jane],
     ['a Z timestamp', aepProfile({ emails: ['a@example.com'], audiences: { 'aud-1': { status: 'realized', at: '2026-01-02T08:15:00Z' } } })],
     ['a +0000 timestamp without millis', aepProfile({ emails: ['a@example.com'], audiences: { 'aud-1': { status: 'existing', at: '2026-01-02T08:15:00+0000' } } })],
-    ['no lastQualificationTime', aepProfile({ emails: ['a@example.com'], audiences: { 'aud-1': { status: 'realized' } } })],
-    ['a lower-case email namespace', aepProfile({ namespaceKey: 'email', emails: ['a@example.com'], audiences: { 'aud-1': { status: 'exited' } } })],
-    ['attributes as { value } and {}', aepProfile({ emails: ['a@example.com'], audiences: { 'aud-1': { status: 'realized' } }, person: { firstName: { value: 'A' }, lastName: {} } })],
-    ['unknown fields and unmapped audiences', aepProfile({ emails: ['a@example.com'], audiences: { 'aud-1': { status: 'realized' }, 'aud-x': { status: 'realized' } }, extra: { labels: ['x'], _custom: { a: 1 } } })],
+    ['a lower-case email namespace', aepProfile({ namespaceKey: 'email', emails: ['a@example.com'], audiences: { 'aud-1': { status: 'exited', at: AT } } })],
+    ['attributes as { value } and {}', aepProfile({ emails: ['a@example.com'], audiences: { 'aud-1': { status: 'realized', at: AT } }, person: { firstName: { value: 'A' }, lastName: {} } })],
+    ['unknown fields and unmapped audiences', aepProfile({ emails: ['a@example.com'], audiences: { 'aud-1': { status: 'realized', at: AT }, 'aud-x': { status: 'realized', at: AT } }, extra: { labels: ['x'], _custom: { a: 1 } } })],
+    ['identities as a namespace map (a Destination SDK template)', { identities: { Email: [{ id: 'a@example.com' }] }, segmentMembership: { ups: { 'aud-1': { status: 'realized', lastQualificationTime: AT } } } }],
   ])('accepts %s', async (_label, body) => {
     const response = await post(body);
     expect(response.status).toBe(200);
     expect(response.body.accepted).toBe(1);
   });
 
-  it('answers with counts of what it accepted and ignored', async () => {
+  it('answers with counts of what it accepted and refused, by reason and per audience', async () => {
     const response = await post([
-      aepProfile({ emails: ['one@example.com', 'two@example.com'], audiences: { 'aud-1': { status: 'realized' }, 'aud-2': { status: 'exited' }, 'aud-x': { status: 'realized' } } }),
-      aepProfile({ audiences: { 'aud-1': { status: 'realized' } } }),
-      aepProfile({ emails: ['three@example.com'], audiences: { 'aud-1': { status: 'qualified' } } }),
+      aepProfile({ emails: ['one@example.com', 'two@example.com'], audiences: { 'aud-1': { status: 'realized', at: AT }, 'aud-2': { status: 'exited', at: AT }, 'aud-x': { status: 'realized', at: AT } } }),
+      aepProfile({ audiences: { 'aud-1': { status: 'realized', at: AT } } }),
+      aepProfile({ emails: ['three@example.com'], audiences: { 'aud-1': { status: 'qualified', at: AT }, 'aud-2': { status: 'realized', at: 1e300 } } }),
     ]);
-    expect(response.body).toEqual({ accepted: 4, ignoredAudiences: 1, profilesWithoutEmail: 1, ignoredStatuses: 1, profiles: 3, unreadableProfiles: 0 });
+    expect(response.status).toBe(200);
+    expect(response.body).toMatchObject({
+      profiles: 3,
+      acceptedProfiles: 1,
+      accepted: 2,
+      refused: { unmapped_audience: 1, unresolvable_identity: 1, bad_status: 1, bad_timestamp: 1 },
+      refusedByAudience: { 'aud-1': { unresolvable_identity: 1, bad_status: 1 }, 'aud-2': { bad_timestamp: 1 } },
+    });
+    expect(response.output).toContain('"level":"WARN"');
+    expect(response.output).toContain('activation refused records');
+    expect(response.output).not.toContain('three@example.com');
+  });
+
+  it('answers 200 with the refusals when no profile is accepted, and logs it at WARN', async () => {
+    const response = await post([aepProfile({ emails: ['late@example.com'], audiences: { 'aud-1': { status: 'realized' } } })]);
+    expect(response.status).toBe(200);
+    expect(response.body).toMatchObject({ accepted: 0, refused: { bad_timestamp: 1 } });
+    expect(response.output).toContain('"noneAccepted":true');
   });
 
   it('keeps 1,000 profiles in a few inbox items, marks the instance as having work, and all 1,000 ingest', async () => {
@@ -120,7 +142,8 @@ describe('POST /push-clone/destinations/{destinationId}/activations', () => {
     expect(response.body.accepted).toBe(1000);
     const items = await inbox();
     expect(items.length).toBeLessThanOrEqual(2);
-    expect(items.every((item) => JSON.stringify(item).length < 350_000)).toBe(true);
+    // Each item holds its profiles gzip-compressed, far under DynamoDB's 400 KB.
+    expect(items.every((item) => item.profilesGzip instanceof Uint8Array && item.profilesGzip.length < 350_000)).toBe(true);
     const marker = workMarkerSchema.parse(await world.ports.store.get(keys.workMarker(world.munchkinId)));
     expect(marker.version).toBe(markerBefore.version + 1);
     const ingested = await drain();
@@ -133,6 +156,7 @@ describe('POST /push-clone/destinations/{destinationId}/activations', () => {
   it('logs counts, never an email', async () => {
     const response = await post(manyProfiles(3, 'aud-1', { prefix: 'private.person' }));
     expect(response.output).toContain('activation accepted');
+    expect(response.output).not.toContain('"level":"WARN"');
     expect(response.output).not.toContain('private.person');
     expect(response.output).not.toContain(world.webhookToken);
   });

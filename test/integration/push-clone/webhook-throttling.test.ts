@@ -36,7 +36,7 @@ describe('activation webhook when DynamoDB throttles', () => {
   });
   afterAll(() => world.stop());
 
-  const delivery = { destinationId: 'throttled', authorization: `Bearer ${demo.aepWebhookToken}`, imsOrgId: undefined, body: JSON.stringify(manyProfiles(20, 'aud-1')) };
+  const delivery = { destinationId: 'throttled', authorization: `Bearer ${demo.aepWebhookToken}`, imsOrgId: demo.org.id, body: JSON.stringify(manyProfiles(20, 'aud-1')) };
   const inbox = () => world.ports.store.queryAll({ partition: keys.inboxPartition(world.munchkinId), consistent: true });
 
   it.each(['ProvisionedThroughputExceededException', 'ThrottlingException', 'RequestLimitExceeded'])(
@@ -47,6 +47,7 @@ describe('activation webhook when DynamoDB throttles', () => {
       await expect(attempt).rejects.toMatchObject({ status: 503, code: 'store_throttled' });
       const response = toErrorResponse(await attempt.catch((error: unknown) => error), undefined, createLogger('test'));
       expect(response.statusCode).toBe(503);
+      expect(response.headers['retry-after']).toBe('5');
       expect(await inbox()).toHaveLength(0);
     },
   );

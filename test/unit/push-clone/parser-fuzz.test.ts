@@ -1,10 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseActivation, type ParserOptions } from '#functions/push-clone/core/activation-parser.ts';
-import { activationRecordSchema, DEFAULT_FIELD_MAPPINGS } from '#functions/push-clone/core/model.ts';
+import { DEFAULT_EMAIL_SOURCES, DEFAULT_FIELD_MAPPINGS, profileRecordSchema } from '#functions/push-clone/core/model.ts';
+import { ORDERING_KEY_WINDOW } from '#functions/push-clone/core/timestamps.ts';
 
 const MAPPED = ['aud-1', 'aud-2'];
-const options: ParserOptions = { mappedAudienceIds: new Set(MAPPED), fieldMappings: DEFAULT_FIELD_MAPPINGS, receivedAt: Date.parse('2026-02-01T12:00:00Z') };
+const RECEIVED_AT = Date.parse('2026-02-01T12:00:00Z');
+const options: ParserOptions = { audiences: MAPPED.map((audienceId) => ({ audienceId })), emailSources: DEFAULT_EMAIL_SOURCES, fieldMappings: DEFAULT_FIELD_MAPPINGS, receivedAt: RECEIVED_AT };
 
 /** Profiles that are nearly right: the shapes AEP sends, with any value in any place. */
 const audienceId = fc.oneof(fc.constantFrom(...MAPPED, 'aud-3', '__proto__', 'constructor'), fc.string());
@@ -34,18 +36,26 @@ const body = fc.oneof(
 );
 
 describe('activation parser under random input', () => {
-  it('never throws, and only returns well-formed records of mapped audiences', () => {
+  it('never throws; one profile record per profile at most, only mapped audiences, only ordering keys that are facts', () => {
     fc.assert(
       fc.property(body, (text) => {
         const parsed = parseActivation(text, options);
         if (!parsed.readable) return;
-        for (const record of parsed.records) {
-          expect(MAPPED).toContain(record.audienceId);
-          expect(activationRecordSchema.safeParse(record).success).toBe(true);
-          expect(Number.isFinite(record.qualifiedAt)).toBe(true);
-          expect(record.email).toBe(record.email.trim().toLowerCase());
+        expect(parsed.profiles.length).toBe(parsed.counts.acceptedProfiles);
+        expect(parsed.counts.acceptedProfiles).toBeLessThanOrEqual(parsed.counts.profiles);
+        for (const profile of parsed.profiles) {
+          expect(profileRecordSchema.safeParse(profile).success).toBe(true);
+          expect(new Set(profile.emails).size).toBe(profile.emails.length);
+          for (const email of profile.emails) expect(email).toBe(email.trim().toLowerCase());
+          for (const membership of profile.memberships) {
+            expect(MAPPED).toContain(membership.audienceId);
+            expect(Number.isSafeInteger(membership.qualifiedAt)).toBe(true);
+            expect(membership.qualifiedAt).toBeGreaterThanOrEqual(ORDERING_KEY_WINDOW.earliestMs);
+            expect(membership.qualifiedAt).toBeLessThanOrEqual(RECEIVED_AT + ORDERING_KEY_WINDOW.futureSkewMs);
+          }
         }
-        expect(Object.values(parsed.counts).every((count) => Number.isInteger(count) && count >= 0)).toBe(true);
+        const counted = [parsed.counts.profiles, parsed.counts.accepted, ...Object.values(parsed.counts.refused)];
+        expect(counted.every((count) => Number.isInteger(count) && count >= 0)).toBe(true);
       }),
       { numRuns: 3000 },
     );
@@ -58,6 +68,6 @@ describe('activation parser under random input', () => {
     const deepPerson = `${'{"name":'.repeat(5000)}1${'}'.repeat(5000)}`;
     const deepProfile = `{"identityMap":{"Email":[{"id":"a@example.com"}]},"segmentMembership":{"ups":{"aud-1":{"status":"realized"}}},"person":${deepPerson}}`;
     const parsed = parseActivation(deepProfile, options);
-    expect(parsed.readable && parsed.records).toHaveLength(1);
+    expect(parsed.readable && parsed.counts.refused).toEqual({ bad_timestamp: 1 });
   });
 });

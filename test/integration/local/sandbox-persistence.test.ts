@@ -1,0 +1,73 @@
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { SandboxServer } from '#local/sandboxes/framework.ts';
+import { createMarketoSandbox, DEMO_LEAD_COUNT, type MarketoSandbox } from '#local/sandboxes/marketo/index.ts';
+import { demo } from '#local/demo-identities.ts';
+import { CallBudget, MarketoClient, TokenCache } from '#shared/marketo/index.ts';
+
+describe('sandbox state kept across restarts', () => {
+  const stops: Array<() => Promise<void>> = [];
+  afterEach(async () => {
+    await Promise.all(stops.splice(0).map((stop) => stop()));
+  });
+
+  it('the framework restores a saved state at start and saves after every call but GET, before answering', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'orgbridge-sandbox-state-')), 'counter.json');
+    const start = async () => {
+      const state = { count: 0 };
+      const server = new SandboxServer('counter');
+      const restored = server.persistTo(file, { snapshot: () => state, restore: (saved) => Object.assign(state, saved) });
+      server.route('POST', '/increment', () => ({ status: 200, body: { count: ++state.count } }));
+      server.route('GET', '/count', () => ({ status: 200, body: { count: state.count } }));
+      const url = await server.start();
+      stops.push(() => server.stop());
+      return { url, restored, state };
+    };
+    const first = await start();
+    expect(first.restored).toBe(false);
+    expect(existsSync(file)).toBe(false);
+    await fetch(`${first.url}/increment`, { method: 'POST' });
+    await fetch(`${first.url}/increment`, { method: 'POST' });
+    // Saved before the answer left: the file already says what the caller was told.
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({ count: 2 });
+    first.state.count = 99; // an unsaved change made in-process, as if the process died before saving it
+    const second = await start();
+    expect(second.restored).toBe(true);
+    expect(await (await fetch(`${second.url}/count`)).json()).toEqual({ count: 2 });
+  });
+
+  it('the Marketo sandbox carries people and list members over to the next start, and replaces its seed with them', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'orgbridge-marketo-state-')), 'marketo.json');
+    const start = async () => {
+      const sandbox: MarketoSandbox = createMarketoSandbox({ stateFile: file });
+      await sandbox.start(0);
+      stops.push(() => sandbox.stop());
+      const client = new MarketoClient({
+        munchkinId: demo.marketo.munchkinId,
+        restBaseUrl: sandbox.baseUrl,
+        identityBaseUrl: sandbox.identityUrl,
+        credentials: async () => ({ clientId: demo.marketo.clientId, clientSecret: demo.marketo.clientSecret }),
+        budget: new CallBudget({ callsPerWindow: 100, windowMs: 1000, maxConcurrent: 5 }),
+        timeoutMs: 10_000,
+        tokenCache: new TokenCache(),
+      });
+      return { sandbox, client };
+    };
+    const first = await start();
+    expect(first.sandbox.leads()).toHaveLength(DEMO_LEAD_COUNT);
+    const synced = await first.client.syncLeads({ action: 'createOrUpdate', lookupField: 'email', input: [{ email: 'kept.person@example.com', firstName: 'Kept' }] });
+    const leadId = synced[0]?.id as number;
+    await first.client.addToList(demo.marketo.emptyListId, [leadId]);
+    await first.sandbox.stop();
+
+    const second = await start();
+    expect(second.sandbox.leads()).toHaveLength(DEMO_LEAD_COUNT + 1);
+    expect(second.sandbox.listMemberIds(demo.marketo.emptyListId)).toEqual([leadId]);
+    // The next person gets a new ID, never one of the first run's.
+    const next = await second.client.syncLeads({ action: 'createOrUpdate', lookupField: 'email', input: [{ email: 'next.person@example.com' }] });
+    expect(next[0]?.id).toBe(leadId + 1);
+    expect(second.sandbox.leadsByEmail('KEPT.person@example.com').map((lead) => lead.id)).toEqual([leadId]);
+  });
+});
