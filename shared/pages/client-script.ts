@@ -75,7 +75,11 @@ var ob = (function () {
         return el('li', { text: typeof d === 'string' ? d : JSON.stringify(d) });
       })));
     } else if (details && typeof details === 'object') {
-      box.appendChild(el('ul', {}, Object.keys(details).map(function (k) { return el('li', {}, [el('code', { text: k }), ': ' + (typeof details[k] === 'string' ? details[k] : JSON.stringify(details[k]))]); })));
+      box.appendChild(el('ul', {}, Object.keys(details).map(function (k) {
+        var value = details[k];
+        var text = typeof value === 'string' ? value : Array.isArray(value) && value.every(function (v) { return typeof v !== 'object'; }) ? value.join(', ') : JSON.stringify(value);
+        return el('li', {}, [el('code', { text: k }), ': ' + text]);
+      })));
     }
     return box;
   }
@@ -144,7 +148,22 @@ var ob = (function () {
   function badge(text, kind) { return el('span', { class: 'badge ' + (kind || 'quiet'), text: text }); }
   function path() { return Array.prototype.map.call(arguments, function (part, i) { return i === 0 ? part : encodeURIComponent(part); }).join('/'); }
 
-  return { $: $, call: call, el: el, clear: clear, fill: fill, errorNode: errorNode, showError: showError, clearErrors: clearErrors, announce: announce,
+  /**
+   * An instance's Adobe org mapping as it is: the org in force (or none), and
+   * beside it any change in progress. A refused confirmation is never shown as
+   * if the mapping in force had failed.
+   */
+  function mappingState(mapping, instance) {
+    mapping = mapping || {};
+    if (instance && instance.hipaaReady) return [badge('Not available (HIPAA-ready)', 'quiet')];
+    var inForce = mapping.confirmedImsOrgId || mapping.imsOrgId;
+    var parts = inForce ? [badge('Mapped', 'good'), ' ', el('code', { text: inForce })] : [badge('Not mapped', 'wait')];
+    var change = { draft: 'a new org ID awaits Confirm', pending: 'Adobe sign-in in progress', failed: 'the last confirmation did not complete' }[mapping.status];
+    if (change) parts.push(el('div', { class: 'hint', text: change }));
+    return parts;
+  }
+
+  return { mappingState: mappingState, $: $, call: call, el: el, clear: clear, fill: fill, errorNode: errorNode, showError: showError, clearErrors: clearErrors, announce: announce,
     askForToken: askForToken, start: start, reload: run, act: act, when: when, count: count, badge: badge, path: path };
 })();
 `;
