@@ -38,6 +38,7 @@ export const pushCloneCapability: Capability = {
     },
   ],
   routes: [
+    { method: 'GET', path: '/push-clone/destinations', function: 'push-clone-api' },
     { method: 'PUT', path: '/push-clone/destinations/{destinationId}', function: 'push-clone-api' },
     { method: 'GET', path: '/push-clone/destinations/{destinationId}', function: 'push-clone-api' },
     { method: 'POST', path: '/push-clone/destinations/{destinationId}/activations', function: 'push-clone-webhook' },

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { httpRoute, json, requireInstance, requirePermission, routeByKey } from '#shared/http/index.ts';
+import { munchkinIdSchema } from '#shared/identifiers.ts';
 import { createLogger } from '#shared/logging/logger.ts';
+import { listDestinationSummaries } from './core/destination-list';
 import { destinationIdSchema, destinationInputSchema, getDestination, saveDestination } from './core/destinations';
 import { destinationStatus } from './core/status';
 
@@ -24,7 +26,15 @@ export const getDestinationStatus = httpRoute({ logger, auth: 'admin', params },
   return json(200, await destinationStatus(ports, destination));
 });
 
+/** GET /push-clone/destinations?munchkinId=X: an instance's destinations with their status. */
+export const listDestinations = httpRoute({ logger, auth: 'admin', query: z.object({ munchkinId: munchkinIdSchema }) }, async ({ query, admin }, ports) => {
+  requirePermission(admin, 'push-clone-admin');
+  requireInstance(admin, query.munchkinId);
+  return json(200, { destinations: await listDestinationSummaries(ports, query.munchkinId) });
+});
+
 export const handler = routeByKey({
+  'GET /push-clone/destinations': listDestinations,
   'PUT /push-clone/destinations/{destinationId}': putDestination,
   'GET /push-clone/destinations/{destinationId}': getDestinationStatus,
 });

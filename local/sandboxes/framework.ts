@@ -87,6 +87,13 @@ export class SandboxServer {
    * gauge or count a rate window for the whole time the call is in flight.
    */
   around: ((request: SandboxRequest, next: () => Promise<SandboxResponse>) => Promise<SandboxResponse>) | undefined;
+  /**
+   * How a call that no route takes is answered (`pathMatched`: some route has
+   * the path, with another method). Default: HTTP 404 or 405; a vendor with
+   * its own answer (Marketo's 610 and 605 envelopes) sets its own.
+   */
+  unmatched: (request: SandboxRequest, pathMatched: boolean) => SandboxResponse = (_request, pathMatched) =>
+    pathMatched ? { status: 405, body: { error: 'method_not_allowed' } } : { status: 404, body: { error: 'not_found' } };
   /** Added to every answer, in ms. */
   latencyMs = 0;
   /** Every vendor call answered (sandbox control routes are not recorded). */
@@ -242,7 +249,9 @@ export class SandboxServer {
         return { status: 500, body: { error: 'sandbox_error', message: (error as Error).message } };
       }
     }
-    return pathMatched ? { status: 405, body: { error: 'method_not_allowed' } } : { status: 404, body: { error: 'not_found' } };
+    return request.path.startsWith('/_sandbox/')
+      ? { status: pathMatched ? 405 : 404, body: { error: pathMatched ? 'method_not_allowed' : 'not_found' } }
+      : this.unmatched(request, pathMatched);
   }
 }
 

@@ -6,7 +6,6 @@ import type { z } from 'zod';
 import { AppError, BadRequestError, PayloadTooLargeError } from '#shared/errors.ts';
 import { defaultPorts, type Ports } from '#shared/runtime/ports.ts';
 import { authenticateAdmin, type AdminPrincipal } from './admin-auth';
-import { redactText } from '#shared/logging/redact.ts';
 import { errorBody, json, type HttpResponse } from './responses';
 import { parseInput } from './validation';
 
@@ -116,7 +115,8 @@ export function toErrorResponse(error: unknown, event: APIGatewayProxyEventV2 | 
   if (error instanceof AppError) {
     if (error.status >= 500) logger.error('request failed upstream', { code: error.code, error: describeError(error) });
     else logger.info('request refused', { status: error.status, code: error.code });
-    const message = error.expose ? redactText(error.message) : 'The request could not be completed.';
+    // Written for the person calling: shown as written. Redaction is the logger's job (its JSON replacer), for log lines only.
+    const message = error.expose ? error.message : 'The request could not be completed.';
     return json(error.status, errorBody(error.code, message, error.expose ? error.details : undefined), { 'x-request-id': requestId });
   }
   logger.error('unhandled error', { error: describeError(error) });

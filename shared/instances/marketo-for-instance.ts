@@ -4,6 +4,13 @@ import type { SecretStore } from '#shared/secrets/index.ts';
 import { instanceSecretName, type MarketoInstance } from './instance-store';
 
 /**
+ * An admin waits on setup and pickers behind API Gateway's 30 s limit: a slow
+ * Marketo is reported (502, try again) rather than waited out with the
+ * runner's patience.
+ */
+export const INTERACTIVE_MARKETO = { timeoutMs: 8_000, maxRetries: 1, maxThrottleWaits: 1 } as const;
+
+/**
  * The Marketo client of a registered instance: its endpoints, its API user's
  * credentials from the secret store, and the instance's one call budget in
  * this process. Every capability that calls Marketo builds its client here.

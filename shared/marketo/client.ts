@@ -4,6 +4,8 @@ import { MarketoError, MarketoRequestError } from './errors';
 import { DEFAULT_BACKOFF, realSleep } from './retry';
 import {
   addToListResultSchema,
+  describedFieldSchema,
+  partitionSchema,
   importStatusSchema,
   leadSchema,
   memberOfListResultSchema,
@@ -12,7 +14,9 @@ import {
   syncLeadResultSchema,
   type AddToListResult,
   type ImportStatus,
+  type LeadField,
   type MarketoEnvelope,
+  type MarketoPartition,
   type MarketoLead,
   type MarketoStaticList,
   type MemberOfListResult,
@@ -78,6 +82,7 @@ export class MarketoClient {
   readonly munchkinId: string;
   readonly stats: MarketoClientStats = emptyStats();
   private readonly transport: MarketoTransport;
+  private readonly tokens: TokenProvider;
 
   constructor(options: MarketoClientOptions) {
     const checked = optionsSchema.safeParse({
@@ -102,7 +107,7 @@ export class MarketoClient {
       capMs: options.backoffCapMs ?? DEFAULT_BACKOFF.capMs,
       random: options.random ?? DEFAULT_BACKOFF.random,
     };
-    const tokens = new TokenProvider({
+    const tokens = (this.tokens = new TokenProvider({
       munchkinId: settings.munchkinId,
       identityBaseUrl: trimSlashes(settings.identityBaseUrl),
       credentials: options.credentials,
@@ -114,7 +119,7 @@ export class MarketoClient {
       sleep,
       cache: options.tokenCache ?? processTokenCache,
       onTokenCall: () => (this.stats.tokenCalls += 1),
-    });
+    }));
     this.transport = new MarketoTransport({
       munchkinId: settings.munchkinId,
       restBaseUrl: trimSlashes(settings.restBaseUrl).replace(/\/rest$/, ''),
@@ -129,6 +134,14 @@ export class MarketoClient {
       sleep,
       stats: this.stats,
     });
+  }
+
+  /**
+   * Proves the client ID and secret: a token from the identity service (or
+   * the cached one). Throws MarketoAuthError when Marketo refuses them.
+   */
+  async authenticate(): Promise<void> {
+    await this.tokens.token();
   }
 
   /** Creates or updates up to 300 leads; one result per input record, in input order. */
@@ -257,6 +270,31 @@ export class MarketoClient {
   async getImportStatus(batchId: number): Promise<ImportStatus> {
     const envelope = await this.send({ kind: 'importStatus', method: 'GET', path: `/bulk/v1/leads/batch/${batchId}.json`, operation: 'getImportStatus', target: `import batch ${batchId}` });
     return this.firstOf(importStatusSchema, envelope, 'getImportStatus');
+  }
+
+  /** The lead fields usable over REST (Describe Lead), with their REST names. */
+  async describeLeads(): Promise<LeadField[]> {
+    const envelope = await this.send({ kind: 'describeLeads', method: 'GET', path: '/rest/v1/leads/describe.json', operation: 'describeLeads', target: 'the lead fields' });
+    const described = this.parse(z.array(describedFieldSchema), envelope.result ?? [], 'describeLeads');
+    return described.flatMap((field) => (field.rest ? [{ name: field.rest.name, displayName: field.displayName, dataType: field.dataType, readOnly: field.rest.readOnly }] : []));
+  }
+
+  /** The instance's lead partitions (an instance without partitions has one: Default). */
+  async leadPartitions(): Promise<MarketoPartition[]> {
+    const envelope = await this.send({ kind: 'partitions', method: 'GET', path: '/rest/v1/leads/partitions.json', operation: 'leadPartitions', target: 'the lead partitions' });
+    return this.parse(z.array(partitionSchema), envelope.result ?? [], 'leadPartitions');
+  }
+
+  /** One page of the instance's static lists (`GET /rest/v1/lists.json`); pass the token back for the next. */
+  async browseLists(page: { batchSize?: number; nextPageToken?: string } = {}): Promise<{ lists: MarketoStaticList[]; nextPageToken?: string }> {
+    const batchSize = page.batchSize ?? MAX_RECORDS_PER_CALL;
+    this.checkBatch('browseLists', batchSize);
+    const query = new URLSearchParams({ batchSize: String(batchSize) });
+    if (page.nextPageToken) query.set('nextPageToken', page.nextPageToken);
+    const envelope = await this.send({ kind: 'browseLists', method: 'GET', path: '/rest/v1/lists.json', query, operation: 'browseLists', target: 'the static lists' });
+    const lists = this.parse(z.array(staticListSchema), envelope.result ?? [], 'browseLists');
+    const nextPageToken = lists.length > 0 ? pageOn(envelope) : undefined;
+    return nextPageToken ? { lists, nextPageToken } : { lists };
   }
 
   private send(request: MarketoRequest): Promise<MarketoEnvelope> {

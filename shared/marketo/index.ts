@@ -18,7 +18,9 @@ export type { CallKind, MarketoClientStats } from './transport';
 export type {
   AddToListResult,
   ImportStatus,
+  LeadField,
   MarketoLead,
+  MarketoPartition,
   MarketoReason,
   MarketoStaticList,
   MemberOfListResult,

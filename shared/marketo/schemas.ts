@@ -82,3 +82,29 @@ export const importStatusSchema = z.object({
   message: z.string().optional(),
 });
 export type ImportStatus = z.infer<typeof importStatusSchema>;
+
+/**
+ * One field of Describe Lead (`GET /rest/v1/leads/describe.json`): a field is
+ * usable over REST only when `rest` is present; `rest.name` is its REST name.
+ * https://experienceleague.adobe.com/en/docs/marketo-developer/marketo/rest/lead-database/leads#describe
+ */
+export const describedFieldSchema = z.looseObject({
+  id: z.number(),
+  displayName: z.string(),
+  dataType: z.string(),
+  length: z.number().nullable().optional(),
+  rest: z.looseObject({ name: z.string(), readOnly: z.boolean().default(false) }).optional(),
+});
+export type DescribedField = z.infer<typeof describedFieldSchema>;
+
+/** A lead field as setup offers it: the REST name a field mapping targets. */
+export interface LeadField {
+  name: string;
+  displayName: string;
+  dataType: string;
+  readOnly: boolean;
+}
+
+/** A lead partition (`GET /rest/v1/leads/partitions.json`); `name` is what Sync Leads' `partitionName` takes. */
+export const partitionSchema = z.looseObject({ id: z.number(), name: z.string(), description: z.string().nullable().optional() });
+export type MarketoPartition = z.infer<typeof partitionSchema>;

@@ -1,4 +1,3 @@
-import { redactText } from '#shared/logging/redact.ts';
 import type { CallBudget } from './call-budget';
 import { nextCentralMidnight } from './central-time';
 import {
@@ -23,7 +22,10 @@ export type CallKind =
   | 'listMembers'
   | 'isMember'
   | 'importLeads'
-  | 'importStatus';
+  | 'importStatus'
+  | 'describeLeads'
+  | 'partitions'
+  | 'browseLists';
 
 export interface MarketoClientStats {
   /** REST calls sent, retries included, per endpoint. */
@@ -47,6 +49,9 @@ export function emptyStats(): MarketoClientStats {
       isMember: 0,
       importLeads: 0,
       importStatus: 0,
+      describeLeads: 0,
+      partitions: 0,
+      browseLists: 0,
     },
     tokenCalls: 0,
     retries: 0,
@@ -181,6 +186,6 @@ export class MarketoTransport {
     if (envelope.success) return { type: 'ok', envelope };
     const first = envelope.errors?.[0];
     if (!first) return { type: 'failed', code: 'unexpected-response', kind: 'transient', detail: 'failure without an error code' };
-    return { type: 'failed', code: first.code, kind: classifyMarketoCode(first.code), detail: redactText(first.message) };
+    return { type: 'failed', code: first.code, kind: classifyMarketoCode(first.code), detail: first.message };
   }
 }

@@ -1,10 +1,14 @@
 import { z } from 'zod';
 import type { Clock } from '#shared/clock.ts';
+import type { Config } from '#shared/config/index.ts';
 import { BadRequestError, NotFoundError } from '#shared/errors.ts';
 import { imsOrgIdSchema, serviceUrlSchema } from '#shared/identifiers.ts';
 import { instanceSecretName, readInstance, writeInstance, type MarketoInstance } from '#shared/instances/instance-store.ts';
+import { INTERACTIVE_MARKETO } from '#shared/instances/marketo-for-instance.ts';
+import { budgetForInstance, budgetOptionsFromConfig, MarketoClient, TokenCache, type MarketoCredentials } from '#shared/marketo/index.ts';
 import type { SecretStore } from '#shared/secrets/index.ts';
 import type { Store } from '#shared/store/index.ts';
+import { checkCredentials, type CredentialReport } from './credential-check';
 
 export const instanceInputSchema = z.object({
   name: z.string().trim().min(1).max(200),
@@ -15,6 +19,8 @@ export const instanceInputSchema = z.object({
   clientSecret: z.string().min(1).max(500).optional(),
   hipaaReady: z.boolean().default(false),
   onboardedImsOrgId: imsOrgIdSchema.optional(),
+  /** The instance's daily API quota as Admin > Web Services shows it (shown beside the calls spent today). */
+  dailyQuota: z.number().int().positive().max(10_000_000).optional(),
 });
 export type InstanceInput = z.infer<typeof instanceInputSchema>;
 
@@ -25,6 +31,24 @@ export interface InstancePorts {
   store: Store;
   secrets: SecretStore;
   clock: Clock;
+  config: Pick<Config, 'MARKETO_CALLS_PER_WINDOW' | 'MARKETO_WINDOW_SECONDS' | 'MARKETO_MAX_CONCURRENT'>;
+}
+
+/** The client that proves credentials not saved yet; tests and the local seed may pass their own. */
+export type CredentialClientFactory = (target: { munchkinId: string; restEndpoint: string; identityEndpoint: string }, credentials: MarketoCredentials) => MarketoClient;
+
+export function credentialClient(ports: Pick<InstancePorts, 'config'>): CredentialClientFactory {
+  return (target, credentials) =>
+    new MarketoClient({
+      munchkinId: target.munchkinId,
+      restBaseUrl: target.restEndpoint,
+      identityBaseUrl: target.identityEndpoint,
+      credentials: async () => credentials,
+      budget: budgetForInstance(target.munchkinId, budgetOptionsFromConfig(ports.config)),
+      // A token of its own: a cached one would prove nothing about the secret given now.
+      tokenCache: new TokenCache(),
+      ...INTERACTIVE_MARKETO,
+    });
 }
 
 /** Creates or replaces an instance registration; the secret goes to the secret store first. */
@@ -33,7 +57,8 @@ export async function registerInstance(
   munchkinId: string,
   input: InstanceInput,
   actor: string,
-): Promise<{ instance: InstanceView; created: boolean }> {
+  clientFor: CredentialClientFactory = credentialClient(ports),
+): Promise<{ instance: InstanceView; created: boolean; checks: CredentialReport; warnings: string[] }> {
   const existing = await readInstance(ports.store, munchkinId);
   if (!existing && input.clientSecret === undefined) {
     throw new BadRequestError('client_secret_required', `Instance ${munchkinId} is new: give the API-only user's client secret (Admin > LaunchPoint > View Details).`);
@@ -46,6 +71,9 @@ export async function registerInstance(
       `Changing the REST or identity endpoint or the client ID of instance ${munchkinId} needs the client secret again (Admin > LaunchPoint > View Details).`,
     );
   }
+  // Proven before anything is written: a wrong secret or endpoint is refused, not stored.
+  const clientSecret = input.clientSecret ?? (await ports.secrets.get(instanceSecretName(munchkinId)));
+  const { report, warnings } = await checkCredentials(clientFor({ munchkinId, restEndpoint: input.restEndpoint, identityEndpoint: input.identityEndpoint }, { clientId: input.clientId, clientSecret }), munchkinId);
   // Secret first: an instance item must never point at a secret that was not written.
   if (input.clientSecret !== undefined) await ports.secrets.put(instanceSecretName(munchkinId), input.clientSecret);
   const now = new Date(ports.clock.now()).toISOString();
@@ -57,12 +85,13 @@ export async function registerInstance(
     clientId: input.clientId,
     hipaaReady: input.hipaaReady,
     onboardedImsOrgId: input.onboardedImsOrgId,
+    dailyQuota: input.dailyQuota,
     createdAt: existing?.createdAt ?? now,
     updatedAt: now,
     updatedBy: actor,
   };
   await writeInstance(ports.store, instance);
-  return { instance: { ...instance, clientSecretStored: true }, created: !existing };
+  return { instance: { ...instance, clientSecretStored: true }, created: !existing, checks: report, warnings };
 }
 
 function credentialTargetChanged(existing: MarketoInstance, input: InstanceInput): boolean {

@@ -2,7 +2,7 @@ import type { Clock } from '#shared/clock.ts';
 import type { Config } from '#shared/config/index.ts';
 import { BadRequestError, ConflictError, NotFoundError } from '#shared/errors.ts';
 import { readInstance, type MarketoInstance } from '#shared/instances/instance-store.ts';
-import { marketoClientFor } from '#shared/instances/marketo-for-instance.ts';
+import { INTERACTIVE_MARKETO, marketoClientFor } from '#shared/instances/marketo-for-instance.ts';
 import { readConfirmedMapping } from '#shared/instances/org-mapping-store.ts';
 import type { MarketoClient } from '#shared/marketo/index.ts';
 import type { SecretStore } from '#shared/secrets/index.ts';
@@ -19,12 +19,6 @@ export interface DestinationPorts {
   clock: Clock;
   config: Pick<Config, 'MARKETO_CALLS_PER_WINDOW' | 'MARKETO_WINDOW_SECONDS' | 'MARKETO_MAX_CONCURRENT'>;
 }
-
-/**
- * An admin waits on setup behind API Gateway's 30 s limit: a slow Marketo is
- * reported (502, try again) rather than waited out with the runner's patience.
- */
-const INTERACTIVE_MARKETO = { timeoutMs: 8_000, maxRetries: 1, maxThrottleWaits: 1 };
 
 /** Builds the Marketo client of an instance; tests pass one with fast retries. */
 export type MarketoFactory = (instance: MarketoInstance) => MarketoClient;

@@ -1,5 +1,6 @@
-import { BadRequestError, UpstreamError } from '#shared/errors.ts';
-import { MarketoAuthError, MarketoConfigError, MarketoError, type MarketoClient } from '#shared/marketo/index.ts';
+import { BadRequestError } from '#shared/errors.ts';
+import { marketoErrorForAdmin } from '#shared/instances/marketo-admin-errors.ts';
+import { MarketoConfigError, type MarketoClient } from '#shared/marketo/index.ts';
 
 /**
  * What setup asks Marketo about the static lists a destination targets: each
@@ -32,20 +33,7 @@ function translateMarketoError(error: unknown, munchkinId: string, listId: numbe
   if (error instanceof MarketoConfigError && error.code === '1013') {
     return new BadRequestError('list_not_found', `list ${listId} was not found in instance ${munchkinId}: check the mapping ID`, { cause: error });
   }
-  if (error instanceof MarketoAuthError) {
-    return new UpstreamError('marketo_credentials_refused', error.message, { cause: error });
-  }
-  if (error instanceof MarketoConfigError) {
-    return new UpstreamError('marketo_refused', `${error.message}. The destination was not saved.`, { cause: error });
-  }
-  if (error instanceof MarketoError) {
-    return new UpstreamError(
-      'marketo_unavailable',
-      `Marketo instance ${munchkinId} could not be asked about list ${listId} (${error.code}): the destination was not saved, try again later.`,
-      { cause: error },
-    );
-  }
-  return error;
+  return marketoErrorForAdmin(error, munchkinId, `list ${listId}`);
 }
 
 /** Audiences that share a list undo each other: a person leaving one is removed while still in the other. */

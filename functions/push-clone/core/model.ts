@@ -69,6 +69,10 @@ export const destinationSchema = z.object({
   /** A destination stops on configuration errors (list gone, permission) until it is saved again. */
   state: z.enum(['active', 'stopped']),
   stoppedReason: z.string().optional(),
+  /** Paused by an admin: nothing is pushed, pending work waits (absent: not paused). */
+  paused: z.boolean().optional(),
+  /** Deleted by an admin: the runner carries out the list choice, then removes the destination and its people. */
+  deletion: z.object({ lists: z.enum(['keep', 'removeAdded']), requestedAt: z.string(), requestedBy: z.string() }).optional(),
   createdAt: z.string(),
   updatedAt: z.string(),
   /** The admin (token subject) who saved it last. */

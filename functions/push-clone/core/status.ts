@@ -36,12 +36,17 @@ const pendingItemSchema = z.object({ destinationId: z.string(), audienceId: z.st
 const callsSchema = z.looseObject({ [MARKETO_CALLS_FIELD]: z.number().default(0) });
 
 /** docs/push-clone.md, step 7: the setup and, per audience, what is pending and what the runner did. */
-export async function destinationStatus(ports: { store: Store; clock: Clock }, destination: Destination): Promise<DestinationStatus> {
+export async function destinationStatus(
+  ports: { store: Store; clock: Clock },
+  destination: Destination,
+  /** Pending counts of the instance's destinations, when the caller read them once for several destinations. */
+  pendingByDestination?: ReadonlyMap<string, Map<string, { pending: number; notYetDue: number }>>,
+): Promise<DestinationStatus> {
   const { destinationId } = destination;
   const now = ports.clock.now();
   const day = centralDay(now);
   const [pending, stats, callsItem] = await Promise.all([
-    countPending(ports.store, destination, new Date(now).toISOString()),
+    pendingByDestination ? (pendingByDestination.get(destinationId) ?? new Map<string, { pending: number; notYetDue: number }>()) : countPending(ports.store, destination.munchkinId, new Date(now).toISOString()).then((all) => all.get(destinationId) ?? new Map()),
     Promise.all(destination.audiences.map((audience) => ports.store.get(keys.stats(destinationId, audience.audienceId)))),
     ports.store.get(keys.callsPerDay(destination.munchkinId, day)),
   ]);
@@ -81,14 +86,16 @@ function phaseOf(audience: StoredAudience, now: number): AudienceStatus['phase']
  * partition, filtered on the queue key, would read every member of the
  * audience to count a few pending ones.)
  */
-async function countPending(store: Store, destination: Destination, nowIso: string): Promise<Map<string, { pending: number; notYetDue: number }>> {
-  const counts = new Map<string, { pending: number; notYetDue: number }>();
+export async function countPending(store: Store, munchkinId: string, nowIso: string): Promise<Map<string, Map<string, { pending: number; notYetDue: number }>>> {
+  const byDestination = new Map<string, Map<string, { pending: number; notYetDue: number }>>();
   let startKey: Record<string, unknown> | undefined;
   do {
-    const page = await store.query({ index: 'gsi1', partition: keys.pendingPartition(destination.munchkinId), startKey });
+    const page = await store.query({ index: 'gsi1', partition: keys.pendingPartition(munchkinId), startKey });
     for (const item of page.items) {
       const parsed = pendingItemSchema.safeParse(item);
-      if (!parsed.success || parsed.data.destinationId !== destination.destinationId) continue;
+      if (!parsed.success) continue;
+      const counts = byDestination.get(parsed.data.destinationId) ?? new Map<string, { pending: number; notYetDue: number }>();
+      byDestination.set(parsed.data.destinationId, counts);
       const count = counts.get(parsed.data.audienceId) ?? { pending: 0, notYetDue: 0 };
       count.pending += 1;
       // gsi1sk begins with the notBefore instant (a 24-character ISO string).
@@ -97,7 +104,7 @@ async function countPending(store: Store, destination: Destination, nowIso: stri
     }
     startKey = page.nextKey;
   } while (startKey);
-  return counts;
+  return byDestination;
 }
 
 function skippedByReason(stats: Record<string, unknown>): Record<string, number> {

@@ -2,6 +2,7 @@ import { demo } from '#local/demo-identities.ts';
 import { SandboxServer, type SandboxRequest, type SandboxResponse } from '#local/sandboxes/framework.ts';
 import { TokenIssuer } from './auth';
 import { bulkRoutes, ImportQueue, type ImportJob } from './bulk';
+import { failure } from './envelope';
 import { defineMarketoFaults } from './faults';
 import { leadRoutes } from './leads';
 import { gateRestCall, InstanceLimits, type LimitCounters } from './limits';
@@ -46,6 +47,9 @@ export type EndpointKind =
   | 'isMember'
   | 'importLeads'
   | 'importStatus'
+  | 'describeLeads'
+  | 'partitions'
+  | 'browseLists'
   | 'other';
 
 export interface MarketoSandboxStats extends LimitCounters {
@@ -60,6 +64,9 @@ export interface MarketoSandboxStats extends LimitCounters {
 export function endpointKind(request: Pick<SandboxRequest, 'method' | 'path' | 'query'>): EndpointKind {
   const { method, path } = request;
   if (path.startsWith('/identity/')) return 'identity';
+  if (path === '/rest/v1/leads/describe.json') return 'describeLeads';
+  if (path === '/rest/v1/leads/partitions.json') return 'partitions';
+  if (path === '/rest/v1/lists.json') return 'browseLists';
   if (path === '/rest/v1/leads.json') return method === 'GET' || request.query.get('_method') === 'GET' ? 'findLeads' : 'syncLeads';
   if (/^\/rest\/v1\/lists\/[^/]+\/leads\/ismember\.json$/.test(path)) return 'isMember';
   if (/^\/rest\/v1\/lists\/[^/]+\/leads\.json$/.test(path)) return method === 'POST' ? 'addToList' : method === 'DELETE' ? 'removeFromList' : 'listMembers';
@@ -95,7 +102,22 @@ export function createMarketoSandbox(options: MarketoSandboxOptions = {}) {
   const limits = new InstanceLimits(limitOptions);
   const imports = new ImportQueue(state, now, settings.importDurationMs);
   const callsByKind = Object.fromEntries(
-    ['identity', 'syncLeads', 'findLeads', 'getList', 'addToList', 'removeFromList', 'listMembers', 'isMember', 'importLeads', 'importStatus', 'other'].map((kind) => [kind, 0]),
+    [
+      'identity',
+      'syncLeads',
+      'findLeads',
+      'getList',
+      'addToList',
+      'removeFromList',
+      'listMembers',
+      'isMember',
+      'importLeads',
+      'importStatus',
+      'describeLeads',
+      'partitions',
+      'browseLists',
+      'other',
+    ].map((kind) => [kind, 0]),
   ) as Record<EndpointKind, number>;
 
   const identity = (request: SandboxRequest) => tokens.answer(request);
@@ -105,6 +127,11 @@ export function createMarketoSandbox(options: MarketoSandboxOptions = {}) {
   listRoutes(server, state);
   bulkRoutes(server, state, imports);
   defineMarketoFaults(server);
+  // Marketo answers a URL that names no REST resource with 610 and a known one asked with the wrong method with 605, both in an HTTP 200 envelope
+  // (https://experienceleague.adobe.com/en/docs/marketo-developer/marketo/rest/error-codes).
+  server.unmatched = (_request, pathMatched) => (pathMatched ? failure('605', 'HTTP Method not supported') : failure('610', 'Requested resource not found'));
+  /** Endpoint kinds the API user's role may not use: answered 603, as Marketo answers a role that lacks the permission. */
+  const denied = new Set<EndpointKind>();
 
   const gate = gateRestCall(tokens, limits, limitOptions);
   // Processing time holds a concurrency place like real work does; a sync spends it between its reads and writes instead.
@@ -116,7 +143,8 @@ export function createMarketoSandbox(options: MarketoSandboxOptions = {}) {
     const kind = endpointKind(request);
     callsByKind[kind] += 1;
     if (kind === 'identity') return next();
-    const work = settings.processingLatencyMs > 0 && kind !== 'syncLeads' ? process(next) : next;
+    const answer = denied.has(kind) ? async () => failure('603', 'Access denied') : next;
+    const work = settings.processingLatencyMs > 0 && kind !== 'syncLeads' ? process(answer) : answer;
     return gate(request, kind === 'importLeads', work);
   };
 
@@ -158,6 +186,9 @@ export function createMarketoSandbox(options: MarketoSandboxOptions = {}) {
     },
     addToList: (listId: number, leadIds: readonly number[]): void => leadIds.forEach((id) => state.addMember(listId, id)),
     addField: (name: string): void => state.addField(name),
+    addPartition: (name: string, description?: string): void => void state.addPartition(name, description),
+    /** The API user's role loses (or, with `false`, regains) the permission an endpoint kind needs: its calls get 603. */
+    denyAccess: (kind: EndpointKind, deny = true): void => void (deny ? denied.add(kind) : denied.delete(kind)),
     /** Forgets every issued token: the next call with one gets 601. */
     revokeTokens: (): void => tokens.revokeAll(),
     /** Spends quota as other integrations on the instance would. */

@@ -20,6 +20,9 @@ export interface LeadRoutesOptions {
 }
 
 export function leadRoutes(server: SandboxServer, state: MarketoState, options: LeadRoutesOptions): void {
+  // Describe Lead: every field with its REST name, label, type and whether it is read-only.
+  server.route('GET', '/rest/v1/leads/describe.json', () => success(state.describeFields()));
+  server.route('GET', '/rest/v1/leads/partitions.json', () => success(state.partitions()));
   server.route('GET', '/rest/v1/leads.json', (request) => findLeads(state, request.query));
   server.route('POST', '/rest/v1/leads.json', (request) => {
     // The documented escape from the 8 KB URL limit: POST with _method=GET and the query as a form body.

@@ -14,8 +14,26 @@ export function listRoutes(server: SandboxServer, state: MarketoState): void {
   server.route('GET', '/rest/v1/lists/:listId.json', (request) => {
     const list = findList(state, request);
     if ('error' in list) return list.error;
-    const { id, name, createdAt, updatedAt } = list.found;
-    return success([{ id, name, description: null, programName: null, workspaceName: 'Default', createdAt, updatedAt }]);
+    return success([listView(list.found)]);
+  });
+
+  // Get Lists: every static list, 300 a page at most, optionally filtered by id or name.
+  server.route('GET', '/rest/v1/lists.json', (request) => {
+    const batchSize = request.query.has('batchSize') ? wholeNumber(request.query.get('batchSize')) : MAX_BATCH;
+    if (batchSize === undefined || batchSize > MAX_BATCH) return failure('1003', `Invalid batchSize '${request.query.get('batchSize')}'`);
+    const ids = new Set(request.query.getAll('id').flatMap((value) => value.split(',')).map((value) => wholeNumber(value)));
+    const names = new Set(request.query.getAll('name').flatMap((value) => value.split(',')));
+    const lists = state
+      .allLists()
+      .filter((list) => (ids.size === 0 || ids.has(list.id)) && (names.size === 0 || names.has(list.name)))
+      .sort((a, b) => a.id - b.id);
+    const scope = `lists:${[...ids].join(',')}:${[...names].join(',')}`;
+    const token = request.query.get('nextPageToken');
+    const offset = token ? readPageToken(token, scope) : 0;
+    if (offset === undefined) return failure('1001', `Invalid value '${token}'. Required of type 'nextPageToken'`);
+    const page = lists.slice(offset, offset + batchSize).map(listView);
+    const more = offset + batchSize < lists.length;
+    return success(page, more ? { moreResult: true, nextPageToken: pageToken(offset + batchSize, scope) } : {});
   });
 
   server.route('POST', '/rest/v1/lists/:listId/leads.json', (request) =>
@@ -68,6 +86,10 @@ export function listRoutes(server: SandboxServer, state: MarketoState): void {
       }),
     );
   });
+}
+
+function listView({ id, name, createdAt, updatedAt }: { id: number; name: string; createdAt: string; updatedAt: string }) {
+  return { id, name, description: null, programName: null, workspaceName: 'Default', createdAt, updatedAt };
 }
 
 function findList(state: MarketoState, request: SandboxRequest): { found: NonNullable<ReturnType<MarketoState['list']>> } | { error: SandboxResponse } {

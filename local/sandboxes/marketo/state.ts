@@ -57,6 +57,41 @@ export const SYSTEM_FIELDS = ['id', 'createdAt', 'updatedAt'] as const;
 
 export const DEFAULT_PARTITION = 'Default';
 
+/** A lead partition as `GET /rest/v1/leads/partitions.json` lists it. */
+export interface SandboxPartition {
+  id: number;
+  name: string;
+  description: string;
+}
+
+/** Data types Describe reports for the standard fields we know; every other field is a string. */
+const FIELD_TYPES: Record<string, string> = {
+  id: 'integer',
+  email: 'email',
+  phone: 'phone',
+  mobilePhone: 'phone',
+  website: 'url',
+  unsubscribed: 'boolean',
+  createdAt: 'datetime',
+  updatedAt: 'datetime',
+};
+
+/** A field as Describe Lead shows it: the REST name, a friendly label, its type, and whether REST may write it. */
+export interface DescribedSandboxField {
+  id: number;
+  displayName: string;
+  dataType: string;
+  length?: number;
+  rest: { name: string; readOnly: boolean };
+  soap: { name: string; readOnly: boolean };
+}
+
+/** `firstName` → `First Name`, as Marketo labels its fields. */
+function displayNameOf(name: string): string {
+  const words = name.replace(/([a-z0-9])([A-Z])/g, '$1 $2');
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
 const emailKey = (email: string) => email.trim().toLowerCase();
 
 export class MarketoState {
@@ -65,6 +100,7 @@ export class MarketoState {
   private readonly idsByEmail = new Map<string, Set<number>>();
   private readonly listsById = new Map<number, StoredList>();
   private readonly writableFields = new Set<string>(STANDARD_FIELDS);
+  private readonly partitionsByName = new Map<string, SandboxPartition>([[DEFAULT_PARTITION, { id: 1, name: DEFAULT_PARTITION, description: 'Initial system lead partition' }]]);
   private nextLeadId = 1;
   private nextListId = 1100;
 
@@ -84,6 +120,39 @@ export class MarketoState {
 
   addField(name: string): void {
     this.writableFields.add(name);
+  }
+
+  /** Every field as Describe Lead lists it (system fields read-only). */
+  describeFields(): DescribedSandboxField[] {
+    const names = [...SYSTEM_FIELDS, ...this.writableFields];
+    return names.map((name, index) => {
+      const readOnly = (SYSTEM_FIELDS as readonly string[]).includes(name);
+      const dataType = FIELD_TYPES[name] ?? 'string';
+      return {
+        id: index + 1,
+        displayName: displayNameOf(name),
+        dataType,
+        ...(dataType === 'string' || dataType === 'email' ? { length: 255 } : {}),
+        rest: { name, readOnly },
+        soap: { name: name.charAt(0).toUpperCase() + name.slice(1), readOnly },
+      };
+    });
+  }
+
+  addPartition(name: string, description = ''): SandboxPartition {
+    const existing = this.partitionsByName.get(name);
+    if (existing) return existing;
+    const partition = { id: this.partitionsByName.size + 1, name, description };
+    this.partitionsByName.set(name, partition);
+    return partition;
+  }
+
+  partitions(): SandboxPartition[] {
+    return [...this.partitionsByName.values()];
+  }
+
+  isPartition(name: string): boolean {
+    return this.partitionsByName.has(name);
   }
 
   createLead(fields: Record<string, FieldValue>, partitionName = DEFAULT_PARTITION): SandboxLead {

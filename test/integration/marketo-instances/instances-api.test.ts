@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { handler } from '#functions/marketo-instances/handler.ts';
+import { demo } from '#local/demo-identities.ts';
+import { createMarketoSandbox, type MarketoSandbox } from '#local/sandboxes/marketo/index.ts';
 import type { Ports } from '#shared/runtime/ports.ts';
 import { apiEvent, lambdaContext } from '#test/support/http-events.ts';
 import { adminToken, useLocalPorts } from '#test/support/local-ports.ts';
@@ -12,12 +14,16 @@ const route = (method: 'GET' | 'PUT', munchkinId: string) => ({
   pathParameters: { munchkinId },
 });
 
+// Registration proves the credentials against the instance: two loopback Marketo instances stand in
+// for the real one and for another host (plain http on loopback is allowed in the local stage only).
+const sandboxes = { primary: createMarketoSandbox({ seed: false }), other: createMarketoSandbox({ seed: false, clientId: 'client-id-2', clientSecret: 'launchpoint-secret-value-2' }) };
+await Promise.all([sandboxes.primary.start(0), sandboxes.other.start(0)]);
+const endpointsOf = (sandbox: MarketoSandbox) => ({ restEndpoint: `${sandbox.baseUrl}/rest`, identityEndpoint: sandbox.identityUrl });
 const validBody = {
   name: 'Demo instance',
-  restEndpoint: 'https://123-ABC-456.mktorest.com',
-  identityEndpoint: 'https://123-ABC-456.mktorest.com',
-  clientId: 'client-id-1',
-  clientSecret: 'launchpoint-secret-value-1',
+  ...endpointsOf(sandboxes.primary),
+  clientId: demo.marketo.clientId,
+  clientSecret: demo.marketo.clientSecret,
 };
 
 describe('PUT/GET /marketo/instances/{munchkinId}', () => {
@@ -26,6 +32,9 @@ describe('PUT/GET /marketo/instances/{munchkinId}', () => {
   beforeAll(async () => {
     ports = await useLocalPorts('instances');
     token = await adminToken();
+  });
+  afterAll(async () => {
+    await Promise.all([sandboxes.primary.stop(), sandboxes.other.stop()]);
   });
 
   const send = async (method: 'GET' | 'PUT', munchkinId: string, body?: unknown, bearer = token) => {
@@ -43,7 +52,7 @@ describe('PUT/GET /marketo/instances/{munchkinId}', () => {
     expect(JSON.stringify(created.body)).not.toContain(validBody.clientSecret);
     const read = await send('GET', '123-ABC-456');
     expect(read.status).toBe(200);
-    expect(read.body).toMatchObject({ name: 'Demo instance', clientId: 'client-id-1', hipaaReady: false, clientSecretStored: true });
+    expect(read.body).toMatchObject({ name: 'Demo instance', clientId: validBody.clientId, hipaaReady: false, clientSecretStored: true });
     expect(JSON.stringify(read.body)).not.toContain(validBody.clientSecret);
     const item = await ports.store.get({ pk: 'INSTANCE#123-ABC-456', sk: 'INSTANCE' });
     expect(JSON.stringify(item)).not.toContain(validBody.clientSecret);
@@ -61,21 +70,38 @@ describe('PUT/GET /marketo/instances/{munchkinId}', () => {
   });
 
   it.each([
-    ['identity endpoint', { identityEndpoint: 'https://collector.attacker.example/identity' }],
-    ['REST endpoint', { restEndpoint: 'https://collector.attacker.example' }],
-    ['client ID', { clientId: 'client-id-2' }],
-  ])('refuses to re-point the %s without the secret, so the stored secret cannot be sent elsewhere', async (_label, change) => {
+    ['identity endpoint', () => ({ identityEndpoint: sandboxes.other.identityUrl })],
+    ['REST endpoint', () => ({ restEndpoint: `${sandboxes.other.baseUrl}/rest` })],
+    ['client ID', () => ({ clientId: 'client-id-2' })],
+  ])('refuses to re-point the %s without the secret, so the stored secret cannot be sent elsewhere', async (_label, changeOf) => {
     await send('PUT', '777-GGG-777', validBody);
     const { clientSecret: _omitted, ...withoutSecret } = validBody;
-    const refused = await send('PUT', '777-GGG-777', { ...withoutSecret, ...change });
+    const refused = await send('PUT', '777-GGG-777', { ...withoutSecret, ...changeOf() });
     expect(refused.status).toBe(400);
     expect(refused.body.error.code).toBe('client_secret_required');
     expect((await send('GET', '777-GGG-777')).body).toMatchObject({ restEndpoint: validBody.restEndpoint, identityEndpoint: validBody.identityEndpoint, clientId: validBody.clientId });
 
-    const withSecret = await send('PUT', '777-GGG-777', { ...validBody, ...change, clientSecret: 'launchpoint-secret-value-2' });
+    // Moving to another instance works with that instance's own credentials (proven against it).
+    const withSecret = await send('PUT', '777-GGG-777', { ...validBody, ...endpointsOf(sandboxes.other), clientId: 'client-id-2', clientSecret: 'launchpoint-secret-value-2' });
     expect(withSecret.status).toBe(200);
     expect(await ports.secrets.get('marketo/777-GGG-777/client-secret')).toBe('launchpoint-secret-value-2');
     await send('PUT', '777-GGG-777', validBody);
+  });
+
+  it('lists only the instances the token covers, with their org-mapping state', async () => {
+    await send('PUT', '888-LLL-001', validBody);
+    await send('PUT', '888-LLL-002', validBody);
+    const list = async (bearer: string) => {
+      const response = await handler(apiEvent({ method: 'GET', path: '/marketo/instances', routeKey: 'GET /marketo/instances', headers: { authorization: `Bearer ${bearer}` } }), lambdaContext());
+      return JSON.parse(response.body ?? '{}') as { instances: Array<Record<string, any>> };
+    };
+    const narrow = await list(await adminToken({ instances: ['888-LLL-002'] }));
+    expect(narrow.instances).toEqual([
+      expect.objectContaining({ munchkinId: '888-LLL-002', name: 'Demo instance', hipaaReady: false, orgMapping: { status: 'unmapped' } }),
+    ]);
+    expect(JSON.stringify(narrow)).not.toContain(validBody.clientSecret);
+    const every = await list(token);
+    expect(every.instances.map((instance) => instance.munchkinId)).toEqual(expect.arrayContaining(['888-LLL-001', '888-LLL-002', '123-ABC-456']));
   });
 
   it('canonicalises an onboarded org ID', async () => {
@@ -114,12 +140,13 @@ describe('endpoints outside the local stage', () => {
   it('refuses plain-http loopback endpoints once STAGE is not local', async () => {
     const { instanceInputSchema } = await import('#functions/marketo-instances/core/register-instance.ts');
     const body = { ...validBody, restEndpoint: 'http://127.0.0.1:3103/rest', identityEndpoint: 'http://127.0.0.1:3103/identity' };
+    const httpsBody = { ...validBody, restEndpoint: 'https://123-ABC-456.mktorest.com/rest', identityEndpoint: 'https://123-ABC-456.mktorest.com/identity' };
     expect(instanceInputSchema.safeParse(body).success).toBe(true);
     const stage = process.env.STAGE;
     process.env.STAGE = 'prod';
     try {
       expect(instanceInputSchema.safeParse(body).success).toBe(false);
-      expect(instanceInputSchema.safeParse(validBody).success).toBe(true);
+      expect(instanceInputSchema.safeParse(httpsBody).success).toBe(true);
     } finally {
       if (stage === undefined) delete process.env.STAGE;
       else process.env.STAGE = stage;

@@ -57,6 +57,8 @@ describe('the HTTP stack every handler uses', () => {
     const response = await call(echo(), {}, JSON.stringify({ name: 'a', count: 1 }));
     expect(response.statusCode).toBe(401);
     expect(bodyOf(response).error?.code).toBe('unauthorized');
+    // A message written for people is shown as written: the log redactor never runs over it.
+    expect(bodyOf(response).error?.message).toBe('An admin bearer token is required (Authorization: Bearer <token>).');
   });
 
   it.each([
