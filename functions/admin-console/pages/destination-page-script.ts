@@ -77,6 +77,7 @@ export const destinationPageScript = String.raw`
       if (failures.length) parts.push(reasonTable('Failed in audience ' + a.audienceId, failures, 'failures'));
       else if (a.failed) parts.push(el('p', { text: ob.count(a.failed) + ' people failed in audience ' + a.audienceId + '.' }));
       if (skips.length) parts.push(reasonTable('Skipped in audience ' + a.audienceId, skips, 'skips'));
+      else if (skippedTotal(a)) parts.push(reasonTable('Skipped in audience ' + a.audienceId, Object.keys(a.skipped).map(function (code) { return { code: code, message: '', count: a.skipped[code] }; }), 'skips'));
     });
     ob.fill($('reasons'), parts.length ? parts : el('p', { class: 'hint', text: 'No person failed or was skipped.' }));
     return anyFailed;
