@@ -54,5 +54,5 @@ export const pageStyle = `
   .visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
   details > summary { cursor: pointer; }
   td input, td select { margin: 0; }
-  td input.audience-id { min-width: 21em; }
+  td input.audience-id { min-width: 24em; }
 `;
