@@ -169,4 +169,32 @@ describe('the Adobe Organization Mapping admin page in headless Chromium', () =>
     expect(await problem.textContent()).toBe('');
     await context.close();
   });
+  it('says plainly when an instance cannot be mapped here: HIPAA-ready, or onboarded with an org set by Adobe', async () => {
+    const marketo = runtime.sandboxes.marketo!.identities as { restEndpoint: string; identityEndpoint: string };
+    const register = async (munchkinId: string, flags: Record<string, unknown>) => {
+      const response = await fetch(`${runtime.url}/marketo/instances/${munchkinId}`, {
+        method: 'PUT',
+        headers: { authorization: `Bearer ${runtime.adminToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ name: munchkinId, ...marketo, clientId: demo.marketo.clientId, clientSecret: demo.marketo.clientSecret, hipaaReady: false, ...flags }),
+      });
+      expect(response.status).toBeLessThan(300);
+    };
+    await register('777-HIP-001', { hipaaReady: true });
+    await register('777-ONB-001', { onboardedImsOrgId: demo.otherOrg.id });
+    const context = await browser.newContext();
+    const page = await context.newPage();
+
+    await page.goto(`${runtime.url}/admin/org-mapping/777-HIP-001#token=${runtime.adminToken}`);
+    await expect.poll(() => page.locator('#status').textContent()).toBe('Not available: HIPAA-ready instances cannot use Adobe Organization Mapping');
+    expect(await page.locator('#notice').textContent()).toBe('A HIPAA-ready Marketo instance cannot use Adobe Organization Mapping.');
+    expect(await page.locator('#edit').isHidden()).toBe(true);
+    expect(await seriousAccessibilityViolations(page)).toEqual([]);
+
+    await page.goto(`${runtime.url}/admin/org-mapping/777-ONB-001`);
+    await expect.poll(() => page.locator('#status').textContent()).toBe('Mapped by Adobe (onboarded subscription, read-only)');
+    expect(await page.locator('#org-id').textContent()).toBe(demo.otherOrg.id);
+    expect(await page.locator('#notice').textContent()).toContain('read-only');
+    expect(await page.locator('#edit').isHidden()).toBe(true);
+    await context.close();
+  });
 });
