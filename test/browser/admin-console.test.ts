@@ -8,7 +8,7 @@ import { demo } from '#local/demo-identities.ts';
 import { DemoClient } from '#local/demo-steps.ts';
 import { startLocalRuntime, type LocalRuntime } from '#local/runtime.ts';
 import { focused, seriousAccessibilityViolations } from '#test/support/admin-pages.ts';
-import { launchChromium } from '#test/support/browser.ts';
+import { BROWSER_WAIT_MS, launchChromium } from '#test/support/browser.ts';
 import { dynamoEndpoint } from '#test/support/dynamo.ts';
 
 /**
@@ -75,7 +75,7 @@ describe('the admin console in headless Chromium', () => {
     await page.locator('#instances a').first().waitFor();
     await page.getByLabel('Campaign instance name').fill('not a name!');
     await page.keyboard.press('Enter');
-    await expect.poll(() => page.locator('#campaign-errors').textContent()).toContain('Enter the Campaign instance name');
+    await expect.poll(() => page.locator('#campaign-errors').textContent(), { timeout: BROWSER_WAIT_MS }).toContain('Enter the Campaign instance name');
     expect(await page.getByLabel('Campaign instance name').getAttribute('aria-invalid')).toBe('true');
     expect(await focused(page)).toBe('input#campaign-account');
     await page.getByLabel('Campaign instance name').fill(consoleDemo.campaign.account);
@@ -84,7 +84,7 @@ describe('the admin console in headless Chromium', () => {
 
   it('asks for a token when there is none or it is refused, and carries on with a pasted one', async () => {
     const page = await open('/admin', 'not-a-jwt');
-    await expect.poll(() => page.locator('#token-problem').textContent()).toContain('The admin token was refused');
+    await expect.poll(() => page.locator('#token-problem').textContent(), { timeout: BROWSER_WAIT_MS }).toContain('The admin token was refused');
     expect(await page.locator('#page').isHidden()).toBe(true);
     expect(await focused(page)).toBe('input#token-input');
     expect(await seriousAccessibilityViolations(page)).toEqual([]);
@@ -115,7 +115,7 @@ describe('the admin console in headless Chromium', () => {
     await page.locator('#destinations tr[data-destination-id]').first().waitFor();
     await page.getByLabel('New destination ID').fill('trade-show');
     await Promise.all([page.waitForURL('**/admin/destinations/trade-show?munchkinId=*'), page.getByRole('button', { name: 'Set up a destination' }).click()]);
-    await expect.poll(() => page.locator('#page-title').textContent()).toBe('New destination trade-show');
+    await expect.poll(() => page.locator('#page-title').textContent(), { timeout: BROWSER_WAIT_MS }).toBe('New destination trade-show');
     expect(await page.locator('#status-part').isHidden()).toBe(true);
     expect(await focused(page)).toBe('input#setup-name');
     // The pickers come from the instance: its static lists and lead fields.
@@ -127,7 +127,7 @@ describe('the admin console in headless Chromium', () => {
     // Saved with no name and no audience ID: every problem is named.
     await page.getByRole('button', { name: 'Save setup' }).click();
     const errors = page.locator('#setup-errors');
-    await expect.poll(() => errors.textContent()).toContain('The request body is not valid.');
+    await expect.poll(() => errors.textContent(), { timeout: BROWSER_WAIT_MS }).toContain('The request body is not valid.');
     const details = await errors.locator('li').allTextContents();
     expect(details).toEqual(expect.arrayContaining([expect.stringMatching(/^name: /), expect.stringMatching(/^audiences\.0\.audienceId: /)]));
 
@@ -135,10 +135,10 @@ describe('the admin console in headless Chromium', () => {
     await page.getByLabel('AEP audience ID 1').fill('9a1d7c55-2f4e-4b8a-8c3d-1e6f0a2b4c68');
     await page.getByLabel('Marketo static list 1').selectOption(String(demo.marketo.emptyListId));
     await page.getByRole('button', { name: 'Save setup' }).click();
-    await expect.poll(() => page.locator('#setup-result').textContent()).toContain('Saved.');
+    await expect.poll(() => page.locator('#setup-result').textContent(), { timeout: BROWSER_WAIT_MS }).toContain('Saved.');
     expect(await errors.textContent()).toBe('');
     expect(await page.locator('#status-part').isVisible()).toBe(true);
-    await expect.poll(() => page.locator('#page-title').textContent()).toBe('Destination Trade show leads');
+    await expect.poll(() => page.locator('#page-title').textContent(), { timeout: BROWSER_WAIT_MS }).toBe('Destination Trade show leads');
     expect(await page.locator('#audiences tr').count()).toBe(1);
   });
 
@@ -178,21 +178,21 @@ describe('the admin console in headless Chromium', () => {
     expect(await seriousAccessibilityViolations(page)).toEqual([]);
 
     await page.keyboard.press('Enter');
-    await expect.poll(() => page.locator('#sync-result').textContent()).toBe('Applied: 1 links added, 0 removed; 2 users added, 0 removed.');
-    await expect.poll(() => page.locator('#links tr[data-group]').count()).toBe(3);
+    await expect.poll(() => page.locator('#sync-result').textContent(), { timeout: BROWSER_WAIT_MS }).toBe('Applied: 1 links added, 0 removed; 2 users added, 0 removed.');
+    await expect.poll(() => page.locator('#links tr[data-group]').count(), { timeout: BROWSER_WAIT_MS }).toBe(3);
     expect(await page.locator('#history details').count()).toBe(2);
     expect(await page.locator('#apply').isHidden()).toBe(true);
     expect(await focused(page)).toBe('button#dry-run');
 
     // A second dry run finds nothing left to do.
     await page.keyboard.press('Enter');
-    await expect.poll(() => page.locator('#diff .empty-diff').textContent()).toBe('No change: Campaign already matches the Admin Console.');
+    await expect.poll(() => page.locator('#diff .empty-diff').textContent(), { timeout: BROWSER_WAIT_MS }).toBe('No change: Campaign already matches the Admin Console.');
     expect(await page.locator('#apply').isHidden()).toBe(true);
   });
 
   it('campaign: an unknown account says so instead of showing an empty page', async () => {
     const page = await open('/admin/campaign/no-such-account');
-    await expect.poll(() => page.locator('#alerts').textContent()).toContain('Campaign account no-such-account does not exist');
+    await expect.poll(() => page.locator('#alerts').textContent(), { timeout: BROWSER_WAIT_MS }).toContain('Campaign account no-such-account does not exist');
     expect(await page.locator('#alerts [data-code]').getAttribute('data-code')).toBe('campaign_account_not_found');
     expect(await seriousAccessibilityViolations(page)).toEqual([]);
   });

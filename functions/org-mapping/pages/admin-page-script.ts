@@ -16,6 +16,8 @@ export const adminPageScript = String.raw`
   var pollTimer = null;
   var popup = null;
   var view = null;
+  /** When the sign-in this page started stops working (from Confirm's answer). */
+  var signinExpiresAt = null;
 
   function show(id, visible) { $(id).hidden = !visible; }
 
@@ -28,7 +30,10 @@ export const adminPageScript = String.raw`
   function progress(v) {
     var keeps = v.confirmed ? ' The mapping to ' + v.confirmed.imsOrgId + ' stays in force.' : ' Nothing is mapped yet.';
     if (v.status === 'draft') return { kind: 'info', text: 'New org ID entered: press Confirm and sign in to Adobe to map it.' + keeps };
-    if (v.status === 'pending') return { kind: 'info', text: 'Waiting for the Adobe sign-in in the popup window. If you closed it, press Cancel sign-in.' + keeps };
+    if (v.status === 'pending') {
+      var until = signinExpiresAt ? ' (it expires at ' + ob.when(signinExpiresAt) + ')' : '';
+      return { kind: 'info', text: 'Waiting for the Adobe sign-in in the popup window' + until + '. If you closed it, press Cancel sign-in.' + keeps };
+    }
     if (v.status === 'failed' && v.lastAttempt) {
       var why = v.lastAttempt.message || v.lastAttempt.reason;
       return { kind: v.confirmed ? 'info' : 'error', text: 'The new org ID was not confirmed: ' + why + keeps };
@@ -144,6 +149,7 @@ export const adminPageScript = String.raw`
     clearResult();
     ob.call('POST', api + '/confirm', {}).then(function (started) {
       $('signin-link').href = started.authorizeUrl;
+      signinExpiresAt = started.expiresAt;
       if (popup && !popup.closed) popup.location.href = started.authorizeUrl;
       else show('signin', true);
       return refresh().then(function () { $('cancel-signin').focus(); });

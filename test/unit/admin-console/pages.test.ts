@@ -3,7 +3,7 @@ import { handler } from '#functions/admin-console/handler-page.ts';
 import { routes } from '#functions/catalog.ts';
 import { apiEvent, lambdaContext } from '#test/support/http-events.ts';
 
-const pages = [
+const pages: Array<{ routeKey: string; path: string; pathParameters: Record<string, string> }> = [
   { routeKey: 'GET /admin', path: '/admin', pathParameters: {} },
   { routeKey: 'GET /admin/instances/{munchkinId}', path: '/admin/instances/123-ABC-456', pathParameters: { munchkinId: '123-ABC-456' } },
   { routeKey: 'GET /admin/destinations/{destinationId}', path: '/admin/destinations/newsletter', pathParameters: { destinationId: 'newsletter' } },
