@@ -1,8 +1,13 @@
 import { z } from 'zod';
-import { httpRoute, json, requireInstance, requirePermission, routeByKey } from '#shared/http/index.ts';
+import { httpRoute, json, requireInstance, requirePermission, routeByKey, type AdminPrincipal } from '#shared/http/index.ts';
+import type { Store } from '#shared/store/index.ts';
 import { munchkinIdSchema } from '#shared/identifiers.ts';
 import { createLogger } from '#shared/logging/logger.ts';
 import { listDestinationSummaries } from './core/destination-list';
+import { listChoiceSchema, requestDeletion, setPaused } from './core/destination-lifecycle';
+import { requeueFailed } from './core/failed-people';
+import { historyPolicy } from './core/person-history';
+import { lookUpPerson } from './core/person-lookup';
 import { destinationIdSchema, destinationInputSchema, getDestination, saveDestination } from './core/destinations';
 import { destinationStatus } from './core/status';
 
@@ -13,9 +18,9 @@ const params = z.object({ destinationId: destinationIdSchema });
 export const putDestination = httpRoute({ logger, auth: 'admin', params, body: destinationInputSchema }, async ({ params, body, admin }, ports) => {
   requirePermission(admin, 'push-clone-admin');
   requireInstance(admin, body.munchkinId);
-  const { destination, created, warnings } = await saveDestination(ports, params.destinationId, body, admin.subject);
-  logger.info('destination saved', { destinationId: destination.destinationId, munchkinId: destination.munchkinId, created, warnings: warnings.length });
-  return json(created ? 201 : 200, { ...destination, warnings });
+  const { destination, created, warnings, requeued } = await saveDestination(ports, params.destinationId, body, admin.subject);
+  logger.info('destination saved', { destinationId: destination.destinationId, munchkinId: destination.munchkinId, created, warnings: warnings.length, requeued });
+  return json(created ? 201 : 200, { ...destination, warnings, requeued });
 });
 
 /** GET /push-clone/destinations/{destinationId}: the setup and per-audience status. */
@@ -26,6 +31,53 @@ export const getDestinationStatus = httpRoute({ logger, auth: 'admin', params },
   return json(200, await destinationStatus(ports, destination));
 });
 
+/** The destination, once the admin may act on it (push-clone-admin and its instance). */
+async function allowedDestination(admin: AdminPrincipal, store: Store, destinationId: string) {
+  requirePermission(admin, 'push-clone-admin');
+  const destination = await getDestination(store, destinationId);
+  requireInstance(admin, destination.munchkinId);
+  return destination;
+}
+
+/** POST /push-clone/destinations/{id}/pause and /resume. */
+const pauseRoute = (paused: boolean) =>
+  httpRoute({ logger, auth: 'admin', params }, async ({ params, admin }, ports) => {
+    await allowedDestination(admin, ports.store, params.destinationId);
+    const destination = await setPaused(ports, params.destinationId, paused, admin.subject);
+    logger.info(paused ? 'destination paused' : 'destination resumed', { destinationId: destination.destinationId });
+    return json(200, destination);
+  });
+export const pauseDestination = pauseRoute(true);
+export const resumeDestination = pauseRoute(false);
+
+/** DELETE /push-clone/destinations/{id}?lists=keep|removeAdded: 202, the runner carries it out. */
+export const deleteDestination = httpRoute(
+  { logger, auth: 'admin', params, query: z.object({ lists: z.preprocess((value) => value ?? '', listChoiceSchema) }) },
+  async ({ params, query, admin }, ports) => {
+    await allowedDestination(admin, ports.store, params.destinationId);
+    const removal = await requestDeletion(ports, params.destinationId, query.lists, admin.subject);
+    logger.info('destination deletion requested', { destinationId: params.destinationId, lists: query.lists, pending: removal.pending });
+    return json(202, { deleted: true, lists: query.lists, removal });
+  },
+);
+
+/** POST /push-clone/destinations/{id}/retry-failed: every failed person back in the queue. */
+export const retryFailed = httpRoute({ logger, auth: 'admin', params }, async ({ params, admin }, ports) => {
+  const destination = await allowedDestination(admin, ports.store, params.destinationId);
+  const requeued = await requeueFailed(ports, destination, 'An admin asked to retry the failed people.', historyPolicy(ports.config));
+  logger.info('failed people requeued', { destinationId: destination.destinationId, requeued });
+  return json(200, { requeued });
+});
+
+/** GET /push-clone/destinations/{id}/people/{email}: why is (or isn't) this person in the list. */
+export const lookUpPersonRoute = httpRoute(
+  { logger, auth: 'admin', params: z.object({ destinationId: destinationIdSchema, email: z.string().trim().min(3).max(320) }) },
+  async ({ params, admin }, ports) => {
+    const destination = await allowedDestination(admin, ports.store, params.destinationId);
+    return json(200, await lookUpPerson(ports, destination, params.email, historyPolicy(ports.config)));
+  },
+);
+
 /** GET /push-clone/destinations?munchkinId=X: an instance's destinations with their status. */
 export const listDestinations = httpRoute({ logger, auth: 'admin', query: z.object({ munchkinId: munchkinIdSchema }) }, async ({ query, admin }, ports) => {
   requirePermission(admin, 'push-clone-admin');
@@ -35,6 +87,11 @@ export const listDestinations = httpRoute({ logger, auth: 'admin', query: z.obje
 
 export const handler = routeByKey({
   'GET /push-clone/destinations': listDestinations,
+  'POST /push-clone/destinations/{destinationId}/pause': pauseDestination,
+  'POST /push-clone/destinations/{destinationId}/resume': resumeDestination,
+  'DELETE /push-clone/destinations/{destinationId}': deleteDestination,
+  'POST /push-clone/destinations/{destinationId}/retry-failed': retryFailed,
+  'GET /push-clone/destinations/{destinationId}/people/{email}': lookUpPersonRoute,
   'PUT /push-clone/destinations/{destinationId}': putDestination,
   'GET /push-clone/destinations/{destinationId}': getDestinationStatus,
 });

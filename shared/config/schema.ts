@@ -47,6 +47,9 @@ export const configSchema = z.object({
   WEBHOOK_TOKEN_SECRET_NAME: z.string().default('aep-webhook-token'),
   /** AEP's OAuth client for the webhook's client-credentials option: {"clientId","clientSecret"}. */
   WEBHOOK_OAUTH_CLIENT_SECRET_NAME: z.string().default('aep-webhook-oauth-client'),
+  /** How long each person's push history is kept (GET .../people/{email}), and at most how many entries per person and audience. */
+  PERSON_HISTORY_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+  PERSON_HISTORY_MAX_ENTRIES: z.coerce.number().int().min(1).max(100).default(20),
   /** Name of the runner function the scheduler fans out to (set by the stack). */
   PUSH_RUNNER_FUNCTION_NAME: z.string().optional(),
 

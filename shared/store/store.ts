@@ -230,6 +230,18 @@ export class Store {
     }
   }
 
+  /** Unconditional deletes by key, 25 an API call, retrying what DynamoDB leaves unprocessed. */
+  async deleteMany(keys: TableKey[]): Promise<void> {
+    for (let start = 0; start < keys.length; start += 25) {
+      let requests = keys.slice(start, start + 25).map((key) => ({ DeleteRequest: { Key: pickKey(key) } }));
+      for (let attempt = 0; requests.length > 0; attempt += 1) {
+        if (attempt > 0) await sleep(Math.min(1000, 20 * 2 ** attempt));
+        const out = await this.doc.send(new BatchWriteCommand({ RequestItems: { [this.tableName]: requests } }));
+        requests = (out.UnprocessedItems?.[this.tableName] ?? []) as typeof requests;
+      }
+    }
+  }
+
   /** All-or-nothing writes (at most 100). A failed condition becomes ConditionFailedError. */
   async transact(ops: TransactOp[]): Promise<void> {
     const TransactItems: NonNullable<TransactWriteCommandInput['TransactItems']> = ops.map((op) => {

@@ -1,4 +1,4 @@
-import { MAX_RECORDS_PER_CALL, type LeadFieldValue, type MarketoClient } from '#shared/marketo/index.ts';
+import { MAX_RECORDS_PER_CALL, type LeadFieldValue, type MarketoClient, type MarketoReason } from '#shared/marketo/index.ts';
 import type { Store } from '#shared/store/index.ts';
 import { chunks, forEachLimit } from './batch-parallel';
 import { canonicalEmail, keys, leadIdItemSchema, type Destination } from './model';
@@ -91,8 +91,8 @@ const RANGE_READ_MIN = 8;
 
 export interface Resolution {
   ids: Map<string, number>;
-  /** Emails Marketo refused, with its reason code (1006 field not found, 1007 several leads match, ...). */
-  refused: Map<string, string>;
+  /** Emails Marketo refused, with its reason (1006 field not found, 1007 several leads match, ...) and message. */
+  refused: Map<string, MarketoReason>;
 }
 
 /**
@@ -118,7 +118,7 @@ export async function upsertLeads(client: MarketoClient, destination: Destinatio
     results.forEach((result, index) => {
       const email = chunk[index]?.membership.email;
       if (email === undefined) return;
-      if (result.status === 'skipped') resolution.refused.set(email, result.reasons[0]?.code ?? 'unspecified');
+      if (result.status === 'skipped') resolution.refused.set(email, result.reasons[0] ?? { code: 'unspecified', message: '' });
       else resolution.ids.set(email, result.id);
     });
   }

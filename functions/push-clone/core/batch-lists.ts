@@ -1,6 +1,7 @@
 import type { MarketoClient } from '#shared/marketo/index.ts';
 import { MAX_RECORDS_PER_CALL } from '#shared/marketo/index.ts';
 import { chunks, groupBy } from './batch-parallel';
+import { refusedOutcome } from './outcome-reasons';
 import type { ItemResult, WorkItem } from './runner-types';
 
 export interface Placed {
@@ -22,10 +23,10 @@ export function outcomeKindFor(code: string): 'skipped' | 'failed' {
 export function addToList(client: MarketoClient, listId: number, placed: readonly Placed[], atIso: string): Promise<ItemResult[]> {
   return perPerson(placed, (ids) => client.addToList(listId, ids), ({ item, leadId }, answer) => {
     if (answer?.status === 'added') return { item, leadId, applied: 'in', outcome: { kind: 'added', at: atIso } };
-    if (answer === undefined) return { item, leadId, outcome: { kind: 'failed', reason: 'no_result', at: atIso } };
+    if (answer === undefined) return { item, leadId, outcome: refusedOutcome('failed', 'no_result', undefined, atIso) };
     if (answer.reasons[0]?.code === '1004') return { item, forgetLeadId: true }; // lead deleted or merged: look it up again
     const code = answer.reasons[0]?.code ?? 'unspecified';
-    return { item, leadId, outcome: { kind: outcomeKindFor(code), reason: code, at: atIso } };
+    return { item, leadId, outcome: refusedOutcome(outcomeKindFor(code), code, answer.reasons[0]?.message, atIso) };
   });
 }
 
@@ -35,9 +36,9 @@ export function addToList(client: MarketoClient, listId: number, placed: readonl
  */
 export function removeFromList(client: MarketoClient, listId: number, placed: readonly Placed[], atIso: string): Promise<ItemResult[]> {
   return perPerson(placed, (ids) => client.removeFromList(listId, ids), ({ item, leadId }, answer) => {
-    const code = answer?.status === 'skipped' ? (answer.reasons[0]?.code ?? 'unspecified') : undefined;
-    if (answer?.status === 'removed' || code === '1015' || code === '1004') return { item, leadId, applied: 'out', outcome: removedOutcome(item, atIso) };
-    return { item, leadId, outcome: { kind: 'failed', reason: code ?? 'no_result', at: atIso } };
+    const reason = answer?.status === 'skipped' ? (answer.reasons[0] ?? { code: 'unspecified', message: '' }) : undefined;
+    if (answer?.status === 'removed' || reason?.code === '1015' || reason?.code === '1004') return { item, leadId, applied: 'out', outcome: removedOutcome(item, atIso) };
+    return { item, leadId, outcome: refusedOutcome('failed', reason?.code ?? 'no_result', reason?.message, atIso) };
   });
 }
 

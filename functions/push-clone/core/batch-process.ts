@@ -4,6 +4,8 @@ import { BatchLeadIds, findLeadIds, upsertLeads } from './batch-leads';
 import { addToList, outcomeKindFor, removedOutcome, removeFromList, type Placed } from './batch-lists';
 import { recordLastError, recordStats, writeBack } from './batch-writeback';
 import { keys } from './model';
+import { explainReason, refusedOutcome } from './outcome-reasons';
+import { planRetry } from './person-history';
 import { stopDestination } from './runner-destinations';
 import type { ItemResult, RunContext, StopReason, WorkItem } from './runner-types';
 
@@ -26,7 +28,7 @@ export async function callMarketo(ctx: RunContext, items: readonly WorkItem[]): 
   const results: ItemResult[] = [];
   for (const item of items) {
     if (item.action === 'settle') results.push({ item });
-    else if (item.action === 'expire') results.push({ item, outcome: { kind: 'expired', reason: item.reason ?? 'end_date', at: atIso } });
+    else if (item.action === 'expire') results.push({ item, outcome: { kind: 'expired', reason: item.reason ?? 'end_date', message: explainReason(item.reason ?? 'end_date'), at: atIso } });
   }
   const calling = items.filter((item) => item.action === 'add' || item.action === 'remove');
   const leadIds = new BatchLeadIds(ctx.ports.store, ctx.munchkinId);
@@ -49,9 +51,12 @@ export async function callMarketo(ctx: RunContext, items: readonly WorkItem[]): 
 }
 
 /** The DynamoDB half of one batch: the calls counted, every person's result written back and counted. Returns how many were written (progress). */
-export async function writeResults(ctx: RunContext, { results, atIso }: CalledBatch): Promise<number> {
+export async function writeResults(ctx: RunContext, { results: called, atIso }: CalledBatch): Promise<number> {
   await ctx.flushCalls();
-  const tally = await writeBack(ctx.ports.store, results, atIso, ctx.settings.writeConcurrency);
+  // Failures get their attempt count and, when transient, their retry time; the run keeps the marker alive until then.
+  const results = called.map((result) => (result.outcome ? { ...result, outcome: planRetry(result.item.membership, result.outcome, Date.parse(atIso)) } : result));
+  for (const { outcome } of results) if (outcome?.retryAt) ctx.noteRetryAt(Date.parse(outcome.retryAt));
+  const tally = await writeBack(ctx.ports.store, results, atIso, ctx.settings.writeConcurrency, ctx.settings.history);
   await recordStats(ctx.ports.store, tally.written, atIso);
   ctx.summary.conflicts += tally.conflicts;
   for (const { outcome } of tally.written) if (outcome) ctx.summary.outcomes[outcome.kind] += 1;
@@ -72,14 +77,14 @@ async function pushDestination(ctx: RunContext, leadIds: BatchLeadIds, items: Wo
       const { ids, refused } = await upsertLeads(client, destination, unknownAdds);
       await leadIds.save(ids, atIso);
       for (const item of unknownAdds) {
-        const code = refused.get(item.membership.email);
-        if (code !== undefined) results.push({ item, outcome: { kind: outcomeKindFor(code), reason: code, at: atIso } });
+        const reason = refused.get(item.membership.email);
+        if (reason !== undefined) results.push({ item, outcome: refusedOutcome(outcomeKindFor(reason.code), reason.code, reason.message, atIso) });
       }
     } else {
       const found = await findLeadIds(client, unknownAdds.map((item) => item.membership.email));
       await leadIds.save(found, atIso);
       for (const item of unknownAdds) {
-        if (!found.has(item.membership.email)) results.push({ item, outcome: { kind: 'skipped', reason: 'not_found_in_marketo', at: atIso } });
+        if (!found.has(item.membership.email)) results.push({ item, outcome: refusedOutcome('skipped', 'not_found_in_marketo', undefined, atIso) });
       }
     }
   }
@@ -114,7 +119,7 @@ async function guardRequest(items: readonly WorkItem[], atIso: string, call: () 
     return await call();
   } catch (error) {
     if (!(error instanceof MarketoRequestError)) throw error;
-    return items.map((item) => ({ item, outcome: { kind: 'failed' as const, reason: error.code, at: atIso } }));
+    return items.map((item) => ({ item, outcome: refusedOutcome('failed', error.code, error.message, atIso) }));
   }
 }
 

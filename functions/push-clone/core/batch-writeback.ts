@@ -1,6 +1,7 @@
 import { ConditionFailedError, type Expression, type Store } from '#shared/store/index.ts';
 import { chunks, forEachLimit, groupBy } from './batch-parallel';
 import { isPendingState, keys, MARKETO_CALLS_FIELD, membershipSchema, STATS_LAST_ERROR_FIELD, STATS_LAST_RUN_FIELD, statsFieldFor, type Membership } from './model';
+import { appendHistory, DEFAULT_HISTORY_POLICY, historyOf, type HistoryPolicy } from './person-history';
 import type { ItemResult } from './runner-types';
 
 export interface WriteBackTally {
@@ -17,7 +18,14 @@ export interface WriteBackTally {
  * (it is a fact about Marketo), and whether the person stays pending is
  * decided again from the newer `desired`.
  */
-export async function writeBack(store: Store, results: readonly ItemResult[], nowIso: string, concurrency: number): Promise<WriteBackTally> {
+export async function writeBack(
+  store: Store,
+  results: readonly ItemResult[],
+  nowIso: string,
+  concurrency: number,
+  history: HistoryPolicy = DEFAULT_HISTORY_POLICY,
+): Promise<WriteBackTally> {
+  const updateFor = (result: ItemResult) => personUpdate(result, nowIso, history);
   const tally: WriteBackTally = { written: [], conflicts: 0 };
   // All-or-nothing groups of conditional updates: one request for up to 100 people. A
   // group that meets a newer activation is written again one by one, so only that person waits.
@@ -32,7 +40,7 @@ export async function writeBack(store: Store, results: readonly ItemResult[], no
         if (!(error instanceof ConditionFailedError)) throw error;
       }
     }
-    await forEachLimit(group, concurrency, async (result) => writeOne(store, result, nowIso, tally));
+    await forEachLimit(group, concurrency, async (result) => writeOne(store, result, updateFor(result), nowIso, tally));
   });
   return tally;
 }
@@ -41,9 +49,9 @@ const TRANSACTION_SIZE = 100;
 
 const keyOf = (membership: Membership) => keys.membership(membership.destinationId, membership.audienceId, membership.email);
 
-async function writeOne(store: Store, result: ItemResult, nowIso: string, tally: WriteBackTally): Promise<void> {
+async function writeOne(store: Store, result: ItemResult, update: Expression, nowIso: string, tally: WriteBackTally): Promise<void> {
   try {
-    await store.update(keyOf(result.item.membership), updateFor(result), versionIs(result.item.membership.version));
+    await store.update(keyOf(result.item.membership), update, versionIs(result.item.membership.version));
     tally.written.push(result);
   } catch (error) {
     if (!(error instanceof ConditionFailedError)) throw error;
@@ -52,10 +60,29 @@ async function writeOne(store: Store, result: ItemResult, nowIso: string, tally:
   }
 }
 
-function updateFor(result: ItemResult): Expression {
+/**
+ * Where a person's outcome leaves them in gsi1: a transient failure back in
+ * the work queue at its retry time; another failure in the destination
+ * audience's FAILED partition (waiting for an admin); a skip in its SKIPPED
+ * partition (samples by reason); anything else out of the index.
+ */
+function queueKeysOf(result: ItemResult): { gsi1pk: string; gsi1sk: string } | undefined {
+  const { membership } = result.item;
+  const { outcome } = result;
+  if (outcome?.kind === 'failed' && outcome.retryAt) {
+    return { gsi1pk: keys.pendingPartition(membership.munchkinId), gsi1sk: keys.pendingSort(outcome.retryAt, membership.destinationId, membership.audienceId, membership.email) };
+  }
+  if (outcome?.kind === 'failed') return { gsi1pk: keys.failedPartition(membership.destinationId, membership.audienceId), gsi1sk: keys.reasonSort(outcome.reason ?? 'unspecified', membership.email) };
+  if (outcome?.kind === 'skipped') return { gsi1pk: keys.skippedPartition(membership.destinationId, membership.audienceId), gsi1sk: keys.reasonSort(outcome.reason ?? 'unspecified', membership.email) };
+  return undefined;
+}
+
+function personUpdate(result: ItemResult, nowIso: string, history: HistoryPolicy): Expression {
   const set: string[] = [];
   const values: Record<string, unknown> = {};
   if (result.forgetLeadId) return { expression: 'REMOVE leadId' }; // stays pending: the next pass looks the person up again
+  set.push('hist = :hist');
+  values[':hist'] = appendHistory(result.item.membership.hist, historyOf(result, nowIso), Date.parse(nowIso), history);
   if (result.outcome) {
     set.push('outcome = :outcome');
     values[':outcome'] = result.outcome;
@@ -68,8 +95,14 @@ function updateFor(result: ItemResult): Expression {
     set.push('leadId = :leadId');
     values[':leadId'] = result.leadId;
   }
-  const expression = `${set.length ? `SET ${set.join(', ')} ` : ''}REMOVE gsi1pk, gsi1sk`;
-  return set.length ? { expression, values } : { expression };
+  const queue = queueKeysOf(result);
+  if (queue) {
+    set.push('gsi1pk = :queuePk', 'gsi1sk = :queueSk');
+    values[':queuePk'] = queue.gsi1pk;
+    values[':queueSk'] = queue.gsi1sk;
+    return { expression: `SET ${set.join(', ')}`, values };
+  }
+  return { expression: `SET ${set.join(', ')} REMOVE gsi1pk, gsi1sk`, values };
 }
 
 const versionIs = (version: number): Expression => ({ expression: 'version = :readVersion', values: { ':readVersion': version } });

@@ -34,13 +34,9 @@ export async function listDestinationSummaries(ports: { store: Store; clock: Clo
         paused: destination.paused ?? false,
         deleting: destination.deletion !== undefined,
         audiences: status.audiences,
-        lastRun: latest(status.audiences.map((audience) => audience.lastRunAt)),
+        lastRun: status.lastRun,
       };
     }),
   );
   return summaries.sort((a, b) => a.name.localeCompare(b.name) || a.destinationId.localeCompare(b.destinationId));
-}
-
-export function latest(instants: ReadonlyArray<string | undefined>): string | undefined {
-  return instants.reduce<string | undefined>((newest, at) => (at !== undefined && (newest === undefined || at > newest) ? at : newest), undefined);
 }

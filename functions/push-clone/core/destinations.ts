@@ -9,6 +9,8 @@ import type { SecretStore } from '#shared/secrets/index.ts';
 import { ConditionFailedError, type Store, type TransactOp } from '#shared/store/index.ts';
 import type { DestinationInput } from './destination-input';
 import { checkLists, sharedListWarnings } from './list-checks';
+import { requeueFailed } from './failed-people';
+import { checkSetupAgainstInstance } from './setup-checks';
 import { destinationSchema, instanceDestinationSchema, keys, workMarkerTouch, type Destination, type StoredAudience } from './model';
 
 export { destinationIdSchema, destinationInputSchema, type DestinationInput } from './destination-input';
@@ -28,6 +30,8 @@ export interface SavedDestination {
   created: boolean;
   /** Things worth knowing that did not stop the save (a list that is not empty, a list shared by audiences). */
   warnings: string[];
+  /** Failed people put back in the queue because the save changed what they failed on. */
+  requeued: number;
 }
 
 /**
@@ -47,6 +51,9 @@ export async function saveDestination(
 ): Promise<SavedDestination> {
   const { munchkinId } = input;
   const existing = await readDestination(ports.store, destinationId);
+  if (existing?.deletion) {
+    throw new ConflictError('destination_deleting', `Destination ${destinationId} is being deleted: it can no longer be changed. Save it under another ID.`);
+  }
   if (existing && existing.munchkinId !== munchkinId) {
     throw new ConflictError(
       'munchkin_id_immutable',
@@ -74,8 +81,10 @@ export async function saveDestination(
     const endHandledAt = before && before.endDate === audience.endDate ? before.endHandledAt : undefined;
     return { audienceId: audience.audienceId, listId: audience.mappingId, startDate: audience.startDate, endDate: audience.endDate, endHandledAt };
   });
+  const marketo = marketoFactory(instance);
+  await checkSetupAgainstInstance(marketo, munchkinId, { fieldMappings: input.fieldMappings, partitionName: input.partitionName });
   const listWarnings = await checkLists(
-    marketoFactory(instance),
+    marketo,
     munchkinId,
     audiences.map((audience) => audience.listId),
   );
@@ -95,6 +104,8 @@ export async function saveDestination(
     audiences,
     // Saving is how an admin says "fixed": a destination stopped on a configuration error runs again.
     state: 'active',
+    // Pausing is its own action: a save keeps it.
+    ...(existing?.paused ? { paused: true } : {}),
     createdAt: existing?.createdAt ?? now,
     updatedAt: now,
     updatedBy: actor,
@@ -114,7 +125,15 @@ export async function saveDestination(
     if (!(error instanceof ConditionFailedError)) throw error;
     throw new ConflictError('destination_changed', `Destination ${destinationId} was changed while you saved it: read it again and retry.`);
   }
-  return { destination, created: !existing, warnings: [...listWarnings, ...sharedListWarnings(audiences)] };
+  // The admin's fix: people who failed on the old setup are tried again on the next tick.
+  const requeued = existing && setupFixed(existing, destination) ? await requeueFailed(ports, destination, "The destination's setup was changed: tried again.") : 0;
+  return { destination, created: !existing, warnings: [...listWarnings, ...sharedListWarnings(audiences)], requeued };
+}
+
+/** A save that may fix what failed people failed on: the field mappings, the partition, the creation mode, or a stopped destination saved again. */
+function setupFixed(existing: Destination, saved: Destination): boolean {
+  const setup = (destination: Destination) => JSON.stringify([destination.fieldMappings, destination.partitionName ?? null, destination.personCreationMode]);
+  return existing.state === 'stopped' || setup(existing) !== setup(saved);
 }
 
 /**

@@ -88,6 +88,11 @@ export const outcomeSchema = z.object({
   kind: z.enum(['added', 'removed', 'skipped', 'failed', 'expired']),
   /** For skipped and failed: a reason code (e.g. `not_found_in_marketo`, Marketo's `1006`). */
   reason: z.string().optional(),
+  /** For skipped, failed and expired: what happened and what to do, in words (outcome-reasons.ts). */
+  message: z.string().optional(),
+  /** For failed: attempts so far at this change, and when a transient failure is tried again. */
+  attempts: z.number().int().positive().optional(),
+  retryAt: z.string().optional(),
   at: z.string(),
 });
 export type Outcome = z.infer<typeof outcomeSchema>;
@@ -110,6 +115,8 @@ export const membershipSchema = z.object({
   outcome: outcomeSchema.optional(),
   /** The Marketo lead ID once the runner knows it, so an exit costs neither a lookup nor a cache read. */
   leadId: z.number().int().positive().optional(),
+  /** What happened to this person, newest last, bounded (person-history.ts). */
+  hist: z.array(z.looseObject({ at: z.string(), kind: z.enum(['delivery', 'decision', 'marketo']) })).optional(),
   gsi1pk: z.string().optional(),
   gsi1sk: z.string().optional(),
 });
@@ -130,6 +137,11 @@ export const keys = {
   membershipPartition: (destinationId: string, audienceId: string) => `DEST#${destinationId}#AUD#${audienceId}`,
   membership: (destinationId: string, audienceId: string, email: string) => ({ pk: `DEST#${destinationId}#AUD#${audienceId}`, sk: `P#${email}` }),
   pendingPartition: (munchkinId: string) => `PUSH#${munchkinId}`,
+  /** gsi1 of people whose last attempt failed and who wait for an admin (a setup fix or retry-failed): sort key `<reason>#<email>`. */
+  failedPartition: (destinationId: string, audienceId: string) => `FAILED#${destinationId}#${audienceId}`,
+  /** gsi1 of people skipped for good (e.g. not found in match-only mode): sort key `<reason>#<email>`, for samples by reason. */
+  skippedPartition: (destinationId: string, audienceId: string) => `SKIPPED#${destinationId}#${audienceId}`,
+  reasonSort: (reason: string, email: string) => `${reason}#${email}`,
   pendingSort: (notBeforeIso: string, destinationId: string, audienceId: string, email: string) => `${notBeforeIso}#${destinationId}#${audienceId}#${email}`,
   inboxPartition: (munchkinId: string) => `INBOX#${munchkinId}`,
   workMarker: (munchkinId: string) => ({ pk: 'PUSH_WORK', sk: munchkinId }),

@@ -4,7 +4,8 @@ import type { WorkItem } from './runner-types';
 
 /**
  * Decides what to do with one due membership. Returns undefined for people of
- * a stopped destination: they stay pending, untouched, until it is saved again.
+ * a stopped or paused destination: they stay pending, untouched, until it is
+ * saved again or resumed.
  */
 export function classify(membership: Membership, destinations: ReadonlyMap<string, Destination>, now: number): WorkItem | undefined {
   const destination = destinations.get(membership.destinationId);
@@ -13,7 +14,8 @@ export function classify(membership: Membership, destinations: ReadonlyMap<strin
     const orphan = { audienceId: membership.audienceId, listId: 1, startDate: '' };
     return { membership, destination: placeholderDestination(membership), audience: orphan, action: 'expire', reason: 'destination_not_found' };
   }
-  if (destination.state === 'stopped') return undefined;
+  // Stopped (config error), paused by an admin, or being deleted (runner-deletion.ts handles its people): the change waits.
+  if (destination.state === 'stopped' || destination.paused || destination.deletion) return undefined;
   const audience = destination.audiences.find((candidate) => candidate.audienceId === membership.audienceId);
   if (!audience) {
     const orphan = { audienceId: membership.audienceId, listId: 1, startDate: '' };

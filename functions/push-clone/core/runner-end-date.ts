@@ -15,7 +15,7 @@ export async function carryOutEndDates(ctx: RunContext): Promise<StopReason | un
   const now = ctx.now();
   for (const destination of [...ctx.destinations.values()]) {
     for (const audience of destination.audiences) {
-      if (destination.state !== 'active' || audience.endHandledAt || !isEnded(audience.endDate, now)) continue;
+      if (destination.state !== 'active' || destination.paused || destination.deletion || audience.endHandledAt || !isEnded(audience.endDate, now)) continue;
       if (destination.endDateBehavior === 'removeMembers') {
         const stop = await removeEveryMember(ctx, destination, audience);
         if (stop) return stop;
@@ -29,7 +29,19 @@ export async function carryOutEndDates(ctx: RunContext): Promise<StopReason | un
   return undefined;
 }
 
-async function removeEveryMember(ctx: RunContext, destination: Destination, audience: StoredAudience): Promise<StopReason | undefined> {
+/**
+ * Takes out of the audience's list every person this destination put there,
+ * in batches through the pipeline (so within the call budget, and written
+ * back as `removed` with `reason`). `keepIf` may spare people (e.g. another
+ * destination also put them in that list).
+ */
+export async function removeEveryMember(
+  ctx: RunContext,
+  destination: Destination,
+  audience: StoredAudience,
+  reason = 'end_date',
+  keepIf?: (batch: WorkItem[]) => Promise<Set<string>>,
+): Promise<StopReason | undefined> {
   const { value } = await BatchPipeline.around(ctx, async (pipeline) => {
     const { batchSize } = ctx.settings;
     let cursor: Record<string, unknown> | undefined;
@@ -39,10 +51,11 @@ async function removeEveryMember(ctx: RunContext, destination: Destination, audi
       cursor = page.nextKey;
       for (const raw of page.items) {
         const membership = membershipSchema.parse(raw);
-        if (membership.applied === 'in') held.push({ membership, destination, audience, action: 'remove', reason: 'end_date' });
+        if (membership.applied === 'in') held.push({ membership, destination, audience, action: 'remove', reason });
       }
       if (held.length >= batchSize || !cursor) {
-        const batch = held;
+        const spared = keepIf && held.length > 0 ? await keepIf(held) : undefined;
+        const batch = spared ? held.filter((item) => !spared.has(item.membership.email)) : held;
         held = [];
         const stop = batch.length > 0 ? await pipeline.send(batch) : undefined;
         if (stop) return stop;

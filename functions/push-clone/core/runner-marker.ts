@@ -35,7 +35,7 @@ export async function parkedUntil(store: Store, munchkinId: string, now: number)
 export function nextDueAt(destinations: Iterable<Destination>, now: number): number | undefined {
   let next: number | undefined;
   for (const destination of destinations) {
-    if (destination.state !== 'active') continue;
+    if (destination.state !== 'active' || destination.paused || destination.deletion) continue;
     for (const audience of destination.audiences) {
       const moments = [Date.parse(audience.startDate)];
       if (audience.endDate && !audience.endHandledAt && !isEnded(audience.endDate, now)) moments.push(Date.parse(audience.endDate));

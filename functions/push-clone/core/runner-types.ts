@@ -3,6 +3,7 @@ import type { Clock } from '#shared/clock.ts';
 import type { MarketoClient } from '#shared/marketo/index.ts';
 import type { Store } from '#shared/store/index.ts';
 import type { AppliedState, Destination, Membership, Outcome, StoredAudience } from './model';
+import type { HistoryPolicy } from './person-history';
 
 export interface RunnerPorts {
   store: Store;
@@ -36,6 +37,8 @@ export interface RunnerOptions {
   maxBuffered?: number;
   /** Parallel DynamoDB writes. */
   writeConcurrency?: number;
+  /** How much of each person's history is kept (PERSON_HISTORY_* settings). */
+  history?: HistoryPolicy;
 }
 
 export type RunnerSettings = Required<RunnerOptions>;
@@ -131,4 +134,6 @@ export interface RunContext {
   beforeBatch(): Promise<StopReason | undefined>;
   /** Adds the Marketo calls made since the last flush to the instance's daily count. */
   flushCalls(): Promise<void>;
+  /** A person's transient failure is retried at `atMs`: the instance's marker must wake the runner by then. */
+  noteRetryAt(atMs: number): void;
 }

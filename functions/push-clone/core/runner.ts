@@ -3,11 +3,13 @@ import { centralDay, MAX_RECORDS_PER_CALL } from '#shared/marketo/index.ts';
 import { ingestInbox } from './ingest';
 import { classify } from './runner-classify';
 import { listInstanceDestinations } from './destinations';
+import { carryOutDeletions } from './runner-deletion';
 import { carryOutEndDates } from './runner-end-date';
 import { nextDueAt, parkedUntil, readMarker, settleMarker } from './runner-marker';
 import { BatchPipeline } from './runner-pipeline';
 import { DueQueue, WorkBuffer } from './runner-queue';
 import { recordCalls } from './batch-writeback';
+import { DEFAULT_HISTORY_POLICY } from './person-history';
 import { emptySummary, type IngestFn, type RunContext, type RunnerOptions, type RunnerPorts, type RunnerSettings, type RunSummary, type StopReason } from './runner-types';
 
 export type { RunnerOptions, RunnerPorts, RunSummary, StopReason } from './runner-types';
@@ -20,7 +22,15 @@ const QUEUE_PAGE = 1_000;
 
 export const runnerLeaseName = (munchkinId: string) => `push-runner#${munchkinId}`;
 
-const DEFAULTS = { ingest: ingestInbox as IngestFn, batchSize: MAX_RECORDS_PER_CALL, safetyMarginMs: 60_000, leaseMarginMs: 30_000, maxBuffered: 3_000, writeConcurrency: 32 };
+const DEFAULTS = {
+  ingest: ingestInbox as IngestFn,
+  batchSize: MAX_RECORDS_PER_CALL,
+  safetyMarginMs: 60_000,
+  leaseMarginMs: 30_000,
+  maxBuffered: 3_000,
+  writeConcurrency: 32,
+  history: DEFAULT_HISTORY_POLICY,
+};
 
 /**
  * One run of push clone for one Marketo instance (docs/push-clone.md steps 4-6):
@@ -42,6 +52,7 @@ export async function runPushBatch(ports: RunnerPorts, munchkinId: string, optio
   let counted = restCalls(marketo.stats.callsByKind);
   let checkedAt = clock.now();
   const tokensAtStart = marketo.stats.tokenCalls;
+  let earliestRetry: number | undefined;
   const ctx: RunContext = {
     ports,
     munchkinId,
@@ -70,6 +81,9 @@ export async function runPushBatch(ports: RunnerPorts, munchkinId: string, optio
       summary.marketoCalls += calls;
       await recordCalls(store, munchkinId, centralDay(clock.now()), calls);
     },
+    noteRetryAt: (atMs) => {
+      if (earliestRetry === undefined || atMs < earliestRetry) earliestRetry = atMs;
+    },
   };
   try {
     const parked = await parkedUntil(store, munchkinId, clock.now());
@@ -77,8 +91,8 @@ export async function runPushBatch(ports: RunnerPorts, munchkinId: string, optio
     const marker = await readMarker(store, munchkinId);
     ctx.destinations = await listInstanceDestinations(store, munchkinId);
     await settings.ingest({ store, clock }, munchkinId, { shouldContinue: () => settings.remainingTimeMs() >= settings.safetyMarginMs, destinations: ctx.destinations });
-    summary.stoppedBy = (await carryOutEndDates(ctx)) ?? (await drainQueue(ctx));
-    if (summary.stoppedBy === 'done') summary.marker = marker ? await settleMarker(store, marker, nextDueAt(ctx.destinations.values(), clock.now())) : 'absent';
+    summary.stoppedBy = (await carryOutDeletions(ctx)) ?? (await carryOutEndDates(ctx)) ?? (await drainQueue(ctx));
+    if (summary.stoppedBy === 'done') summary.marker = marker ? await settleMarker(store, marker, earlier(nextDueAt(ctx.destinations.values(), clock.now()), earliestRetry)) : 'absent';
     else summary.marker = marker ? 'kept' : 'absent';
     ports.logger?.info('push run finished', { ...summary, outcomes: { ...summary.outcomes } });
     return summary;
@@ -116,6 +130,10 @@ async function passOverQueue(ctx: RunContext, pipeline: BatchPipeline): Promise<
     }
     if (!page) return undefined;
   }
+}
+
+function earlier(a: number | undefined, b: number | undefined): number | undefined {
+  return a === undefined ? b : b === undefined ? a : Math.min(a, b);
 }
 
 function settle(options: RunnerOptions): RunnerSettings {

@@ -2,7 +2,16 @@ import { z } from 'zod';
 import type { Clock } from '#shared/clock.ts';
 import { centralDay } from '#shared/marketo/index.ts';
 import type { Store } from '#shared/store/index.ts';
-import { audienceStatsSchema, keys, MARKETO_CALLS_FIELD, SKIPPED_FIELD_PREFIX, type Destination, type StoredAudience } from './model';
+import { DEFAULT_DAILY_QUOTA, readInstance } from '#shared/instances/instance-store.ts';
+import { failuresByReason, skipsByReason, type FailureGroup, type ReasonGroup } from './failed-people';
+import { audienceStatsSchema, keys, MARKETO_CALLS_FIELD, membershipSchema, SKIPPED_FIELD_PREFIX, type Destination, type Membership, type StoredAudience } from './model';
+
+/** Pending people of one audience, and those among them whose transient failure waits for its retry. */
+export interface PendingCounts {
+  pending: number;
+  notYetDue: number;
+  retrying: Membership[];
+}
 
 export interface AudienceStatus {
   audienceId: string;
@@ -23,16 +32,27 @@ export interface AudienceStatus {
   skipped: Record<string, number>;
   lastRunAt?: string;
   lastError?: string;
+  /** Failed people by Marketo code, with what to do and a few emails. */
+  failuresByReason: FailureGroup[];
+  /** People skipped for good, by reason, with a few emails. */
+  skippedByReason: ReasonGroup[];
 }
 
 export interface DestinationStatus {
   destination: Destination;
+  paused: boolean;
+  deleting: boolean;
   audiences: AudienceStatus[];
   /** Marketo calls spent on the instance today (US Central day, as Marketo's quota counts). */
   marketoCallsToday: { day: string; calls: number };
+  callsToday: number;
+  /** The instance's daily API quota (registered, or Marketo's common default). */
+  dailyQuota: number;
+  /** The latest run over any audience. */
+  lastRun?: string;
 }
 
-const pendingItemSchema = z.object({ destinationId: z.string(), audienceId: z.string(), gsi1sk: z.string() });
+const pendingItemSchema = z.object({ destinationId: z.string(), audienceId: z.string(), gsi1sk: z.string(), outcome: z.looseObject({ kind: z.string() }).optional() });
 const callsSchema = z.looseObject({ [MARKETO_CALLS_FIELD]: z.number().default(0) });
 
 /** docs/push-clone.md, step 7: the setup and, per audience, what is pending and what the runner did. */
@@ -40,19 +60,24 @@ export async function destinationStatus(
   ports: { store: Store; clock: Clock },
   destination: Destination,
   /** Pending counts of the instance's destinations, when the caller read them once for several destinations. */
-  pendingByDestination?: ReadonlyMap<string, Map<string, { pending: number; notYetDue: number }>>,
+  pendingByDestination?: ReadonlyMap<string, Map<string, PendingCounts>>,
 ): Promise<DestinationStatus> {
   const { destinationId } = destination;
   const now = ports.clock.now();
   const day = centralDay(now);
-  const [pending, stats, callsItem] = await Promise.all([
-    pendingByDestination ? (pendingByDestination.get(destinationId) ?? new Map<string, { pending: number; notYetDue: number }>()) : countPending(ports.store, destination.munchkinId, new Date(now).toISOString()).then((all) => all.get(destinationId) ?? new Map()),
+  const [pending, stats, callsItem, instance] = await Promise.all([
+    pendingByDestination ? (pendingByDestination.get(destinationId) ?? new Map<string, PendingCounts>()) : countPending(ports.store, destination.munchkinId, new Date(now).toISOString()).then((all) => all.get(destinationId) ?? new Map<string, PendingCounts>()),
     Promise.all(destination.audiences.map((audience) => ports.store.get(keys.stats(destinationId, audience.audienceId)))),
     ports.store.get(keys.callsPerDay(destination.munchkinId, day)),
+    readInstance(ports.store, destination.munchkinId),
   ]);
-  const audiences = destination.audiences.map((audience, index) => {
+  const audiences = await Promise.all(destination.audiences.map(async (audience, index) => {
     const counters = audienceStatsSchema.parse(stats[index] ?? {});
-    const counts = pending.get(audience.audienceId) ?? { pending: 0, notYetDue: 0 };
+    const counts = pending.get(audience.audienceId) ?? { pending: 0, notYetDue: 0, retrying: [] };
+    const [failures, skips] = await Promise.all([
+      failuresByReason(ports.store, destinationId, audience.audienceId, counts.retrying),
+      skipsByReason(ports.store, destinationId, audience.audienceId, counters),
+    ]);
     return {
       audienceId: audience.audienceId,
       listId: audience.listId,
@@ -68,9 +93,22 @@ export async function destinationStatus(
       skipped: skippedByReason(counters),
       lastRunAt: counters.lastRunAt,
       lastError: counters.lastError,
+      failuresByReason: failures,
+      skippedByReason: skips,
     };
-  });
-  return { destination, audiences, marketoCallsToday: { day, calls: callsSchema.parse(callsItem ?? {})[MARKETO_CALLS_FIELD] } };
+  }));
+  const calls = callsSchema.parse(callsItem ?? {})[MARKETO_CALLS_FIELD];
+  const lastRun = audiences.reduce<string | undefined>((newest, audience) => (audience.lastRunAt && (!newest || audience.lastRunAt > newest) ? audience.lastRunAt : newest), undefined);
+  return {
+    destination,
+    paused: destination.paused ?? false,
+    deleting: destination.deletion !== undefined,
+    audiences,
+    marketoCallsToday: { day, calls },
+    callsToday: calls,
+    dailyQuota: instance?.dailyQuota ?? DEFAULT_DAILY_QUOTA,
+    lastRun,
+  };
 }
 
 function phaseOf(audience: StoredAudience, now: number): AudienceStatus['phase'] {
@@ -86,18 +124,19 @@ function phaseOf(audience: StoredAudience, now: number): AudienceStatus['phase']
  * partition, filtered on the queue key, would read every member of the
  * audience to count a few pending ones.)
  */
-export async function countPending(store: Store, munchkinId: string, nowIso: string): Promise<Map<string, Map<string, { pending: number; notYetDue: number }>>> {
-  const byDestination = new Map<string, Map<string, { pending: number; notYetDue: number }>>();
+export async function countPending(store: Store, munchkinId: string, nowIso: string): Promise<Map<string, Map<string, PendingCounts>>> {
+  const byDestination = new Map<string, Map<string, PendingCounts>>();
   let startKey: Record<string, unknown> | undefined;
   do {
     const page = await store.query({ index: 'gsi1', partition: keys.pendingPartition(munchkinId), startKey });
     for (const item of page.items) {
       const parsed = pendingItemSchema.safeParse(item);
       if (!parsed.success) continue;
-      const counts = byDestination.get(parsed.data.destinationId) ?? new Map<string, { pending: number; notYetDue: number }>();
+      const counts = byDestination.get(parsed.data.destinationId) ?? new Map<string, PendingCounts>();
       byDestination.set(parsed.data.destinationId, counts);
-      const count = counts.get(parsed.data.audienceId) ?? { pending: 0, notYetDue: 0 };
+      const count = counts.get(parsed.data.audienceId) ?? { pending: 0, notYetDue: 0, retrying: [] };
       count.pending += 1;
+      if (parsed.data.outcome?.kind === 'failed') count.retrying.push(membershipSchema.parse(item));
       // gsi1sk begins with the notBefore instant (a 24-character ISO string).
       if (parsed.data.gsi1sk.slice(0, nowIso.length) > nowIso) count.notYetDue += 1;
       counts.set(parsed.data.audienceId, count);
