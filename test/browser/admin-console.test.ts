@@ -5,7 +5,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { consoleDemo, seedConsoleDemo } from '#local/console-demo.ts';
 import { demo } from '#local/demo-identities.ts';
-import { DemoClient } from '#local/demo-steps.ts';
+import { DemoClient, demoPerson } from '#local/demo-steps.ts';
 import { startLocalRuntime, type LocalRuntime } from '#local/runtime.ts';
 import { focused, seriousAccessibilityViolations } from '#test/support/admin-pages.ts';
 import { BROWSER_WAIT_MS, launchChromium } from '#test/support/browser.ts';
@@ -51,6 +51,25 @@ describe('the admin console in headless Chromium', () => {
     const page = await context.newPage();
     await page.goto(`${runtime.url}${path}#token=${token}`);
     return page;
+  }
+
+  /** The list's members as Marketo itself answers (REST, with the demo API user's own token). */
+  async function listEmails(listId: number): Promise<string[]> {
+    const marketo = runtime.sandboxes.marketo!.identities as { restEndpoint: string; identityEndpoint: string };
+    const token = new URL(`${marketo.identityEndpoint}/oauth/token`);
+    token.search = new URLSearchParams({ grant_type: 'client_credentials', client_id: demo.marketo.clientId, client_secret: demo.marketo.clientSecret }).toString();
+    const { access_token: accessToken } = (await (await fetch(token)).json()) as { access_token: string };
+    const emails: string[] = [];
+    let nextPageToken: string | undefined;
+    do {
+      const url = new URL(`${marketo.restEndpoint}/v1/lists/${listId}/leads.json`);
+      url.searchParams.set('fields', 'email');
+      if (nextPageToken) url.searchParams.set('nextPageToken', nextPageToken);
+      const page = (await (await fetch(url, { headers: { authorization: `Bearer ${accessToken}` } })).json()) as { result?: Array<{ email: string }>; nextPageToken?: string };
+      emails.push(...(page.result ?? []).map((lead) => lead.email));
+      nextPageToken = page.result?.length ? page.nextPageToken : undefined;
+    } while (nextPageToken);
+    return emails.sort();
   }
 
   const cell = (page: Page, row: string, count: string) => page.locator(`${row} td[data-count="${count}"]`).textContent();
@@ -154,6 +173,119 @@ describe('the admin console in headless Chromium', () => {
     expect(await page.locator('#last-run').textContent()).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d UTC$/);
     expect(await page.locator('#state').textContent()).toBe('Active');
     expect(await seriousAccessibilityViolations(page)).toEqual([]);
+  });
+
+  it('destination: the person lookup explains an added, a removed and a skipped person, and says when no delivery named someone', async () => {
+    const page = await open(`/admin/destinations/${consoleDemo.webinar.destinationId}`);
+    await page.locator('#audiences tr').first().waitFor();
+    const lookUp = async (email: string) => {
+      await page.getByLabel('Email', { exact: true }).fill(email);
+      await page.keyboard.press('Enter');
+    };
+    await lookUp('ben.okafor.1@example.com');
+    const state = page.locator('#person-result .person-state');
+    await expect.poll(() => state.first().textContent(), { timeout: BROWSER_WAIT_MS }).toMatch(/^added/);
+    const kinds = await page.locator('#person-result table.history tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-kind')));
+    expect(kinds).toContain('delivery');
+    expect(kinds).toContain('marketo');
+    expect(await seriousAccessibilityViolations(page)).toEqual([]);
+
+    await lookUp('new.visitor@example.org');
+    await expect.poll(() => state.first().textContent(), { timeout: BROWSER_WAIT_MS }).toMatch(/^skipped/);
+    expect(await page.locator('#person-result').textContent()).toMatch(/not found|not_found_in_marketo/i);
+
+    await lookUp('nobody.here@example.com');
+    await expect.poll(() => page.locator('#person-errors').textContent(), { timeout: BROWSER_WAIT_MS }).not.toBe('');
+    expect(await page.locator('#person-errors [data-code]').getAttribute('data-code')).toBe('person_not_found');
+    expect(await page.locator('#person-result').textContent()).toBe('');
+
+    await page.goto(`${runtime.url}/admin/destinations/${consoleDemo.newsletter.destinationId}`);
+    await page.locator('#audiences tr').first().waitFor();
+    await lookUp('demo.person.1@example.com');
+    await expect.poll(() => state.first().textContent(), { timeout: BROWSER_WAIT_MS }).toMatch(/^removed/);
+  });
+
+  it('destination: pause keeps new deliveries waiting, and resume pushes them (keyboard only)', async () => {
+    const { destinationId, audienceId } = consoleDemo.newsletter;
+    const page = await open(`/admin/destinations/${destinationId}`);
+    const row = `#audiences tr[data-audience-id="${audienceId}"]`;
+    await page.locator(row).waitFor();
+    await page.locator('#pause').focus();
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.locator('#state').textContent(), { timeout: BROWSER_WAIT_MS }).toBe('Paused: nothing is pushed, deliveries wait');
+    expect(await focused(page)).toBe('button#resume');
+    expect(await page.locator('#action-result').textContent()).toContain('nothing is lost');
+
+    await client.activate(destinationId, audienceId, [demoPerson(900)], 'realized');
+    await client.call('POST', '/_local/schedules/push-clone-tick/run');
+    await expect
+      .poll(async () => (await client.call('GET', `/push-clone/destinations/${destinationId}`)).audiences[0].pending, { timeout: BROWSER_WAIT_MS })
+      .toBe(1);
+    await page.reload();
+    await expect.poll(() => cell(page, row, 'pending'), { timeout: BROWSER_WAIT_MS }).toBe('1');
+    expect(await cell(page, row, 'added')).toBe('40');
+
+    await page.locator('#resume').focus();
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.locator('#state').textContent(), { timeout: BROWSER_WAIT_MS }).toBe('Active');
+    expect(await focused(page)).toBe('button#pause');
+    await client.pushUntilDone(destinationId);
+    await page.reload();
+    await expect.poll(() => cell(page, row, 'added'), { timeout: BROWSER_WAIT_MS }).toBe('41');
+    expect(await cell(page, row, 'pending')).toBe('0');
+  });
+
+  it('destination: delete makes the admin choose what becomes of the lists, then removes only what it added (keyboard only)', async () => {
+    await client.call('PUT', '/push-clone/destinations/short-lived', {
+      name: 'Short-lived test',
+      munchkinId: demo.marketo.munchkinId,
+      personCreationMode: 'createMissing',
+      audiences: [{ audienceId: 'short-lived-audience', mappingId: demo.marketo.staticListId, startDate: '2026-01-01' }],
+    });
+    const before = await listEmails(demo.marketo.staticListId);
+    // The demo list's own five members and the three webinar attendees Marketo knew.
+    expect(before).toHaveLength(8);
+    await client.activate('short-lived', 'short-lived-audience', [demoPerson(700), demoPerson(701)], 'realized');
+    await client.pushUntilDone('short-lived');
+    expect(await listEmails(demo.marketo.staticListId)).toEqual([...before, demoPerson(700).email, demoPerson(701).email].sort());
+
+    const page = await open('/admin/destinations/short-lived');
+    await page.locator('#delete').waitFor();
+    await page.locator('#delete').focus();
+    await page.keyboard.press('Enter');
+    const dialog = page.locator('#delete-dialog');
+    await dialog.waitFor();
+    expect(await focused(page)).toBe('input#lists-keep');
+    expect(await seriousAccessibilityViolations(page)).toEqual([]);
+    // No default: Delete without a choice asks for one.
+    await page.locator('#delete-confirm').focus();
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.locator('#delete-errors').textContent(), { timeout: BROWSER_WAIT_MS }).toBe('Choose what becomes of the Marketo lists first.');
+    expect(await dialog.isVisible()).toBe(true);
+    // Escape closes it and nothing happens.
+    await page.keyboard.press('Escape');
+    await expect.poll(() => dialog.isVisible(), { timeout: BROWSER_WAIT_MS }).toBe(false);
+    expect(await focused(page)).toBe('button#delete');
+
+    await page.keyboard.press('Enter');
+    await page.locator('#lists-remove').focus();
+    await page.keyboard.press('Space');
+    await page.locator('#delete-confirm').focus();
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.locator('#action-result').textContent(), { timeout: BROWSER_WAIT_MS }).toContain('2 people this destination added are being removed');
+    expect(await dialog.isVisible()).toBe(false);
+    // The runner carries out the removals, then the destination is gone.
+    await expect
+      .poll(
+        async () => {
+          await client.call('POST', '/_local/schedules/push-clone-tick/run');
+          return (await fetch(`${runtime.url}/push-clone/destinations/short-lived`, { headers: { authorization: `Bearer ${runtime.adminToken}` } })).status;
+        },
+        { timeout: BROWSER_WAIT_MS, interval: 1_000 },
+      )
+      .toBe(404);
+    // Its two people left the list; the members it did not add (the demo list's own, the webinar's) stayed.
+    expect(await listEmails(demo.marketo.staticListId)).toEqual(before);
   });
 
   it('campaign: shows a dry run as a table before anything is applied, then applies it (keyboard only)', async () => {
