@@ -1,9 +1,9 @@
 import { demo } from './demo-identities';
-import { demoPerson, type DemoClient } from './demo-steps';
+import { DemoMarketo, demoPerson, type DemoClient } from './demo-steps';
 
 /** What the admin console demo holds, for the screenshots and the browser tests. */
 export const consoleDemo = {
-  newsletter: { destinationId: 'newsletter', audienceId: '5f2c1a7e-9b3d-4e8a-b1c6-0d4e7f8a9b21', people: 40, leaving: 4 },
+  newsletter: { destinationId: 'newsletter', audienceId: '5f2c1a7e-9b3d-4e8a-b1c6-0d4e7f8a9b21', people: 40, leaving: 4, twin: 'sam.twin@example.com' },
   webinar: { destinationId: 'webinar-follow-up', audienceId: 'c03e9d12-47aa-4f0b-9e21-6b8f2d5a7c44' },
   campaign: { account: 'acme-mkt-prod1', mask: 'Campaign - demo_tenant - (.*)', firstGroups: ['analyst', 'admin'], laterGroups: ['analyst', 'admin', 'deliverability'] },
 } as const;
@@ -11,12 +11,13 @@ export const consoleDemo = {
 /**
  * Fills a fresh local orgbridge with the admin console's demo, through the
  * same HTTP routes an admin and AEP use: the demo instance mapped to the
- * demo org; a "create missing people" destination with people added and a
- * few removed; a "match existing people only" destination where people
+ * demo org; a "create missing people" destination with people added, a
+ * few removed, and one Marketo refuses because it holds two people with
+ * that email (1007); a "match existing people only" destination where people
  * unknown to Marketo are skipped with their reason; a Campaign account synced
  * once, then given one more operator group so a dry run has something to show.
  */
-export async function seedConsoleDemo(client: DemoClient, imsUrl: string): Promise<void> {
+export async function seedConsoleDemo(client: DemoClient, imsUrl: string, marketo: DemoMarketo): Promise<void> {
   await client.mapDemoOrg();
   const { newsletter, webinar, campaign } = consoleDemo;
 
@@ -28,7 +29,8 @@ export async function seedConsoleDemo(client: DemoClient, imsUrl: string): Promi
     audiences: [{ audienceId: newsletter.audienceId, mappingId: demo.marketo.emptyListId, startDate: '2026-01-01' }],
   });
   const people = Array.from({ length: newsletter.people }, (_, i) => demoPerson(i + 1));
-  await client.activate(newsletter.destinationId, newsletter.audienceId, people, 'realized');
+  await marketo.createTwins(newsletter.twin, ['Sam', 'Samantha']);
+  await client.activate(newsletter.destinationId, newsletter.audienceId, [...people, { email: newsletter.twin, firstName: 'Sam', lastName: 'Twin', company: 'Globex' }], 'realized');
   await client.pushUntilDone(newsletter.destinationId);
   await client.activate(newsletter.destinationId, newsletter.audienceId, people.slice(0, newsletter.leaving), 'exited');
   await client.pushUntilDone(newsletter.destinationId);

@@ -93,3 +93,58 @@ function activationProfile(audienceId: string, person: DemoPerson, status: 'real
     companyName: { value: person.company },
   };
 }
+
+/**
+ * The demo Marketo instance as its admin (or another integration) changes it
+ * behind orgbridge's back, through Marketo's own REST API with the demo API
+ * user's credentials.
+ */
+export class DemoMarketo {
+  constructor(private readonly endpoints: { restEndpoint: string; identityEndpoint: string }) {}
+
+  private async token(): Promise<string> {
+    const url = new URL(`${this.endpoints.identityEndpoint}/oauth/token`);
+    url.search = new URLSearchParams({ grant_type: 'client_credentials', client_id: demo.marketo.clientId, client_secret: demo.marketo.clientSecret }).toString();
+    const answer = (await (await fetch(url)).json()) as { access_token?: string };
+    if (!answer.access_token) throw new Error('the Marketo sandbox refused the demo API user');
+    return answer.access_token;
+  }
+
+  async call(method: 'GET' | 'POST', path: string, body?: unknown): Promise<any> {
+    const response = await fetch(`${this.endpoints.restEndpoint}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${await this.token()}`, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const answer = (await response.json()) as { success?: boolean; errors?: unknown };
+    if (!answer.success) throw new Error(`Marketo ${method} ${path}: ${JSON.stringify(answer.errors)}`);
+    return answer;
+  }
+
+  /** The emails of a static list's members, sorted. */
+  async listEmails(listId: number): Promise<string[]> {
+    const emails: string[] = [];
+    let nextPageToken: string | undefined;
+    do {
+      const query = new URLSearchParams({ fields: 'email', ...(nextPageToken ? { nextPageToken } : {}) });
+      const page = await this.call('GET', `/v1/lists/${listId}/leads.json?${query}`);
+      const result = (page.result ?? []) as Array<{ email: string }>;
+      emails.push(...result.map((lead) => lead.email));
+      nextPageToken = result.length ? page.nextPageToken : undefined;
+    } while (nextPageToken);
+    return emails.sort();
+  }
+
+  /** Two Marketo people with one email (Marketo's `createDuplicate`), as an import or a form can leave them. */
+  async createTwins(email: string, firstNames: [string, string]): Promise<void> {
+    await this.call('POST', '/v1/leads.json', { action: 'createDuplicate', lookupField: 'email', input: firstNames.map((firstName) => ({ email, firstName, lastName: 'Twin' })) });
+  }
+
+  /** Fixes the duplicates as a Marketo admin would: the newer person gets its own email. */
+  async separateTwins(email: string, newEmail: string): Promise<void> {
+    const found = await this.call('GET', `/v1/leads.json?filterType=email&filterValues=${encodeURIComponent(email)}`);
+    const ids = ((found.result ?? []) as Array<{ id: number }>).map((lead) => lead.id).sort((a, b) => a - b);
+    if (ids.length < 2) throw new Error(`${email} has no duplicate in Marketo`);
+    await this.call('POST', '/v1/leads.json', { action: 'updateOnly', lookupField: 'id', input: [{ id: ids.at(-1), email: newEmail }] });
+  }
+}

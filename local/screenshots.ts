@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { launchChromium } from '#test/support/browser.ts';
 import { consoleDemo, seedConsoleDemo } from './console-demo';
 import { demo } from './demo-identities';
-import { DemoClient } from './demo-steps';
+import { DemoClient, DemoMarketo } from './demo-steps';
 import { repoRoot, startLocalRuntime } from './runtime';
 
 /**
@@ -25,7 +25,7 @@ const browser = await launchChromium();
 try {
   const client = new DemoClient(runtime.url, runtime.adminToken);
   console.log('seeding the admin console demo');
-  await seedConsoleDemo(client, runtime.sandboxes.ims!.url);
+  await seedConsoleDemo(client, runtime.sandboxes.ims!.url, new DemoMarketo(runtime.sandboxes.marketo!.identities as { restEndpoint: string; identityEndpoint: string }));
   const context = await browser.newContext({ viewport: { width: 1200, height: 800 }, deviceScaleFactor: 1 });
   const page = await context.newPage();
   const open = async (path: string, ready: string) => {

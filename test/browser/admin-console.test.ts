@@ -5,7 +5,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { consoleDemo, seedConsoleDemo } from '#local/console-demo.ts';
 import { demo } from '#local/demo-identities.ts';
-import { DemoClient, demoPerson } from '#local/demo-steps.ts';
+import { DemoClient, DemoMarketo, demoPerson } from '#local/demo-steps.ts';
 import { startLocalRuntime, type LocalRuntime } from '#local/runtime.ts';
 import { focused, seriousAccessibilityViolations } from '#test/support/admin-pages.ts';
 import { BROWSER_WAIT_MS, launchChromium } from '#test/support/browser.ts';
@@ -21,6 +21,7 @@ describe('the admin console in headless Chromium', () => {
   let runtime: LocalRuntime;
   let browser: Browser;
   let client: DemoClient;
+  let marketo: DemoMarketo;
   let context: BrowserContext;
 
   beforeAll(async () => {
@@ -33,7 +34,8 @@ describe('the admin console in headless Chromium', () => {
       timers: false,
     });
     client = new DemoClient(runtime.url, runtime.adminToken);
-    await seedConsoleDemo(client, runtime.sandboxes.ims!.url);
+    marketo = new DemoMarketo(runtime.sandboxes.marketo!.identities as { restEndpoint: string; identityEndpoint: string });
+    await seedConsoleDemo(client, runtime.sandboxes.ims!.url, marketo);
     browser = await launchChromium();
   }, 120_000);
 
@@ -51,25 +53,6 @@ describe('the admin console in headless Chromium', () => {
     const page = await context.newPage();
     await page.goto(`${runtime.url}${path}#token=${token}`);
     return page;
-  }
-
-  /** The list's members as Marketo itself answers (REST, with the demo API user's own token). */
-  async function listEmails(listId: number): Promise<string[]> {
-    const marketo = runtime.sandboxes.marketo!.identities as { restEndpoint: string; identityEndpoint: string };
-    const token = new URL(`${marketo.identityEndpoint}/oauth/token`);
-    token.search = new URLSearchParams({ grant_type: 'client_credentials', client_id: demo.marketo.clientId, client_secret: demo.marketo.clientSecret }).toString();
-    const { access_token: accessToken } = (await (await fetch(token)).json()) as { access_token: string };
-    const emails: string[] = [];
-    let nextPageToken: string | undefined;
-    do {
-      const url = new URL(`${marketo.restEndpoint}/v1/lists/${listId}/leads.json`);
-      url.searchParams.set('fields', 'email');
-      if (nextPageToken) url.searchParams.set('nextPageToken', nextPageToken);
-      const page = (await (await fetch(url, { headers: { authorization: `Bearer ${accessToken}` } })).json()) as { result?: Array<{ email: string }>; nextPageToken?: string };
-      emails.push(...(page.result ?? []).map((lead) => lead.email));
-      nextPageToken = page.result?.length ? page.nextPageToken : undefined;
-    } while (nextPageToken);
-    return emails.sort();
   }
 
   const cell = (page: Page, row: string, count: string) => page.locator(`${row} td[data-count="${count}"]`).textContent();
@@ -122,7 +105,7 @@ describe('the admin console in headless Chromium', () => {
     await newsletter.waitFor();
     const cells = await newsletter.locator('td').allTextContents();
     // Destination, state, audiences, pending, added, removed, skipped, failed, last run.
-    expect(cells.slice(1, 8)).toEqual(['Active', `${consoleDemo.newsletter.audienceId} → list ${demo.marketo.emptyListId}`, '0', '40', '4', '0', '0']);
+    expect(cells.slice(1, 8)).toEqual(['Active', `${consoleDemo.newsletter.audienceId} → list ${demo.marketo.emptyListId}`, '0', '40', '4', '1', '0']);
     const webinar = await page.locator(`#destinations tr[data-destination-id="${consoleDemo.webinar.destinationId}"] td`).allTextContents();
     expect(webinar.slice(3, 8)).toEqual(['0', '3', '0', '2', '0']);
     expect(await page.locator('#instance').textContent()).toContain(demo.org.id);
@@ -136,7 +119,7 @@ describe('the admin console in headless Chromium', () => {
     await Promise.all([page.waitForURL('**/admin/destinations/trade-show?munchkinId=*'), page.getByRole('button', { name: 'Set up a destination' }).click()]);
     await expect.poll(() => page.locator('#page-title').textContent(), { timeout: BROWSER_WAIT_MS }).toBe('New destination trade-show');
     expect(await page.locator('#status-part').isHidden()).toBe(true);
-    expect(await focused(page)).toBe('input#setup-name');
+    await expect.poll(() => focused(page), { timeout: BROWSER_WAIT_MS }).toBe('input#setup-name');
     // The pickers come from the instance: its static lists and lead fields.
     const lists = await page.getByLabel('Marketo static list 1').locator('option').allTextContents();
     expect(lists).toEqual(expect.arrayContaining(['orgbridge demo list (1001)', 'orgbridge empty list (1002)']));
@@ -205,6 +188,34 @@ describe('the admin console in headless Chromium', () => {
     await expect.poll(() => state.first().textContent(), { timeout: BROWSER_WAIT_MS }).toMatch(/^removed/);
   });
 
+  it('destination: a person Marketo refused shows the reason in words with samples; fixed in Marketo, the next activation adds them', async () => {
+    const { destinationId, audienceId, twin } = consoleDemo.newsletter;
+    const page = await open(`/admin/destinations/${destinationId}`);
+    const row = `#audiences tr[data-audience-id="${audienceId}"]`;
+    await page.locator(row).waitFor();
+    expect(await cell(page, row, 'skipped')).toBe('1');
+    const reason = page.locator('#reasons table[data-kind="skips"] tr[data-code="1007"] td');
+    expect(await reason.nth(1).textContent()).toContain('Several Marketo people share this email');
+    expect(await reason.nth(2).textContent()).toBe('1');
+    expect(await reason.nth(3).textContent()).toBe(twin);
+    // Nothing failed, so there is nothing to retry.
+    expect(await page.locator('#retry-failed').isHidden()).toBe(true);
+    expect(await seriousAccessibilityViolations(page)).toEqual([]);
+
+    // The Marketo admin separates the two people; AEP sends the person again.
+    await marketo.separateTwins(twin, 'samantha.twin@example.com');
+    const added = Number(await cell(page, row, 'added'));
+    await client.activate(destinationId, audienceId, [{ email: twin, firstName: 'Sam', lastName: 'Twin', company: 'Globex' }], 'realized');
+    await client.pushUntilDone(destinationId);
+    await page.reload();
+    await expect.poll(() => cell(page, row, 'added'), { timeout: BROWSER_WAIT_MS }).toBe(String(added + 1));
+    expect(await marketo.listEmails(demo.marketo.emptyListId)).toContain(twin);
+    await page.getByLabel('Email', { exact: true }).fill(twin);
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.locator('#person-result .person-state').first().textContent(), { timeout: BROWSER_WAIT_MS }).toMatch(/^added/);
+    expect(await page.locator('#person-result').textContent()).toContain('1007');
+  });
+
   it('destination: pause keeps new deliveries waiting, and resume pushes them (keyboard only)', async () => {
     const { destinationId, audienceId } = consoleDemo.newsletter;
     const page = await open(`/admin/destinations/${destinationId}`);
@@ -223,7 +234,7 @@ describe('the admin console in headless Chromium', () => {
       .toBe(1);
     await page.reload();
     await expect.poll(() => cell(page, row, 'pending'), { timeout: BROWSER_WAIT_MS }).toBe('1');
-    expect(await cell(page, row, 'added')).toBe('40');
+    const addedWhilePaused = Number(await cell(page, row, 'added'));
 
     await page.locator('#resume').focus();
     await page.keyboard.press('Enter');
@@ -231,7 +242,7 @@ describe('the admin console in headless Chromium', () => {
     expect(await focused(page)).toBe('button#pause');
     await client.pushUntilDone(destinationId);
     await page.reload();
-    await expect.poll(() => cell(page, row, 'added'), { timeout: BROWSER_WAIT_MS }).toBe('41');
+    await expect.poll(() => cell(page, row, 'added'), { timeout: BROWSER_WAIT_MS }).toBe(String(addedWhilePaused + 1));
     expect(await cell(page, row, 'pending')).toBe('0');
   });
 
@@ -242,12 +253,12 @@ describe('the admin console in headless Chromium', () => {
       personCreationMode: 'createMissing',
       audiences: [{ audienceId: 'short-lived-audience', mappingId: demo.marketo.staticListId, startDate: '2026-01-01' }],
     });
-    const before = await listEmails(demo.marketo.staticListId);
-    // The demo list's own five members and the three webinar attendees Marketo knew.
-    expect(before).toHaveLength(8);
+    const before = await marketo.listEmails(demo.marketo.staticListId);
+    // The demo list's own five members (the three webinar attendees among them).
+    expect(before).toHaveLength(5);
     await client.activate('short-lived', 'short-lived-audience', [demoPerson(700), demoPerson(701)], 'realized');
     await client.pushUntilDone('short-lived');
-    expect(await listEmails(demo.marketo.staticListId)).toEqual([...before, demoPerson(700).email, demoPerson(701).email].sort());
+    expect(await marketo.listEmails(demo.marketo.staticListId)).toEqual([...before, demoPerson(700).email, demoPerson(701).email].sort());
 
     const page = await open('/admin/destinations/short-lived');
     await page.locator('#delete').waitFor();
@@ -285,7 +296,7 @@ describe('the admin console in headless Chromium', () => {
       )
       .toBe(404);
     // Its two people left the list; the members it did not add (the demo list's own, the webinar's) stayed.
-    expect(await listEmails(demo.marketo.staticListId)).toEqual(before);
+    expect(await marketo.listEmails(demo.marketo.staticListId)).toEqual(before);
   });
 
   it('campaign: shows a dry run as a table before anything is applied, then applies it (keyboard only)', async () => {
