@@ -11,7 +11,7 @@ import { createDynamoClient, ensureTable } from '#shared/store/index.ts';
 import { functionNamed, schedules } from '#functions/catalog.ts';
 import { demo } from './demo-identities';
 import { registerInstance } from '#functions/marketo-instances/core/register-instance.ts';
-import { readInstance } from '#shared/instances/instance-store.ts';
+import { readInstance, writeInstance } from '#shared/instances/instance-store.ts';
 import { freePort, startDynamoLocal, type DynamoLocal } from './dynamodb-local';
 import { startGateway, type LocalGateway } from './gateway/server';
 import { loadHandler } from './gateway/handlers';
@@ -170,7 +170,9 @@ async function seedDemoData(sandboxes: Record<string, SandboxLaunch>): Promise<v
   const marketo = sandboxes.marketo?.identities as { restEndpoint: string; identityEndpoint: string } | undefined;
   if (!marketo) return;
   const ports = defaultPorts();
-  if (await readInstance(ports.store, demo.marketo.munchkinId)) return;
+  const existing = await readInstance(ports.store, demo.marketo.munchkinId);
+  // Written again so a state directory from before the instance directory lists it too.
+  if (existing) return writeInstance(ports.store, existing);
   await registerInstance(
     ports,
     demo.marketo.munchkinId,

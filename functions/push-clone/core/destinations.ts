@@ -9,7 +9,7 @@ import type { SecretStore } from '#shared/secrets/index.ts';
 import { ConditionFailedError, type Store, type TransactOp } from '#shared/store/index.ts';
 import type { DestinationInput } from './destination-input';
 import { checkLists, sharedListWarnings } from './list-checks';
-import { requeueFailed } from './failed-people';
+import { renamedTargetsOf, requeueFailed } from './failed-people';
 import { checkSetupAgainstInstance } from './setup-checks';
 import { destinationSchema, instanceDestinationSchema, keys, workMarkerTouch, type Destination, type StoredAudience } from './model';
 
@@ -126,7 +126,10 @@ export async function saveDestination(
     throw new ConflictError('destination_changed', `Destination ${destinationId} was changed while you saved it: read it again and retry.`);
   }
   // The admin's fix: people who failed on the old setup are tried again on the next tick.
-  const requeued = existing && setupFixed(existing, destination) ? await requeueFailed(ports, destination, "The destination's setup was changed: tried again.") : 0;
+  const requeued =
+    existing && setupFixed(existing, destination)
+      ? await requeueFailed(ports, destination, "The destination's setup was changed: tried again.", undefined, renamedTargetsOf(existing.fieldMappings, destination.fieldMappings))
+      : 0;
   return { destination, created: !existing, warnings: [...listWarnings, ...sharedListWarnings(audiences)], requeued };
 }
 

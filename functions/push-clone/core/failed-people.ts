@@ -33,6 +33,8 @@ export async function requeueFailed(
   destination: Destination,
   why: string,
   history: HistoryPolicy = DEFAULT_HISTORY_POLICY,
+  /** Old → new Marketo field names: people keep their values under the field their AEP attribute now maps to. */
+  renamedTargets: ReadonlyMap<string, string> = new Map(),
 ): Promise<number> {
   const { store, clock } = ports;
   const now = clock.now();
@@ -48,8 +50,9 @@ export async function requeueFailed(
         await store.update(
           keys.membership(membership.destinationId, membership.audienceId, membership.email),
           {
-            expression: 'SET gsi1pk = :pk, gsi1sk = :sk, hist = :hist',
+            expression: 'SET gsi1pk = :pk, gsi1sk = :sk, hist = :hist, attributes = :attributes',
             values: {
+              ':attributes': renamed(membership.attributes, renamedTargets),
               ':pk': keys.pendingPartition(membership.munchkinId),
               ':sk': keys.pendingSort(notBefore, membership.destinationId, membership.audienceId, membership.email),
               ':hist': appendHistory(membership.hist, [{ at: nowIso, kind: 'decision', action: 'requeue', reason: membership.outcome?.reason, message: why }], now, history),
@@ -68,6 +71,21 @@ export async function requeueFailed(
     await store.update(marker.key, marker.set);
   }
   return requeued;
+}
+
+/** Attributes are stored under Marketo field names (the mapping at receipt): a changed target moves its value. */
+function renamed(attributes: Membership['attributes'], renamedTargets: ReadonlyMap<string, string>): Membership['attributes'] {
+  return Object.fromEntries(Object.entries(attributes).map(([field, value]) => [renamedTargets.get(field) ?? field, value]));
+}
+
+/** Targets whose AEP source now maps to another Marketo field. */
+export function renamedTargetsOf(before: Destination['fieldMappings'], after: Destination['fieldMappings']): Map<string, string> {
+  const renames = new Map<string, string>();
+  for (const old of before) {
+    const now = after.find((mapping) => mapping.source === old.source);
+    if (now && now.target !== old.target) renames.set(old.target, now.target);
+  }
+  return renames;
 }
 
 /**

@@ -186,6 +186,7 @@ export function createMarketoSandbox(options: MarketoSandboxOptions = {}) {
     },
     addToList: (listId: number, leadIds: readonly number[]): void => leadIds.forEach((id) => state.addMember(listId, id)),
     addField: (name: string): void => state.addField(name),
+    removeField: (name: string): void => state.removeField(name),
     addPartition: (name: string, description?: string): void => void state.addPartition(name, description),
     /** The API user's role loses (or, with `false`, regains) the permission an endpoint kind needs: its calls get 603. */
     denyAccess: (kind: EndpointKind, deny = true): void => void (deny ? denied.add(kind) : denied.delete(kind)),

@@ -122,6 +122,11 @@ export class MarketoState {
     this.writableFields.add(name);
   }
 
+  /** A field deleted in Field Management: syncs naming it get 1006 from then on. */
+  removeField(name: string): void {
+    this.writableFields.delete(name);
+  }
+
   /** Every field as Describe Lead lists it (system fields read-only). */
   describeFields(): DescribedSandboxField[] {
     const names = [...SYSTEM_FIELDS, ...this.writableFields];

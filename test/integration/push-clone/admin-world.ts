@@ -1,0 +1,79 @@
+import { randomUUID } from 'node:crypto';
+import { handler } from '#functions/push-clone/handler-api.ts';
+import { inboxItems } from '#functions/push-clone/core/inbox.ts';
+import { canonicalEmail, workMarkerTouch, type ActivationRecord } from '#functions/push-clone/core/model.ts';
+import { runPushBatch, type RunSummary } from '#functions/push-clone/core/runner.ts';
+import { readInstance } from '#shared/instances/instance-store.ts';
+import { marketoClientFor } from '#shared/instances/marketo-for-instance.ts';
+import { TokenCache } from '#shared/marketo/index.ts';
+import { apiEvent, lambdaContext } from '#test/support/http-events.ts';
+import { adminToken } from '#test/support/local-ports.ts';
+import type { PushCloneWorld } from './setup-world';
+
+/**
+ * What the admin-console tests do: call the push-clone admin API as the
+ * console does (real handler, real token), deliver activations as the
+ * webhook stores them, and run the instance's runner as a tick would.
+ */
+export type Answer = { status: number; body: Record<string, any> };
+
+export async function callApi(method: 'GET' | 'PUT' | 'POST' | 'DELETE', path: string, routeKey: string, pathParameters: Record<string, string>, body?: unknown, bearer?: string): Promise<Answer> {
+  const token = bearer ?? (await adminToken());
+  const response = await handler(
+    apiEvent({ method, path, routeKey, pathParameters, headers: { authorization: `Bearer ${token}` }, body: body === undefined ? undefined : JSON.stringify(body) }),
+    lambdaContext(),
+  );
+  return { status: response.statusCode, body: JSON.parse(response.body ?? '{}') as Record<string, any> };
+}
+
+export const destinationApi = {
+  put: (id: string, body: unknown) => callApi('PUT', `/push-clone/destinations/${id}`, 'PUT /push-clone/destinations/{destinationId}', { destinationId: id }, body),
+  status: (id: string) => callApi('GET', `/push-clone/destinations/${id}`, 'GET /push-clone/destinations/{destinationId}', { destinationId: id }),
+  action: (id: string, action: 'pause' | 'resume' | 'retry-failed', bearer?: string) =>
+    callApi('POST', `/push-clone/destinations/${id}/${action}`, `POST /push-clone/destinations/{destinationId}/${action}`, { destinationId: id }, undefined, bearer),
+  remove: (id: string, lists?: string) =>
+    callApi('DELETE', `/push-clone/destinations/${id}${lists === undefined ? '' : `?lists=${lists}`}`, 'DELETE /push-clone/destinations/{destinationId}', { destinationId: id }),
+  person: (id: string, email: string) =>
+    callApi('GET', `/push-clone/destinations/${id}/people/${encodeURIComponent(email)}`, 'GET /push-clone/destinations/{destinationId}/people/{email}', { destinationId: id, email }),
+  list: (munchkinId?: string) => callApi('GET', `/push-clone/destinations${munchkinId ? `?munchkinId=${munchkinId}` : ''}`, 'GET /push-clone/destinations', {}),
+};
+
+export interface Delivery {
+  audienceId: string;
+  email: string;
+  presence: 'in' | 'out';
+  attributes?: ActivationRecord['attributes'];
+}
+
+/** Stores a delivery as the webhook does (inbox items, then the work marker). Each call is a newer qualification. */
+export async function deliver(world: PushCloneWorld, destinationId: string, deliveries: readonly Delivery[]): Promise<void> {
+  const receivedAt = Date.now();
+  const records = deliveries.map((delivery) => ({
+    audienceId: delivery.audienceId,
+    email: canonicalEmail(delivery.email),
+    presence: delivery.presence,
+    qualifiedAt: receivedAt,
+    attributes: delivery.attributes ?? {},
+  }));
+  await world.ports.store.putMany(inboxItems(world.munchkinId, destinationId, receivedAt, records));
+  const marker = workMarkerTouch(world.munchkinId, receivedAt);
+  await world.ports.store.update(marker.key, marker.set);
+  // The next delivery must be strictly newer.
+  await new Promise((resolve) => setTimeout(resolve, 2));
+}
+
+/** One tick of the instance's runner, with the instance's real client. */
+export async function tick(world: PushCloneWorld): Promise<RunSummary> {
+  const instance = await readInstance(world.ports.store, world.munchkinId);
+  if (!instance) throw new Error('instance not registered');
+  const marketo = marketoClientFor(instance, world.ports, { timeoutMs: 2_000, maxRetries: 1, tokenCache: new TokenCache() });
+  return runPushBatch({ store: world.ports.store, clock: world.ports.clock, marketo }, world.munchkinId, { remainingTimeMs: () => 600_000, leaseOwner: `tick-${randomUUID()}` });
+}
+
+/** The emails in a sandbox list, sorted. */
+export function listEmails(world: PushCloneWorld, listId: number): string[] {
+  return world.sandbox
+    .listMemberIds(listId)
+    .map((id) => world.sandbox.lead(id)?.email?.toLowerCase() ?? `#${id}`)
+    .sort();
+}
