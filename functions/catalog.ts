@@ -4,11 +4,12 @@ import { marketoInstancesCapability } from './marketo-instances/catalog';
 import { orgMappingCapability } from './org-mapping/catalog';
 import { pushCloneCapability } from './push-clone/catalog';
 import { campaignCapability } from './campaign/catalog';
+import { adminConsoleCapability } from './admin-console/catalog';
 
 export type { Capability, FunctionDef, RouteDef, ScheduleDef } from './catalog-types';
 
 /** Every capability orgbridge deploys. Add a capability's catalog here. */
-const capabilities: Capability[] = [healthCapability, marketoInstancesCapability, orgMappingCapability, pushCloneCapability, campaignCapability];
+const capabilities: Capability[] = [healthCapability, marketoInstancesCapability, orgMappingCapability, pushCloneCapability, campaignCapability, adminConsoleCapability];
 
 export const functions: FunctionDef[] = capabilities.flatMap((c) => c.functions);
 export const routes: RouteDef[] = capabilities.flatMap((c) => c.routes);

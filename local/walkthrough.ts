@@ -38,5 +38,8 @@ function walkthroughSteps(runtime: LocalRuntime): string[] {
     '  npm run demo:push            # 1,000 people; npm run demo:push -- 20000 for more',
     `  push-clone status: curl -H "Authorization: Bearer $TOKEN" ${runtime.url}/push-clone/destinations/demo-push`,
     `  fire the schedule now: curl -X POST ${runtime.url}/_local/schedules/push-clone-tick/run`,
+    '',
+    'The admin console (instances, destinations, people, Campaign accounts):',
+    `  open ${runtime.url}/admin#token=${runtime.adminToken}`,
   ];
 }

@@ -26,6 +26,7 @@ export const orgMappingCapability: Capability = {
     { method: 'GET', path: '/org-mapping/{munchkinId}', function: 'org-mapping-api' },
     { method: 'PUT', path: '/org-mapping/{munchkinId}', function: 'org-mapping-api' },
     { method: 'POST', path: '/org-mapping/{munchkinId}/confirm', function: 'org-mapping-api' },
+    { method: 'POST', path: '/org-mapping/{munchkinId}/cancel', function: 'org-mapping-api' },
     { method: 'GET', path: '/admin/org-mapping/{munchkinId}', function: 'org-mapping-page' },
   ],
   schedules: [],

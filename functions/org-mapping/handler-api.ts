@@ -3,6 +3,7 @@ import { httpRoute, json, requireInstance, requirePermission, routeByKey } from 
 import { imsOrgIdSchema, munchkinIdSchema } from '#shared/identifiers.ts';
 import { createLogger } from '#shared/logging/logger.ts';
 import { orgMappingIms } from './core/ims-ports';
+import { cancelConfirmation } from './core/cancel-confirmation';
 import { enterOrgId, getMappingView } from './core/mapping';
 import { startConfirmation } from './core/start-confirmation';
 
@@ -32,8 +33,16 @@ const confirmMapping = httpRoute({ logger, auth: 'admin', params }, async ({ par
   return json(201, { ...started, statusUrl: `/org-mapping/${params.munchkinId}` });
 });
 
+/** Cancel: ends a pending sign-in now (the popup was closed or abandoned) instead of when its state expires. */
+const cancelConfirmationRoute = httpRoute({ logger, auth: 'admin', params }, async ({ params, admin }, ports) => {
+  requirePermission(admin, 'org-mapping');
+  requireInstance(admin, params.munchkinId);
+  return json(200, await cancelConfirmation(ports, params.munchkinId));
+});
+
 export const handler = routeByKey({
   'GET /org-mapping/{munchkinId}': getMapping,
   'PUT /org-mapping/{munchkinId}': putMapping,
   'POST /org-mapping/{munchkinId}/confirm': confirmMapping,
+  'POST /org-mapping/{munchkinId}/cancel': cancelConfirmationRoute,
 });

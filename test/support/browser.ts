@@ -23,3 +23,10 @@ export async function launchChromium(): Promise<Browser> {
     ],
   });
 }
+
+/**
+ * How long a browser test waits for the page to reach a state. Generous: the
+ * tests share a small machine, and a wait that ends early fails (it never
+ * passes wrongly).
+ */
+export const BROWSER_WAIT_MS = 15_000;

@@ -5,6 +5,7 @@ import { readInstance } from '#shared/instances/instance-store.ts';
 import type { Store } from '#shared/store/index.ts';
 import { UmapiRejectedError, UmapiThrottledError, UmapiUnavailableError } from '#shared/umapi/index.ts';
 import { consumePendingState, readAttempt, saveAttempt, type PendingState } from './attempt-store';
+import { wasCancelled } from './cancel-confirmation';
 import { updateMapping } from './mapping';
 import type { FailureCode, OutcomeCode } from './reasons';
 
@@ -53,6 +54,8 @@ export async function completeConfirmation(ports: CallbackPorts, query: Callback
   const pending = await consumePendingState(ports.store, query.state);
   if (!pending) return { outcome: 'state_invalid' };
   const base = { attemptId: pending.attemptId, munchkinId: pending.munchkinId, openerOrigin: pending.openerOrigin };
+  // Cancelled on the admin page: already recorded as such, and never mapped afterwards.
+  if (await wasCancelled(ports.store, pending.attemptId)) return { ...base, outcome: 'cancelled' };
   try {
     const adobeUserSub = await runChecks(ports, pending, query);
     await recordSuccess(ports, pending, adobeUserSub);

@@ -8,6 +8,7 @@ export const OUTCOMES = {
   ims_error: { status: 400, message: 'Adobe sign-in did not complete: Adobe reported an error. Start again with Confirm.' },
   state_missing: { status: 400, message: 'This sign-in link is incomplete. Start again from the Adobe Organization Mapping page.' },
   state_invalid: { status: 400, message: 'This sign-in has already been used or was not started here. Start again with Confirm.' },
+  cancelled: { status: 400, message: 'This sign-in was cancelled on the Adobe Organization Mapping page. Start again with Confirm.' },
   state_expired: { status: 400, message: 'This sign-in took too long and expired. Start again with Confirm.' },
   code_missing: { status: 400, message: 'Adobe did not return an authorization code. Start again with Confirm.' },
   code_exchange_failed: { status: 400, message: 'Adobe refused to complete the sign-in (the code was already used or expired). Start again with Confirm.' },

@@ -1,85 +1,104 @@
 /**
- * The admin page's behaviour (plain ES2017, no build step): Edit, OK,
- * Confirm (opens the Adobe sign-in popup), Close; listens for the popup's
- * postMessage from our own origin only, and polls the mapping while an
- * attempt is pending in case the popup lost its opener.
+ * The mapping page's behaviour (plain ES2017, runs after `ob`): Edit, OK,
+ * Confirm (opens the Adobe sign-in popup), Cancel sign-in, Close. It says
+ * what is true: the org in force stays on screen, a change in progress is
+ * shown beside it, and a refused confirmation never reads as if the mapping
+ * had stopped working. It listens for the popup's postMessage from our own
+ * origin only, and polls while an attempt is pending in case the popup lost
+ * its opener.
  */
 export const adminPageScript = String.raw`
 (function () {
   'use strict';
+  var $ = ob.$, el = ob.el;
   var munchkinId = document.body.getAttribute('data-munchkin-id');
-  var api = '/org-mapping/' + encodeURIComponent(munchkinId);
-  var $ = function (id) { return document.getElementById(id); };
+  var api = ob.path('/org-mapping', munchkinId);
   var pollTimer = null;
   var popup = null;
-
-  // The admin token arrives in the URL fragment (never sent to a server) and is kept for this tab only.
-  var fragment = new URLSearchParams(location.hash.slice(1));
-  if (fragment.get('token')) {
-    sessionStorage.setItem('orgbridge-admin-token', fragment.get('token'));
-    history.replaceState(null, '', location.pathname + location.search);
-  }
-  function token() { return sessionStorage.getItem('orgbridge-admin-token'); }
-
-  function call(method, path, body) {
-    return fetch(path, {
-      method: method,
-      headers: { 'authorization': 'Bearer ' + token(), 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body)
-    }).then(function (response) {
-      return response.json().then(function (data) {
-        if (!response.ok) throw new Error((data && data.error && data.error.message) || ('HTTP ' + response.status));
-        return data;
-      });
-    });
-  }
+  var view = null;
+  /** When the sign-in this page started stops working (from Confirm's answer). */
+  var signinExpiresAt = null;
 
   function show(id, visible) { $(id).hidden = !visible; }
-  function notice(text, kind) {
-    var el = $('notice');
-    el.textContent = text || '';
-    el.className = 'notice' + (kind ? ' ' + kind : '');
-    el.hidden = !text;
+
+  /** The mapping as a sentence that is true whatever is in progress. */
+  function inForce(v) {
+    if (!v.available) return 'Not available: HIPAA-ready instances cannot use Adobe Organization Mapping';
+    if (v.readOnly) return 'Mapped by Adobe (onboarded subscription, read-only)';
+    return v.confirmed ? 'Mapped' : 'Not mapped';
+  }
+  function progress(v) {
+    var keeps = v.confirmed ? ' The mapping to ' + v.confirmed.imsOrgId + ' stays in force.' : ' Nothing is mapped yet.';
+    if (v.status === 'draft') return { kind: 'info', text: 'New org ID entered: press Confirm and sign in to Adobe to map it.' + keeps };
+    if (v.status === 'pending') {
+      var until = signinExpiresAt ? ' (it expires at ' + ob.when(signinExpiresAt) + ')' : '';
+      return { kind: 'info', text: 'Waiting for the Adobe sign-in in the popup window' + until + '. If you closed it, press Cancel sign-in.' + keeps };
+    }
+    if (v.status === 'failed' && v.lastAttempt) {
+      var why = v.lastAttempt.message || v.lastAttempt.reason;
+      return { kind: v.confirmed ? 'info' : 'error', text: 'The new org ID was not confirmed: ' + why + keeps };
+    }
+    return null;
   }
 
-  function render(view) {
-    $('status').textContent = view.status;
-    $('org-id').textContent = view.imsOrgId || (view.draft ? view.draft.imsOrgId + ' (not confirmed)' : 'not set');
-    $('confirmed-at').textContent = view.confirmed ? view.confirmed.confirmedAt : '-';
-    show('edit', view.available && !view.readOnly);
-    show('confirm', view.available && !view.readOnly && !!view.draft && view.status !== 'pending');
-    if (!view.available) notice('A HIPAA-ready Marketo instance cannot use Adobe Organization Mapping.', 'error');
-    else if (view.readOnly) notice('This subscription is onboarded to the Adobe Business Platform: its org ID is set by Adobe and is read-only.');
-    // While a sign-in result is on screen, it already says why.
-    else if (view.status === 'failed' && view.lastAttempt && $('result').hidden) notice(view.lastAttempt.message || view.lastAttempt.reason, 'error');
-    else notice('');
-    if (view.status === 'pending') startPolling(); else stopPolling();
-    return view;
+  function render(next) {
+    view = next;
+    var status = $('status');
+    status.setAttribute('data-status', next.status);
+    status.textContent = inForce(next);
+    $('org-id').textContent = next.imsOrgId || 'none';
+    $('confirmed-at').textContent = next.confirmed ? ob.when(next.confirmed.confirmedAt) + ' by ' + next.confirmed.marketoUserEmail : '-';
+    var draft = next.draft && next.status !== 'mapped' ? next.draft.imsOrgId : null;
+    show('draft-label', !!draft); show('draft-org-id', !!draft);
+    $('draft-org-id').textContent = draft || '-';
+    var change = progress(next);
+    show('progress-label', !!change); show('progress', !!change);
+    $('progress').textContent = change ? change.text : '';
+    $('progress').className = change && change.kind === 'error' ? 'removed' : '';
+    var editable = next.available && !next.readOnly;
+    show('edit', editable && $('edit-form').hidden);
+    show('confirm', editable && !!next.draft && next.status !== 'pending' && next.status !== 'mapped');
+    show('cancel-signin', editable && next.status === 'pending');
+    if (!next.available) ob.fill($('notice'), el('p', { class: 'notice error', text: 'A HIPAA-ready Marketo instance cannot use Adobe Organization Mapping.' }));
+    else if (next.readOnly) ob.fill($('notice'), el('p', { class: 'notice info', text: 'This subscription is onboarded to the Adobe Business Platform: its org ID is set by Adobe and is read-only.' }));
+    else ob.clear($('notice'));
+    if (next.status === 'pending') startPolling(); else stopPolling();
+    return next;
   }
 
-  function refresh() {
-    return call('GET', api).then(render).catch(function (error) { notice(error.message, 'error'); });
-  }
+  function refresh() { return ob.call('GET', api).then(render); }
 
   function showResult(outcome, message) {
-    $('result').textContent = message;
-    $('result').className = 'notice ' + (outcome === 'mapped' ? 'ok' : 'error');
-    $('result').setAttribute('data-outcome', outcome);
-    show('result', true);
+    var result = $('result');
+    result.textContent = message;
+    result.className = 'notice ' + (outcome === 'mapped' ? 'ok' : 'error');
+    result.setAttribute('data-outcome', outcome);
     show('close', true);
+    show('signin', false);
+    // Keyboard users land on the one thing left to do.
+    $('close').focus();
+  }
+
+  /** The result region stays in the page (empty when there is nothing to say), so screen readers announce what is put in it. */
+  function clearResult() {
+    var result = $('result');
+    result.textContent = '';
+    result.className = '';
+    result.removeAttribute('data-outcome');
+    show('close', false);
   }
 
   function startPolling() {
     if (pollTimer) return;
     pollTimer = setInterval(function () {
-      call('GET', api).then(function (view) {
-        if (view.status !== 'pending') {
-          stopPolling();
-          render(view);
-          var outcome = view.lastAttempt && view.lastAttempt.status === 'mapped' ? 'mapped' : (view.lastAttempt && view.lastAttempt.reason) || view.status;
-          showResult(outcome, outcome === 'mapped' ? 'The Marketo instance is now mapped to the Adobe organization.' : (view.lastAttempt && view.lastAttempt.message) || 'The mapping was not confirmed.');
-        }
-      }).catch(function () {});
+      ob.call('GET', api).then(function (next) {
+        if (next.status === 'pending') return;
+        stopPolling();
+        render(next);
+        if (next.lastAttempt && next.lastAttempt.reason === 'cancelled') return;
+        var outcome = next.lastAttempt && next.lastAttempt.status === 'mapped' ? 'mapped' : (next.lastAttempt && next.lastAttempt.reason) || next.status;
+        showResult(outcome, outcome === 'mapped' ? 'The Marketo instance is now mapped to the Adobe organization.' : (next.lastAttempt && next.lastAttempt.message) || 'The mapping was not confirmed.');
+      }).catch(function (error) { stopPolling(); ob.showError(error); });
     }, 1500);
   }
   function stopPolling() { if (pollTimer) { clearInterval(pollTimer); pollTimer = null; } }
@@ -90,51 +109,76 @@ export const adminPageScript = String.raw`
     var data = event.data;
     if (!data || data.type !== 'orgbridge:org-mapping' || data.munchkinId !== munchkinId) return;
     stopPolling();
-    showResult(data.outcome, data.message);
-    refresh();
+    popup = null;
+    refresh().then(function () { showResult(data.outcome, data.message); }, function (error) { ob.showError(error); });
   });
 
   $('edit').addEventListener('click', function () {
     show('edit-form', true);
     show('edit', false);
+    ob.clear($('edit-errors'));
+    $('org-id-input').value = view && view.draft ? view.draft.imsOrgId : '';
     $('org-id-input').focus();
   });
-  $('cancel').addEventListener('click', function () { show('edit-form', false); refresh(); });
+  $('cancel').addEventListener('click', function () {
+    show('edit-form', false);
+    render(view);
+    $('edit').focus();
+  });
   $('edit-form').addEventListener('submit', function (event) {
     event.preventDefault();
-    call('PUT', api, { imsOrgId: $('org-id-input').value }).then(function (view) {
+    var input = $('org-id-input');
+    ob.clear($('edit-errors'));
+    input.removeAttribute('aria-invalid');
+    ob.call('PUT', api, { imsOrgId: input.value }).then(function (next) {
       show('edit-form', false);
-      render(view);
-    }).catch(function (error) { notice(error.message, 'error'); });
+      render(next);
+      ob.announce('Org ID ' + next.draft.imsOrgId + ' entered. Press Confirm to sign in to Adobe and map it.');
+      $('confirm').focus();
+    }).catch(function (error) {
+      if (error.status === 401) return ob.showError(error);
+      input.setAttribute('aria-invalid', 'true');
+      ob.showError(error, $('edit-errors'));
+      input.focus();
+    });
   });
   $('confirm').addEventListener('click', function () {
     // Opened inside the click so that popup blockers allow it; pointed at Adobe once we have the URL.
     popup = window.open('about:blank', 'orgbridge-adobe-login', 'popup,width=520,height=720');
-    call('POST', api + '/confirm', {}).then(function (started) {
+    ob.clearErrors();
+    clearResult();
+    ob.call('POST', api + '/confirm', {}).then(function (started) {
       $('signin-link').href = started.authorizeUrl;
+      signinExpiresAt = started.expiresAt;
       if (popup && !popup.closed) popup.location.href = started.authorizeUrl;
       else show('signin', true);
-      refresh();
+      return refresh().then(function () { $('cancel-signin').focus(); });
     }).catch(function (error) {
       if (popup) popup.close();
-      notice(error.message, 'error');
+      ob.showError(error);
+    });
+  });
+  $('cancel-signin').addEventListener('click', function () {
+    if (popup && !popup.closed) popup.close();
+    popup = null;
+    show('signin', false);
+    ob.act($('cancel-signin'), function () {
+      return ob.call('POST', api + '/cancel', {}).then(render).then(function () {
+        (($('confirm').hidden ? $('edit') : $('confirm'))).focus();
+        return 'Sign-in cancelled. Nothing was changed.';
+      });
     });
   });
   $('close').addEventListener('click', function () {
-    show('result', false);
-    show('close', false);
+    clearResult();
     show('signin', false);
-    refresh();
-  });
-  $('token-form').addEventListener('submit', function (event) {
-    event.preventDefault();
-    sessionStorage.setItem('orgbridge-admin-token', $('token-input').value.trim());
-    show('token-form', false);
-    show('mapping', true);
-    refresh();
+    refresh().then(function () {
+      var next = !$('confirm').hidden ? $('confirm') : !$('edit').hidden ? $('edit') : $('page-title');
+      if (next === $('page-title')) next.setAttribute('tabindex', '-1');
+      next.focus();
+    }, function (error) { ob.showError(error); });
   });
 
-  if (!token()) { show('token-form', true); show('mapping', false); }
-  else refresh();
+  ob.start(refresh);
 })();
 `;

@@ -1,51 +1,48 @@
-import { randomBytes } from 'node:crypto';
-import { html, type HttpResponse } from '#shared/http/index.ts';
+import type { HttpResponse } from '#shared/http/index.ts';
+import { adminPage as adminShell } from '#shared/pages/admin-shell.ts';
+import { escapeHtml } from '#shared/pages/escape.ts';
 import { adminPageScript } from './admin-page-script';
-import { escapeHtml } from './escape';
-import { pageStyle } from './style';
 
 /**
- * Admin > Integration > Adobe Organization Mapping. The page is a shell with
- * no data: it calls the admin API with the admin's bearer token, which it
- * takes from the URL fragment or asks for.
+ * Admin > Integration > Adobe Organization Mapping. The org in force and the
+ * org being confirmed are shown side by side, so a Confirm in progress never
+ * hides (or seems to replace) the mapping that still works.
  */
 export function adminPage(munchkinId: string): HttpResponse {
-  const nonce = randomBytes(16).toString('base64');
-  const body = `<!doctype html>
-<html lang="en">
-<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Adobe Organization Mapping</title><style>${pageStyle}</style></head>
-<body data-munchkin-id="${escapeHtml(munchkinId)}">
-<main>
-  <h1>Adobe Organization Mapping</h1>
-  <form id="token-form" hidden>
-    <label>Admin token <input id="token-input" type="password" autocomplete="off"></label>
-    <button class="primary" type="submit">Continue</button>
-  </form>
-  <section id="mapping">
+  const id = escapeHtml(munchkinId);
+  return adminShell({
+    title: 'Adobe Organization Mapping',
+    crumbs: [
+      { href: '/admin', label: 'Admin console' },
+      { href: `/admin/instances/${encodeURIComponent(munchkinId)}`, label: `Instance ${munchkinId}` },
+    ],
+    data: { 'munchkin-id': munchkinId },
+    content: `
     <dl>
-      <dt>Marketo instance</dt><dd>${escapeHtml(munchkinId)}</dd>
-      <dt>Status</dt><dd id="status">loading</dd>
-      <dt>Adobe IMS Org ID</dt><dd id="org-id">-</dd>
+      <dt>Marketo instance</dt><dd class="mono">${id}</dd>
+      <dt>Mapping</dt><dd id="status">Loading…</dd>
+      <dt>Org in force</dt><dd id="org-id" class="mono">-</dd>
       <dt>Confirmed</dt><dd id="confirmed-at">-</dd>
+      <dt id="draft-label" hidden>Being confirmed</dt><dd id="draft-org-id" class="mono" hidden>-</dd>
+      <dt id="progress-label" hidden>Change</dt><dd id="progress" hidden></dd>
     </dl>
-    <p id="notice" class="notice" hidden></p>
-    <form id="edit-form" hidden>
+    <div id="notice"></div>
+    <form id="edit-form" hidden novalidate>
+      <div id="edit-errors" role="alert"></div>
       <label for="org-id-input">Adobe IMS Org ID</label>
-      <input id="org-id-input" name="imsOrgId" placeholder="0123456789ABCDEF01234567@AdobeOrg" autocomplete="off" spellcheck="false">
+      <p class="hint" id="org-id-hint">24 hexadecimal characters followed by @AdobeOrg, as the Adobe Admin Console shows it.</p>
+      <input id="org-id-input" name="imsOrgId" placeholder="0123456789ABCDEF01234567@AdobeOrg" autocomplete="off" spellcheck="false" aria-describedby="org-id-hint">
       <button id="ok" class="primary" type="submit">OK</button>
       <button id="cancel" type="button">Cancel</button>
     </form>
-    <p>
+    <p class="actions">
       <button id="edit" type="button" hidden>Edit</button>
       <button id="confirm" class="primary" type="button" hidden>Confirm</button>
+      <button id="cancel-signin" type="button" hidden>Cancel sign-in</button>
     </p>
     <p id="signin" hidden>Your browser blocked the Adobe sign-in window: <a id="signin-link" target="orgbridge-adobe-login" rel="opener">open it here</a>.</p>
-    <p id="result" role="status" hidden></p>
-    <button id="close" type="button" hidden>Close</button>
-  </section>
-</main>
-<script nonce="${nonce}">${adminPageScript}</script>
-</body>
-</html>`;
-  return html(200, body, { scriptNonce: nonce });
+    <div id="result" role="status"></div>
+    <button id="close" type="button" hidden>Close</button>`,
+    script: adminPageScript,
+  });
 }

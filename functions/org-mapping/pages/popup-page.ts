@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { html, type HttpResponse } from '#shared/http/index.ts';
 import { OUTCOMES } from '#functions/org-mapping/core/reasons.ts';
 import type { CallbackResult } from '#functions/org-mapping/core/complete-confirmation.ts';
-import { escapeHtml, scriptValue } from './escape';
-import { pageStyle } from './style';
+import { escapeHtml, scriptValue } from '#shared/pages/escape.ts';
+import { pageStyle } from '#shared/pages/style.ts';
 
 /**
  * The page the IMS popup lands on. It tells the admin page (its opener) the

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demo } from '#local/demo-identities.ts';
 import { stateKey } from '#functions/org-mapping/core/attempt-store.ts';
+import { cancelConfirmation } from '#functions/org-mapping/core/cancel-confirmation.ts';
 import { completeConfirmation } from '#functions/org-mapping/core/complete-confirmation.ts';
 import { orgMappingIms } from '#functions/org-mapping/core/ims-ports.ts';
 import { enterOrgId, getMappingView } from '#functions/org-mapping/core/mapping.ts';
@@ -58,6 +59,26 @@ describe('the single-use state', () => {
     expect(view.status).toBe('failed');
     expect(view.lastAttempt).toMatchObject({ attemptId: started.attemptId, status: 'failed', reason: 'state_expired' });
     expect(view.lastAttempt?.message).toMatch(/expired/);
+  });
+
+  it('ends a pending attempt at once on Cancel, and its popup can no longer map anything', async () => {
+    const clock = new ManualClock(Date.now());
+    const { ports, query } = await startAt(clock, '800-HHH-005');
+    expect((await getMappingView(ports, '800-HHH-005')).status).toBe('pending');
+
+    const cancelled = await cancelConfirmation(ports, '800-HHH-005');
+    expect(cancelled.status).toBe('failed');
+    expect(cancelled.lastAttempt).toMatchObject({ status: 'failed', reason: 'cancelled' });
+    expect(cancelled.draft?.imsOrgId).toBe(demo.org.id);
+
+    // The admin signed in anyway in the abandoned popup: nothing is mapped, the reason stays "cancelled".
+    const result = await completeConfirmation(ports, query);
+    expect(result.outcome).toBe('cancelled');
+    const mapping = await readOrgMapping(world.ports.store, '800-HHH-005');
+    expect(mapping?.confirmed).toBeUndefined();
+    expect(mapping?.lastAttempt).toMatchObject({ status: 'failed', reason: 'cancelled' });
+    // A second Cancel changes nothing.
+    expect((await cancelConfirmation(ports, '800-HHH-005')).lastAttempt?.reason).toBe('cancelled');
   });
 
   it('stores the state only as a hash, so a table read cannot replay it', async () => {
