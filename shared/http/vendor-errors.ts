@@ -34,3 +34,8 @@ export function httpErrorFor(error: unknown, outcome?: string): AppError | undef
   if (error instanceof MarketoError) return new UpstreamError(message, { ...options, code: 'marketo_unavailable' });
   return new UpstreamError(message, { ...options, code: error.code });
 }
+
+/** ` (Marketo code 603)` for a Marketo failure, to quote in a message an admin acts on; empty for anything else. */
+export function marketoCodeOf(error: unknown): string {
+  return error instanceof MarketoError ? ` (Marketo code ${error.code})` : '';
+}

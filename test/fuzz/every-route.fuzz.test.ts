@@ -29,10 +29,11 @@ function exampleBodies(world: PushCloneWorld): Record<string, Record<string, unk
   return {
     'PUT /marketo/instances/{munchkinId}': {
       name: 'Fuzzed',
-      restEndpoint: 'https://fuzz.mktorest.example/rest',
-      identityEndpoint: 'https://fuzz.mktorest.example/identity',
-      clientId: 'fuzz-client',
-      clientSecret: 'fuzz-secret',
+      // Registration proves the credentials with a token call: the world's sandbox answers it (an unreachable host's 502 is not malformed input).
+      restEndpoint: `${world.sandbox.baseUrl}/rest`,
+      identityEndpoint: world.sandbox.identityUrl,
+      clientId: demo.marketo.clientId,
+      clientSecret: demo.marketo.clientSecret,
       hipaaReady: false,
     },
     'PUT /org-mapping/{munchkinId}': { imsOrgId: demo.org.id },

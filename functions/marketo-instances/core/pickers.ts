@@ -1,7 +1,7 @@
 import type { Config } from '#shared/config/index.ts';
 import { NotFoundError } from '#shared/errors.ts';
 import { readInstance, type MarketoInstance } from '#shared/instances/instance-store.ts';
-import { httpErrorFor } from '#shared/http/index.ts';
+import { httpErrorFor, marketoCodeOf } from '#shared/http/index.ts';
 import { INTERACTIVE_MARKETO, marketoClientFor } from '#shared/instances/marketo-for-instance.ts';
 import type { LeadField, MarketoClient } from '#shared/marketo/index.ts';
 import type { SecretStore } from '#shared/secrets/index.ts';
@@ -26,7 +26,7 @@ async function askInstance<T>(ports: PickerPorts, munchkinId: string, asking: st
   try {
     return await call(client);
   } catch (error) {
-    throw httpErrorFor(error, `Marketo instance ${munchkinId} could not be asked for ${asking}.`) ?? error;
+    throw httpErrorFor(error, `Marketo instance ${munchkinId} could not be asked for ${asking}${marketoCodeOf(error)}.`) ?? error;
   }
 }
 

@@ -1,5 +1,5 @@
 import { BadRequestError } from '#shared/errors.ts';
-import { httpErrorFor } from '#shared/http/index.ts';
+import { httpErrorFor, marketoCodeOf } from '#shared/http/index.ts';
 import type { MarketoClient } from '#shared/marketo/index.ts';
 import type { FieldMapping } from './model';
 
@@ -20,7 +20,7 @@ export async function checkSetupAgainstInstance(
     await checkFieldTargets(client, munchkinId, setup.fieldMappings);
     if (setup.partitionName !== undefined) await checkPartition(client, munchkinId, setup.partitionName);
   } catch (error) {
-    throw httpErrorFor(error, `Marketo instance ${munchkinId} could not be asked for its lead fields and partitions: the destination was not saved.`) ?? error;
+    throw httpErrorFor(error, `Marketo instance ${munchkinId} could not be asked for its lead fields and partitions${marketoCodeOf(error)}: the destination was not saved.`) ?? error;
   }
 }
 

@@ -50,8 +50,12 @@ describe('PUT /marketo/instances/{munchkinId} in prod refuses hosts a secret mus
     expect(await readInstance(ports.store, '400-AAA-001')).toBeUndefined();
   });
 
-  it('accepts a public address the deployment allows', async () => {
-    const accepted = await put('400-AAA-002', 'https://93.184.216.34');
-    expect(accepted.status).toBe(201);
+  it('lets a public address the deployment allows through to the credential proof', async () => {
+    // Registration proves the credentials with a token call before storing anything; this address passes the
+    // outbound check, so the answer is the proof's (nothing listens there in a test), not a refused host.
+    const passed = await put('400-AAA-002', 'https://93.184.216.34');
+    expect(passed.status).toBe(502);
+    expect(passed.body.error?.code).toBe('marketo_unreachable');
+    expect(await readInstance(ports.store, '400-AAA-002')).toBeUndefined();
   });
 });
