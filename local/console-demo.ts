@@ -17,7 +17,7 @@ export const consoleDemo = {
  * unknown to Marketo are skipped with their reason; a Campaign account synced
  * once, then given one more operator group so a dry run has something to show.
  */
-export async function seedConsoleDemo(client: DemoClient, imsUrl: string, marketo: DemoMarketo): Promise<void> {
+export async function seedConsoleDemo(client: DemoClient, imsUrl: string, marketo: DemoMarketo, campaignUrl: string): Promise<void> {
   await client.mapDemoOrg();
   const { newsletter, webinar, campaign } = consoleDemo;
 
@@ -57,7 +57,8 @@ export async function seedConsoleDemo(client: DemoClient, imsUrl: string, market
     imsServer: imsUrl,
     clientId: demo.serverToServerClient.clientId,
     clientSecret: demo.serverToServerClient.clientSecret,
-    callbackServer: `https://${campaign.account}.campaign.adobe.com`,
+    // The Campaign sandbox's instance access URL: the connector writes the links there (SOAP).
+    callbackServer: campaignUrl,
     imsOrgId: demo.org.id,
     associationMask: campaign.mask,
     tenant: 'demo_tenant',

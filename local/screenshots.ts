@@ -25,7 +25,7 @@ const browser = await launchChromium();
 try {
   const client = new DemoClient(runtime.url, runtime.adminToken);
   console.log('seeding the admin console demo');
-  await seedConsoleDemo(client, runtime.sandboxes.ims!.url, new DemoMarketo(runtime.sandboxes.marketo!.identities as { restEndpoint: string; identityEndpoint: string }));
+  await seedConsoleDemo(client, runtime.sandboxes.ims!.url, new DemoMarketo(runtime.sandboxes.marketo!.identities as { restEndpoint: string; identityEndpoint: string }), runtime.sandboxes.campaign!.url);
   const context = await browser.newContext({ viewport: { width: 1200, height: 800 }, deviceScaleFactor: 1 });
   const page = await context.newPage();
   const open = async (path: string, ready: string) => {

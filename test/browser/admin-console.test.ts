@@ -35,7 +35,7 @@ describe('the admin console in headless Chromium', () => {
     });
     client = new DemoClient(runtime.url, runtime.adminToken);
     marketo = new DemoMarketo(runtime.sandboxes.marketo!.identities as { restEndpoint: string; identityEndpoint: string });
-    await seedConsoleDemo(client, runtime.sandboxes.ims!.url, marketo);
+    await seedConsoleDemo(client, runtime.sandboxes.ims!.url, marketo, runtime.sandboxes.campaign!.url);
     browser = await launchChromium();
   }, 120_000);
 
