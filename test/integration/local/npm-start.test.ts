@@ -20,7 +20,7 @@ async function startOrgbridge(stateDir: string, port: number) {
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const ready = new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`not ready in 30 s:\n${output}`)), 30_000);
+    const timer = setTimeout(() => reject(new Error(`not ready in 60 s:\n${output}`)), 60_000);
     child.stdout.on('data', () => {
       if (output.includes('orgbridge is running locally')) {
         clearTimeout(timer);
