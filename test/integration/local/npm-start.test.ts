@@ -101,7 +101,7 @@ describe('npm start', () => {
     expect(await second.stop()).toBe(0);
     expect(javaProcessesUsing(stateDir)).toEqual([]);
     expect(existsSync(join(stateDir, 'secrets.json'))).toBe(true);
-  }, 90_000);
+  }, 180_000);
 
   it('says which variable to set when its port is taken, before starting anything slow', async () => {
     const busy = createServer();
