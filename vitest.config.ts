@@ -1,4 +1,4 @@
-// The SDK's Node 22 notice would print in every run; toolchain.md pins SDK versions that support Node 20.
+// The SDK's Node 22 notice would print in every run; docs/toolchain-notes.md explains why we pin SDK versions that support Node 20.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
 import { defineConfig } from 'vitest/config';

@@ -8,7 +8,7 @@ const CPU_BOUND_MS = 5_000;
 const MEMBERSHIPS_PER_USER = 3;
 
 /**
- * The association sync's pure core at quality.md's size: N product profiles
+ * The association sync's pure core at docs/targets.md's size: N product profiles
  * (half of them Campaign profiles with an operator group), U users each in 3
  * profiles, matched with the mask, planned, turned into desired links and
  * diffed against a previous state that differs by ~10%. No HTTP: UMAPI's

@@ -9,7 +9,7 @@ import { progress, type BenchRow } from './report';
 const run = promisify(execFile);
 
 /**
- * quality.md: "the runner's peak RSS with a 100k-person backlog <= 256 MB (it
+ * docs/targets.md: "the runner's peak RSS with a 100k-person backlog <= 256 MB (it
  * pages through pending work, never loads it whole)". A backlog of N people
  * (BENCH_MEMORY_PEOPLE, default 100,000) waits in the inbox; one runner tick in
  * its own process folds it in and pushes it all; its peak RSS is reported.

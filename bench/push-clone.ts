@@ -5,7 +5,7 @@ import { dynamoCeiling } from './push-clone-ceiling';
 import { people, scenario, startBenchWorld, step, type BenchWorld } from './push-clone-world';
 
 /**
- * quality.md's push-clone rows: Marketo calls for a first push (both modes),
+ * docs/targets.md's push-clone rows: Marketo calls for a first push (both modes),
  * exits and re-sends; elapsed time against a sandbox that enforces a call
  * budget; our own throughput with an unlimited sandbox and DynamoDB Local.
  * Sizes: 1k and 10k people (`BENCH_PUSH_100K=1` adds 100k).

@@ -1,10 +1,10 @@
-/** One measured figure next to its bound (quality.md), as `npm run bench` reports it. */
+/** One measured figure next to its bound (docs/targets.md), as `npm run bench` reports it. */
 export interface BenchRow {
   group: string;
   name: string;
   value: number;
   unit: string;
-  /** The target from quality.md. */
+  /** The target from docs/targets.md. */
   bound: number;
   /** 'max': value must stay at or below the bound; 'min': at or above. */
   kind: 'max' | 'min';

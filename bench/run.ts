@@ -10,7 +10,7 @@ import { benchWebhook } from './webhook';
 import { formatTable, meets, ratio, type BenchRow } from './report';
 
 /**
- * `npm run bench`: every figure of quality.md that this build can measure,
+ * `npm run bench`: every figure of docs/targets.md that this build can measure,
  * next to its bound, as a table and as JSON (bench/results/latest.json).
  * Times are ratios within one run on this machine, not absolute promises.
  */

@@ -6,7 +6,7 @@ import { freePort } from '#local/dynamodb-local.ts';
 import { progress, type BenchRow } from './report';
 
 /**
- * quality.md: "`npm start` ready < 15 s". Starts the real entry point (file-backed
+ * docs/targets.md: "`npm start` ready < 15 s". Starts the real entry point (file-backed
  * DynamoDB Local, every sandbox, the gateway) in a fresh state directory and
  * times it until /health answers, three times; reports the slowest.
  */

@@ -10,6 +10,7 @@ import { configSchema, type Config, type ConfigKey } from '#shared/config/schema
 import { AlarmTopic, type AlarmTopicProps } from './constructs/alarm-topic';
 import { DeadLetterQueue, errorAlarm } from './constructs/async-safety';
 import { OrgbridgeDashboard } from './constructs/dashboard';
+import { CampaignEvents } from './constructs/campaign-events';
 import { DataTable } from './constructs/data-table';
 import { OrgbridgeHttpApi, type OrgbridgeHttpApiProps } from './constructs/http-api';
 import { OperationalAlarms } from './constructs/operational-alarms';
@@ -134,6 +135,9 @@ export class OrgbridgeStack extends Stack {
     const runner = built.get('push-clone-runner')?.fn;
     if (webhook && runner) this.alarms.push(...new PushCloneAlarms(this, 'PushCloneAlarms', { webhook, runner }).alarms);
     this.alarms.push(...new OperationalAlarms(this, 'OperationalAlarms').alarms);
+
+    const campaignPublisher = built.get('campaign-events')?.fn;
+    if (campaignPublisher) this.alarms.push(...new CampaignEvents(this, 'CampaignEvents', { stage: props.stage, publisher: campaignPublisher }).alarms);
 
     for (const schedule of schedules) {
       const dlq = new DeadLetterQueue(this, `Schedule-${schedule.name}-Dlq`, { description: `schedule ${schedule.name}` });

@@ -18,6 +18,7 @@ export const RUNBOOK_ENTRIES = {
   campaignStaleSyncs: 'alarm-campaign-stale-syncs',
   orgMappingRefusals: 'alarm-org-mapping-refusals',
   apiServerErrors: 'alarm-api-5xx',
+  campaignEventsRefused: 'alarm-campaign-events-refused',
 } as const;
 
 export type RunbookEntry = keyof typeof RUNBOOK_ENTRIES;

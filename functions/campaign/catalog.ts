@@ -21,6 +21,14 @@ export const campaignCapability: Capability = {
       table: 'readwrite',
       secrets: { read: ['campaign/*'] },
     },
+    {
+      name: 'campaign-events',
+      entry: 'functions/campaign/handler-events.ts',
+      description: 'Publishes applied Campaign change sets from the outbox to the orgbridge.campaign event bus (PutEvents, at least once)',
+      timeoutSeconds: 60,
+      memoryMb: 256,
+      table: 'readwrite',
+    },
   ],
   routes: [
     { method: 'PUT', path: '/campaign/accounts/{account}', function: 'campaign-api' },
@@ -36,6 +44,13 @@ export const campaignCapability: Capability = {
       localEverySeconds: 300,
       function: 'campaign-sync',
       description: 'Syncs Campaign accounts that are due: a saved UMAPI cursor to resume, or a full sync at most every 2 hours',
+    },
+    {
+      name: 'campaign-events-tick',
+      expression: 'rate(1 minute)',
+      localEverySeconds: 60,
+      function: 'campaign-events',
+      description: 'Drains the Campaign outbox to the event bus: every applied change set, at least once',
     },
   ],
 };

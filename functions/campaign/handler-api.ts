@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ConflictError } from '#shared/errors.ts';
 import { httpRoute, json, requirePermission, routeByKey } from '#shared/http/index.ts';
 import { createLogger } from '#shared/logging/logger.ts';
+import { createMetrics } from '#shared/metrics.ts';
 import { accountInputSchema, getAccount, operatorGroupsInputSchema, saveAccount, saveOperatorGroups } from './core/accounts';
 import { readLinksView } from './core/links-view';
 import { accountKeySchema } from './core/model';
@@ -9,6 +10,7 @@ import { runSync } from './core/sync';
 import { campaignSyncPorts } from './sync-ports';
 
 const logger = createLogger('campaign-api');
+const metrics = createMetrics('campaign-api');
 const params = z.object({ account: accountKeySchema });
 /** A dry run unless the admin says dryRun=false: a sync that applies must be asked for. */
 const syncQuery = z.object({ dryRun: z.enum(['true', 'false']).default('true') });
@@ -31,8 +33,8 @@ const putOperatorGroups = httpRoute({ logger, auth: 'admin', params, body: opera
 
 const postSync = httpRoute({ logger, auth: 'admin', params, query: syncQuery }, async ({ params, query, admin, context }, ports) => {
   requirePermission(admin, 'campaign-admin');
-  const result = await runSync(campaignSyncPorts(ports, logger), params.account, { dryRun: query.dryRun === 'true', remainingTimeMs: context.getRemainingTimeInMillis() });
-  if (result.status === 'busy') throw new ConflictError('sync_in_progress', `A sync of Campaign account ${params.account} is already running; try again when it has finished.`);
+  const result = await runSync(campaignSyncPorts(ports, logger, metrics), params.account, { dryRun: query.dryRun === 'true', remainingTimeMs: context.getRemainingTimeInMillis() }).finally(() => metrics.publishStoredMetrics());
+  if (result.status === 'busy') throw new ConflictError(`A sync of Campaign account ${params.account} is already running; try again when it has finished.`, { code: 'sync_in_progress' });
   return json(result.status === 'completed' ? 200 : 202, result);
 });
 

@@ -1,23 +1,27 @@
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import type { Context } from 'aws-lambda';
 import { BadRequestError } from '#shared/errors.ts';
 import { createLogger } from '#shared/logging/logger.ts';
+import { createMetrics } from '#shared/metrics.ts';
 import { defaultPorts } from '#shared/runtime/ports.ts';
 import { scheduledEventSchema } from '#shared/runtime/scheduled-event.ts';
 import { syncDueAccounts, type TickResult } from './core/schedule';
 import { campaignSyncPorts } from './sync-ports';
 
 const logger = createLogger('campaign-sync');
+const metrics = createMetrics('campaign-sync');
 
 /** Scheduled tick: syncs every Campaign account that is due (a cursor to resume, or two hours since the last full sync). */
 export const handler = middy<unknown, { synced: number; results: TickResult[] }, Error, Context>()
   .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(logMetrics(metrics))
   .handler(async (event, context) => {
     const parsed = scheduledEventSchema.safeParse(event);
-    if (!parsed.success) throw new BadRequestError('invalid_event', 'The Campaign sync expects a scheduled event { schedule, scheduledTime? }.');
+    if (!parsed.success) throw new BadRequestError('The Campaign sync expects a scheduled event { schedule, scheduledTime? }.', { code: 'invalid_event' });
     const ports = defaultPorts();
-    const results = await syncDueAccounts(campaignSyncPorts(ports, logger), () => context.getRemainingTimeInMillis());
+    const results = await syncDueAccounts(campaignSyncPorts(ports, logger, metrics), () => context.getRemainingTimeInMillis());
     const failed = results.filter(({ result }) => result.status === 'failed');
     logger.info('campaign sync tick', { schedule: parsed.data.schedule, accounts: results.length, failed: failed.length });
     // A failed account must reach the schedule's retry and dead-letter queue, not only a log line.

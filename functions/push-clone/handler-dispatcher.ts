@@ -17,7 +17,7 @@ export const handler = middy<unknown, { invoked: number; results: DispatchResult
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .handler(async (event) => {
     const parsed = scheduledEventSchema.safeParse(event);
-    if (!parsed.success) throw new BadRequestError('invalid_event', 'The dispatcher expects a scheduled event { schedule, scheduledTime? }.');
+    if (!parsed.success) throw new BadRequestError('The dispatcher expects a scheduled event { schedule, scheduledTime? }.', { code: 'invalid_event' });
     const ports = defaultPorts();
     const results = await dispatch({ ...ports, invoker: defaultInvoker(), logger }, ports.config.PUSH_RUNNER_FUNCTION_NAME ?? LOCAL_RUNNER_NAME);
     const failed = results.filter((result) => result.action === 'failed');

@@ -23,12 +23,12 @@ export const handler = middy<unknown, RunSummary>()
   .use(logMetrics(metrics))
   .handler(async (event, context) => {
     const parsed = eventSchema.safeParse(event);
-    if (!parsed.success) throw new BadRequestError('invalid_event', 'The push-clone runner expects { munchkinId: "123-ABC-456" }.');
+    if (!parsed.success) throw new BadRequestError('The push-clone runner expects { munchkinId: "123-ABC-456" }.', { code: 'invalid_event' });
     const { munchkinId } = parsed.data;
     logger.appendKeys({ munchkinId });
     const ports = defaultPorts();
     const instance = await readInstance(ports.store, munchkinId);
-    if (!instance) throw new NotFoundError('instance_not_found', `Marketo instance ${munchkinId} is not registered: register it with PUT /marketo/instances/${munchkinId}`);
+    if (!instance) throw new NotFoundError(`Marketo instance ${munchkinId} is not registered: register it with PUT /marketo/instances/${munchkinId}`, { code: 'instance_not_found' });
     const marketo = marketoClientFor(instance, ports);
     const summary = await runPushBatch({ store: ports.store, clock: ports.clock, marketo, logger }, munchkinId, {
       remainingTimeMs: () => context.getRemainingTimeInMillis(),

@@ -5,7 +5,7 @@ import type { AddressInfo, Socket } from 'node:net';
  * A small framework for loopback vendor sandboxes: each sandbox is an HTTP
  * server on 127.0.0.1 with routes, seeded state, fault injection, latency and
  * rate windows. Sandboxes reproduce the vendor's documented behaviour
- * (vendor-apis.md), including the unkind parts.
+ * (docs/vendors/), including the unkind parts.
  */
 
 export interface SandboxRequest {

@@ -1,7 +1,7 @@
 import type { SandboxLauncher } from './launcher';
-import { imsLauncher, marketoLauncher, umapiLauncher } from './launchers';
+import { campaignLauncher, imsLauncher, marketoLauncher, umapiLauncher } from './launchers';
 
 export type { SandboxLauncher, SandboxLaunch } from './launcher';
 
 /** Every vendor sandbox `npm start` runs, in start order (later ones may use earlier ones). */
-export const sandboxLaunchers: SandboxLauncher[] = [imsLauncher, umapiLauncher, marketoLauncher];
+export const sandboxLaunchers: SandboxLauncher[] = [imsLauncher, umapiLauncher, marketoLauncher, campaignLauncher];

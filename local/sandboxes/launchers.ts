@@ -1,4 +1,5 @@
 import { demo } from '#local/demo-identities.ts';
+import { createCampaignSandbox, demoCampaign } from './campaign';
 import { createImsSandbox } from './ims';
 import type { SandboxLauncher } from './launcher';
 import { createMarketoSandbox } from './marketo';
@@ -62,6 +63,29 @@ export const marketoLauncher: SandboxLauncher = {
         staticListId: demo.marketo.staticListId,
         emptyListId: demo.marketo.emptyListId,
         adminEmail: demo.marketo.adminEmail,
+      },
+      stop: () => sandbox.server.stop(),
+    };
+  },
+};
+
+export const campaignLauncher: SandboxLauncher = {
+  name: 'campaign',
+  defaultPort: 3104,
+  async start({ port, others }) {
+    const ims = (others.ims as { sandbox?: ReturnType<typeof createImsSandbox> } | undefined)?.sandbox;
+    if (!ims) throw new Error('The Campaign sandbox needs the IMS sandbox to validate bearer tokens; start IMS first.');
+    const sandbox = createCampaignSandbox({ validateToken: (token) => ims.introspect(token) });
+    const url = await sandbox.server.start(port);
+    return {
+      url,
+      env: {},
+      identities: {
+        // The external account's callback server: the instance access URL, where /nl/jsp/soaprouter.jsp answers.
+        callbackServer: url,
+        operatorGroups: demoCampaign.groups,
+        operators: demoCampaign.operators,
+        technicalAccount: `${demo.serverToServerClient.clientId}@techacct.adobe.com`,
       },
       stop: () => sandbox.server.stop(),
     };

@@ -59,6 +59,10 @@ export const configSchema = z.object({
    * comma-separated names or `*.domain` patterns. Private and loopback addresses stay refused outside `local`.
    */
   OUTBOUND_ALLOWED_HOSTS: z.string().regex(/^[A-Za-z0-9*.,\s-]*$/, 'comma-separated host names or *.domain patterns').optional(),
+  /** The EventBridge bus of `orgbridge.campaign` events (set by the stack); unset, change sets stay in the outbox. */
+  CAMPAIGN_EVENT_BUS_NAME: z.string().optional(),
+  /** Set only locally and in tests: an EventBridge endpoint such as moto_server's. */
+  EVENTBRIDGE_ENDPOINT: optionalUrl,
 
   MAX_BODY_BYTES: positiveInt(6 * 1024 * 1024),
   LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT', 'CRITICAL']).default('INFO'),

@@ -71,13 +71,13 @@ export async function authenticateAdmin(
       ({ payload } = await jwtVerify(match[1], await hmacKey(config, secrets), { ...options, algorithms: ['HS256'] }));
     }
   } catch (error) {
-    if (TOKEN_FAULTS.some((fault) => error instanceof fault)) throw new UnauthorizedError('The admin token is invalid or expired.', 'invalid_token');
+    if (TOKEN_FAULTS.some((fault) => error instanceof fault)) throw new UnauthorizedError('The admin token is invalid or expired.', { code: 'invalid_token' });
     if (error instanceof AppError) throw error;
-    throw new ServiceUnavailableError('admin_auth_unavailable', 'Admin tokens cannot be checked right now (the signing keys could not be read). Try again in a minute.', { cause: error });
+    throw new ServiceUnavailableError('Admin tokens cannot be checked right now (the signing keys could not be read). Try again in a minute.', { code: 'admin_auth_unavailable', cause: error });
   }
   refuseLongLivedToken(payload as { exp?: unknown; iat?: unknown }, config.ADMIN_TOKEN_MAX_LIFETIME_SECONDS);
   const claims = claimsSchema.safeParse(payload);
-  if (!claims.success) throw new UnauthorizedError('The admin token lacks a required claim (sub, email, instances, permissions).', 'invalid_token');
+  if (!claims.success) throw new UnauthorizedError('The admin token lacks a required claim (sub, email, instances, permissions).', { code: 'invalid_token' });
   return {
     subject: claims.data.sub,
     email: claims.data.email,
@@ -96,7 +96,7 @@ function refuseLongLivedToken(payload: { exp?: unknown; iat?: unknown }, maxLife
   const exp = typeof payload.exp === 'number' ? payload.exp : Number.POSITIVE_INFINITY;
   const lifetime = typeof payload.iat === 'number' ? exp - payload.iat : exp - nowSeconds;
   if (lifetime > maxLifetimeSeconds + TOKEN_CLOCK_TOLERANCE_SECONDS || exp - nowSeconds > maxLifetimeSeconds + TOKEN_CLOCK_TOLERANCE_SECONDS) {
-    throw new UnauthorizedError(`The admin token lives longer than the ${formatSeconds(maxLifetimeSeconds)} this deployment accepts: get one with a shorter lifetime.`, 'invalid_token');
+    throw new UnauthorizedError(`The admin token lives longer than the ${formatSeconds(maxLifetimeSeconds)} this deployment accepts: get one with a shorter lifetime.`, { code: 'invalid_token' });
   }
 }
 
@@ -110,20 +110,20 @@ async function hmacKey(config: AuthConfig, secrets: SecretStore): Promise<Uint8A
   const key = new TextEncoder().encode(await secrets.get(config.ADMIN_JWT_SECRET_NAME));
   if (key.length < MIN_HMAC_KEY_BYTES) {
     // A short key can be brute-forced offline from any token: refuse to trust it rather than accept forgeries.
-    throw new AppError(500, 'admin_key_too_short', `The admin signing key ${config.ADMIN_JWT_SECRET_NAME} is shorter than ${MIN_HMAC_KEY_BYTES} bytes: replace it.`);
+    throw new AppError(`The admin signing key ${config.ADMIN_JWT_SECRET_NAME} is shorter than ${MIN_HMAC_KEY_BYTES} bytes: replace it.`, { status: 500, code: 'admin_key_too_short' });
   }
   return key;
 }
 
 export function requirePermission(principal: AdminPrincipal, permission: Permission): void {
   if (!principal.permissions.includes(permission)) {
-    throw new ForbiddenError('missing_permission', `This action needs the "${permission}" permission.`);
+    throw new ForbiddenError(`This action needs the "${permission}" permission.`, { code: 'missing_permission' });
   }
 }
 
 export function requireInstance(principal: AdminPrincipal, munchkinId: string): void {
   if (!principal.instances.includes('*') && !principal.instances.includes(munchkinId)) {
-    throw new ForbiddenError('instance_not_allowed', `Your admin token does not cover instance ${munchkinId}.`);
+    throw new ForbiddenError(`Your admin token does not cover instance ${munchkinId}.`, { code: 'instance_not_allowed' });
   }
 }
 

@@ -2,6 +2,7 @@ export { httpRoute, type HttpRequest, type RouteSpec, describeError, lowerCaseHe
 export { routeByKey } from './router';
 export { json, html, noContent, errorBody, type HttpResponse } from './responses';
 export { parseInput, describeIssues } from './validation';
+export { httpErrorFor } from './vendor-errors';
 export {
   authenticateAdmin,
   requireInstance,

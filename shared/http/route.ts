@@ -8,6 +8,7 @@ import { defaultPorts, type Ports } from '#shared/runtime/ports.ts';
 import { authenticateAdmin, type AdminPrincipal } from './admin-auth';
 import { redactText } from '#shared/logging/redact.ts';
 import { errorBody, json, type HttpResponse } from './responses';
+import { httpErrorFor } from './vendor-errors';
 import { parseInput } from './validation';
 
 export type AuthMode = 'admin' | 'public';
@@ -95,24 +96,27 @@ export function lowerCaseHeaders(headers: Record<string, string | undefined> | u
 
 function decodeBody(event: APIGatewayProxyEventV2, limit: number): string {
   const declared = Number(lowerCaseHeaders(event.headers)['content-length'] ?? 0);
-  if (declared > limit) throw new PayloadTooLargeError(limit);
+  const tooLarge = () => new PayloadTooLargeError(`The request body is larger than ${limit} bytes.`);
+  if (declared > limit) throw tooLarge();
   if (!event.body) return '';
   const text = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
-  if (Buffer.byteLength(text, 'utf8') > limit) throw new PayloadTooLargeError(limit);
+  if (Buffer.byteLength(text, 'utf8') > limit) throw tooLarge();
   return text;
 }
 
 export function parseJsonBody(rawBody: string): unknown {
-  if (rawBody.trim() === '') throw new BadRequestError('invalid_json', 'A JSON request body is required.');
+  if (rawBody.trim() === '') throw new BadRequestError('A JSON request body is required.', { code: 'invalid_json' });
   try {
     return JSON.parse(rawBody);
   } catch {
-    throw new BadRequestError('invalid_json', 'The request body is not valid JSON.');
+    throw new BadRequestError('The request body is not valid JSON.', { code: 'invalid_json' });
   }
 }
 
-export function toErrorResponse(error: unknown, event: APIGatewayProxyEventV2 | undefined, logger: Logger): HttpResponse {
+export function toErrorResponse(thrown: unknown, event: APIGatewayProxyEventV2 | undefined, logger: Logger): HttpResponse {
   const requestId = event ? requestIdOf(event) : 'unknown';
+  // Vendor errors get their status in one place; anything else unexpected is a 500.
+  const error = httpErrorFor(thrown) ?? thrown;
   if (error instanceof AppError) {
     if (error.status >= 500) logger.error('request failed upstream', { code: error.code, error: describeError(error) });
     else logger.info('request refused', { status: error.status, code: error.code });

@@ -13,7 +13,7 @@ export function describeIssues(error: z.ZodError): Array<{ path: string; message
 export function parseInput<S extends z.ZodType>(schema: S, input: unknown, what: string): z.infer<S> {
   const result = schema.safeParse(input);
   if (!result.success) {
-    throw new BadRequestError('validation_failed', `The ${what} is not valid.`, { details: describeIssues(result.error) });
+    throw new BadRequestError(`The ${what} is not valid.`, { code: 'validation_failed', details: describeIssues(result.error) });
   }
   return result.data;
 }

@@ -9,7 +9,7 @@ import { TokenCache } from './token-cache';
  * `additional_info.roles`).
  */
 export const ORG_MAPPING_SCOPES = ['openid', 'AdobeID', 'email', 'profile', 'read_organizations', 'additional_info.roles'];
-/** Scopes of the server-to-server token for the User Management API (vendor-apis.md, UMAPI). */
+/** Scopes of the server-to-server token for the User Management API (docs/vendors/umapi.md). */
 export const USER_MANAGEMENT_SCOPES = ['openid', 'AdobeID', 'user_management_sdk'];
 
 export interface ImsClientOptions {

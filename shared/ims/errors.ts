@@ -1,17 +1,29 @@
-import { AppError, UpstreamError } from '#shared/errors.ts';
+import { VendorError } from '#shared/errors.ts';
+
+/**
+ * Errors of the IMS client. They say what happened at IMS, not what to answer
+ * over HTTP: `shared/http/vendor-errors.ts` gives each its status, in one place.
+ * Built like every error class here: `new XError(message, { ...facts })`; the
+ * static factories write the message from the facts.
+ */
+export class ImsError extends VendorError {}
 
 /**
  * IMS could not answer: network failure, timeout, 5xx, 429 or a response we
- * could not read. Retry later; an HTTP handler answers 502.
+ * could not read. Retry later.
  */
-export class ImsUnavailableError extends UpstreamError {
+export class ImsUnavailableError extends ImsError {
   readonly operation: string;
   readonly httpStatus: number | undefined;
 
-  constructor(operation: string, detail: string, options: { cause?: unknown; httpStatus?: number } = {}) {
-    super('ims_unavailable', `Adobe IMS could not complete ${operation}: ${detail}. Try again in a few minutes.`, { cause: options.cause });
-    this.operation = operation;
+  constructor(message: string, options: { operation: string; httpStatus?: number; cause?: unknown }) {
+    super(message, { code: 'ims_unavailable', cause: options.cause });
+    this.operation = options.operation;
     this.httpStatus = options.httpStatus;
+  }
+
+  static during(operation: string, detail: string, options: { httpStatus?: number; cause?: unknown } = {}): ImsUnavailableError {
+    return new ImsUnavailableError(`Adobe IMS could not complete ${operation}: ${detail}. Try again in a few minutes.`, { operation, ...options });
   }
 }
 
@@ -20,19 +32,23 @@ export class ImsUnavailableError extends UpstreamError {
  * used or expired code, invalid_client for a wrong secret, ...). `imsError`
  * is the OAuth error code; the message never carries tokens or secrets.
  */
-export class ImsRejectedError extends UpstreamError {
+export class ImsRejectedError extends ImsError {
   readonly operation: string;
   readonly httpStatus: number;
   readonly imsError: string;
   readonly imsErrorDescription: string | undefined;
 
-  constructor(operation: string, httpStatus: number, imsError: string, imsErrorDescription?: string) {
+  constructor(message: string, options: { operation: string; httpStatus: number; imsError: string; imsErrorDescription?: string | undefined }) {
+    super(message, { code: 'ims_rejected' });
+    this.operation = options.operation;
+    this.httpStatus = options.httpStatus;
+    this.imsError = options.imsError;
+    this.imsErrorDescription = options.imsErrorDescription;
+  }
+
+  static answered(operation: string, httpStatus: number, imsError: string, imsErrorDescription?: string): ImsRejectedError {
     const hint = imsError === 'invalid_client' ? ' Check the IMS client ID and client secret.' : '';
-    super('ims_rejected', `Adobe IMS refused ${operation} (HTTP ${httpStatus}, ${imsError}).${hint}`);
-    this.operation = operation;
-    this.httpStatus = httpStatus;
-    this.imsError = imsError;
-    this.imsErrorDescription = imsErrorDescription;
+    return new ImsRejectedError(`Adobe IMS refused ${operation} (HTTP ${httpStatus}, ${imsError}).${hint}`, { operation, httpStatus, imsError, imsErrorDescription });
   }
 }
 
@@ -49,11 +65,15 @@ const FAILURE_TEXT: Record<IdTokenFailure, string> = {
 };
 
 /** The ID token from IMS cannot be trusted; `reason` says which check failed. Never retry with the same token. */
-export class IdTokenInvalidError extends AppError {
+export class IdTokenInvalidError extends ImsError {
   readonly reason: IdTokenFailure;
 
-  constructor(reason: IdTokenFailure, options: { cause?: unknown } = {}) {
-    super(401, 'ims_id_token_invalid', `The Adobe sign-in could not be verified: ${FAILURE_TEXT[reason]}.`, { cause: options.cause });
-    this.reason = reason;
+  constructor(message: string, options: { reason: IdTokenFailure; cause?: unknown }) {
+    super(message, { code: 'ims_id_token_invalid', cause: options.cause });
+    this.reason = options.reason;
+  }
+
+  static because(reason: IdTokenFailure, options: { cause?: unknown } = {}): IdTokenInvalidError {
+    return new IdTokenInvalidError(`The Adobe sign-in could not be verified: ${FAILURE_TEXT[reason]}.`, { reason, ...options });
   }
 }

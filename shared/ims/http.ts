@@ -41,7 +41,7 @@ export async function callIms<T>(http: ImsHttpOptions, call: ImsCall<T>): Promis
     });
   } catch (error) {
     const timedOut = error instanceof DOMException && error.name === 'TimeoutError';
-    throw new ImsUnavailableError(call.operation, timedOut ? `no answer within ${http.timeoutMs} ms` : 'the network request failed', { cause: error });
+    throw ImsUnavailableError.during(call.operation, timedOut ? `no answer within ${http.timeoutMs} ms` : 'the network request failed', { cause: error });
   }
   const { status } = response;
   let body: unknown;
@@ -51,16 +51,16 @@ export async function callIms<T>(http: ImsHttpOptions, call: ImsCall<T>): Promis
   } catch (error) {
     unreadable = error;
   }
-  if (status === 429 || status >= 500) throw new ImsUnavailableError(call.operation, `HTTP ${status}`, { httpStatus: status });
+  if (status === 429 || status >= 500) throw ImsUnavailableError.during(call.operation, `HTTP ${status}`, { httpStatus: status });
   // A 4xx is a refusal whatever its body (a proxy's HTML page included): retrying would not change it.
   if (status >= 400) {
     const parsed = oauthErrorSchema.safeParse(body);
-    throw new ImsRejectedError(call.operation, status, parsed.success ? parsed.data.error : `http_${status}`, parsed.success ? parsed.data.error_description : undefined);
+    throw ImsRejectedError.answered(call.operation, status, parsed.success ? parsed.data.error : `http_${status}`, parsed.success ? parsed.data.error_description : undefined);
   }
-  if (unreadable !== undefined) throw new ImsUnavailableError(call.operation, `HTTP ${status} with a body that is not JSON`, { cause: unreadable, httpStatus: status });
+  if (unreadable !== undefined) throw ImsUnavailableError.during(call.operation, `HTTP ${status} with a body that is not JSON`, { cause: unreadable, httpStatus: status });
   const parsed = call.schema.safeParse(body);
   if (!parsed.success) {
-    throw new ImsUnavailableError(call.operation, 'the response did not have the documented shape', { cause: parsed.error, httpStatus: status });
+    throw ImsUnavailableError.during(call.operation, 'the response did not have the documented shape', { cause: parsed.error, httpStatus: status });
   }
   return parsed.data;
 }

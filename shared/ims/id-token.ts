@@ -39,7 +39,7 @@ function failureOf(error: unknown): IdTokenFailure | undefined {
 /**
  * Verifies IMS ID tokens: RS256 only, signed by a key from the IMS JWKS,
  * `iss` as configured, `aud` = our client ID, not expired, and the nonce of
- * this sign-in (vendor-apis.md, IMS). Keys are fetched once and refetched
+ * this sign-in (docs/vendors/ims.md). Keys are fetched once and refetched
  * when an unknown `kid` appears, as jose's remote key set does.
  */
 export class IdTokenVerifier {
@@ -62,12 +62,12 @@ export class IdTokenVerifier {
       }));
     } catch (error) {
       const failure = failureOf(error);
-      if (failure) throw new IdTokenInvalidError(failure, { cause: error });
-      throw new ImsUnavailableError('fetching the ID token signing keys', 'the JWKS could not be read', { cause: error });
+      if (failure) throw IdTokenInvalidError.because(failure, { cause: error });
+      throw ImsUnavailableError.during('fetching the ID token signing keys', 'the JWKS could not be read', { cause: error });
     }
     const claims = idTokenClaimsSchema.safeParse(payload);
-    if (!claims.success) throw new IdTokenInvalidError('claims', { cause: claims.error });
-    if (claims.data.nonce === undefined || claims.data.nonce !== expected.nonce) throw new IdTokenInvalidError('nonce');
+    if (!claims.success) throw IdTokenInvalidError.because('claims', { cause: claims.error });
+    if (claims.data.nonce === undefined || claims.data.nonce !== expected.nonce) throw IdTokenInvalidError.because('nonce');
     const { sub, email, email_verified: emailVerified, name } = claims.data;
     return { sub, email, emailVerified, name };
   }

@@ -1,10 +1,11 @@
 import type { UmapiClient } from '#shared/umapi/client.ts';
+import { UmapiRejectedError } from '#shared/umapi/errors.ts';
 import type { ImsClient } from './client';
 
 /**
  * "Is this signed-in person a system administrator of this org?" Adobe's
  * public login docs do not say how to ask, so the question sits behind one
- * interface with two answers (vendor-apis.md, IMS, "Org-admin check").
+ * interface with two answers (docs/vendors/ims.md, "Is this user an org admin?").
  */
 export interface OrgAdminQuestion {
   orgId: string;
@@ -39,6 +40,18 @@ export class ProfileRolesOrgAdminCheck implements OrgAdminCheck {
 }
 
 /**
+ * The User Management API binds a server-to-server credential to the one org
+ * it was created in and answers 403 for any other: the check cannot be
+ * answered for that org, now or later. Not a "try again".
+ */
+export class NoUserManagementCredentialError extends Error {
+  constructor(readonly orgId: string) {
+    super(`orgbridge has no User Management credential for org ${orgId}.`);
+    this.name = 'NoUserManagementCredentialError';
+  }
+}
+
+/**
  * The documented route: the User Management API, with our server-to-server
  * credential for that org. A system administrator is a member of
  * `_org_admin` and carries the `org` admin role (umapi-documentation
@@ -50,8 +63,11 @@ export class UserManagementOrgAdminCheck implements OrgAdminCheck {
 
   async isOrgAdmin(input: OrgAdminQuestion): Promise<boolean> {
     const umapi = this.umapiFor(input.orgId);
-    if (!umapi) return false;
-    const user = await umapi.user(input.email);
+    if (!umapi) throw new NoUserManagementCredentialError(input.orgId);
+    const user = await umapi.user(input.email).catch((error: unknown) => {
+      if (error instanceof UmapiRejectedError && error.httpStatus === 403) throw new NoUserManagementCredentialError(input.orgId);
+      throw error;
+    });
     if (!user || (user.status !== undefined && user.status !== 'active')) return false;
     return (user.groups ?? []).includes('_org_admin') || (user.adminRoles ?? []).includes('org');
   }

@@ -9,7 +9,7 @@ const MAX_REFRESH_MARGIN_MS = 5 * 60_000;
 
 /**
  * Server-to-server tokens per scope set, reused until near expiry. Adobe
- * throttles integrations that mint too many tokens (vendor-apis.md, IMS), so
+ * throttles integrations that mint too many tokens (docs/vendors/ims.md), so
  * concurrent callers share one in-flight request instead of each minting.
  */
 export class TokenCache {

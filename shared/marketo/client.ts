@@ -184,30 +184,32 @@ export class MarketoClient {
   }
 
   async addToList(listId: number, leadIds: readonly number[]): Promise<AddToListResult[]> {
-    this.checkBatch('addToList', leadIds.length);
-    const envelope = await this.send({
-      kind: 'addToList',
-      method: 'POST',
-      path: `/rest/v1/lists/${listId}/leads.json`,
-      body: { json: { input: leadIds.map((id) => ({ id })) } },
-      operation: 'addToList',
-      target: `list ${listId}`,
-    });
-    return this.parse(z.array(addToListResultSchema), envelope.result ?? [], 'addToList');
+    return this.changeMembership('addToList', 'POST', listId, leadIds, addToListResultSchema);
   }
 
   /** Removes leads; a lead that was not in the list comes back skipped with 1015, which is harmless. */
   async removeFromList(listId: number, leadIds: readonly number[]): Promise<RemoveFromListResult[]> {
-    this.checkBatch('removeFromList', leadIds.length);
+    return this.changeMembership('removeFromList', 'DELETE', listId, leadIds, removeFromListResultSchema);
+  }
+
+  /** Add (POST) and remove (DELETE) share a path and a body: up to 300 IDs as `{"input":[{"id":…}]}`. */
+  private async changeMembership<Result extends z.ZodType>(
+    kind: 'addToList' | 'removeFromList',
+    method: 'POST' | 'DELETE',
+    listId: number,
+    leadIds: readonly number[],
+    resultSchema: Result,
+  ): Promise<Array<z.infer<Result>>> {
+    this.checkBatch(kind, leadIds.length);
     const envelope = await this.send({
-      kind: 'removeFromList',
-      method: 'DELETE',
+      kind,
+      method,
       path: `/rest/v1/lists/${listId}/leads.json`,
       body: { json: { input: leadIds.map((id) => ({ id })) } },
-      operation: 'removeFromList',
+      operation: kind,
       target: `list ${listId}`,
     });
-    return this.parse(z.array(removeFromListResultSchema), envelope.result ?? [], 'removeFromList');
+    return this.parse(z.array(resultSchema), envelope.result ?? [], kind);
   }
 
   /** One page of a list's members; pass the returned token back for the next page. */
@@ -266,7 +268,7 @@ export class MarketoClient {
 
   private checkBatch(operation: string, size: number): void {
     if (size > MAX_RECORDS_PER_CALL) {
-      throw new MarketoRequestError('too-many-records', `${operation} takes at most ${MAX_RECORDS_PER_CALL} records a call; got ${size}: split the batch`);
+      throw new MarketoRequestError(`${operation} takes at most ${MAX_RECORDS_PER_CALL} records a call; got ${size}: split the batch`, { code: 'too-many-records' });
     }
   }
 
@@ -284,7 +286,7 @@ export class MarketoClient {
   }
 
   private unexpected(operation: string, what: string): MarketoError {
-    return new MarketoError('unexpected-response', 'configuration', `Marketo instance ${this.munchkinId} answered ${operation} with ${what}`);
+    return new MarketoError(`Marketo instance ${this.munchkinId} answered ${operation} with ${what}`, { code: 'unexpected-response', kind: 'configuration' });
   }
 }
 

@@ -1,5 +1,9 @@
+import { VendorError } from '#shared/errors.ts';
+
 /**
- * What to do about each Marketo error code, in one table.
+ * What to do about each Marketo error code, in one table (`RULES`): the class
+ * of a response-level failure, and for record-level codes what they mean for
+ * that one person. docs/vendors/marketo.md has the same table in prose.
  *
  * Source: https://experienceleague.adobe.com/en/docs/marketo-developer/marketo/rest/error-codes
  * (AdobeDocs/marketo-developer.en, help/rest-api/error-codes.md). Response-level
@@ -20,37 +24,55 @@ export type MarketoErrorKind =
   /** One record was refused: skip it and report it; the call itself worked. */
   | 'record';
 
-const CLASSIFICATION: Readonly<Record<string, MarketoErrorKind>> = {
-  '601': 'reauthenticate', // Access token invalid
-  '602': 'reauthenticate', // Access token expired
-  '606': 'throttle', // Max rate limit exceeded (100 calls / 20 s per instance)
-  '615': 'throttle', // Concurrent access limit reached (10 in flight)
-  '607': 'daily-quota', // Daily quota reached, resets at 12:00 AM Central
-  '604': 'transient', // Request time-out (e.g. database contention)
-  '608': 'transient', // API temporarily unavailable
-  '611': 'transient', // System error: "all unhandled exceptions"
-  '614': 'transient', // Invalid subscription: "usually temporary inaccessibility"
-  '713': 'transient', // Transient error: "wait and retry"
-  '1016': 'transient', // Too many imports queued (max 10, two processing)
-  '1019': 'transient', // Import in progress into the same list
-  '1029': 'transient', // Too many bulk extract jobs queued / export quota
-  '603': 'configuration', // Access denied: the API user's role lacks a permission, or IP allowlist
-  '605': 'configuration', // HTTP method not supported
-  '609': 'configuration', // Invalid JSON
-  '610': 'configuration', // Requested resource not found (wrong URL)
-  '612': 'configuration', // Invalid content type
-  '613': 'configuration', // Invalid multipart request
-  '1013': 'configuration', // Object (e.g. static list) not found
-  '1001': 'record', // Invalid value for a field's type
-  '1002': 'record', // Missing value for a required parameter
-  '1003': 'record', // Invalid data (also, response-level, "too many results match the filter")
-  '1004': 'record', // Lead not found
-  '1005': 'record', // Lead already exists
-  '1006': 'record', // Field not found
-  '1007': 'record', // Multiple leads match the lookup criteria
-  '1008': 'record', // Access denied to partition
-  '1015': 'record', // Lead not in list (harmless on remove)
+/** What a record-level code means for the one person whose record it refused. */
+export interface MarketoRecordRule {
+  /** How the person's outcome is counted: `skipped` (nothing wrong with our setup or data), `failed` (their data was refused). */
+  outcome: 'skipped' | 'failed';
+  /** The lead ID names no person any more (deleted or merged): forget it and look the person up again. */
+  leadGone?: true;
+  /** On a removal from a list, the person is already out of it: the removal did what it had to. */
+  absentFromList?: true;
+}
+
+interface CodeRule {
+  kind: MarketoErrorKind;
+  record?: MarketoRecordRule;
+}
+
+const RULES: Readonly<Record<string, CodeRule>> = {
+  '601': { kind: 'reauthenticate' }, // Access token invalid
+  '602': { kind: 'reauthenticate' }, // Access token expired
+  '606': { kind: 'throttle' }, // Max rate limit exceeded (100 calls / 20 s per instance)
+  '615': { kind: 'throttle' }, // Concurrent access limit reached (10 in flight)
+  '607': { kind: 'daily-quota' }, // Daily quota reached, resets at 12:00 AM Central
+  '604': { kind: 'transient' }, // Request time-out (e.g. database contention)
+  '608': { kind: 'transient' }, // API temporarily unavailable
+  '611': { kind: 'transient' }, // System error: "all unhandled exceptions"
+  '614': { kind: 'transient' }, // Invalid subscription: "usually temporary inaccessibility"
+  '713': { kind: 'transient' }, // Transient error: "wait and retry"
+  '1016': { kind: 'transient' }, // Too many imports queued (max 10, two processing)
+  '1019': { kind: 'transient' }, // Import in progress into the same list
+  '1029': { kind: 'transient' }, // Too many bulk extract jobs queued / export quota
+  '603': { kind: 'configuration' }, // Access denied: the API user's role lacks a permission, or IP allowlist
+  '605': { kind: 'configuration' }, // HTTP method not supported
+  '609': { kind: 'configuration' }, // Invalid JSON
+  '610': { kind: 'configuration' }, // Requested resource not found (wrong URL)
+  '612': { kind: 'configuration' }, // Invalid content type
+  '613': { kind: 'configuration' }, // Invalid multipart request
+  '1013': { kind: 'configuration' }, // Object (e.g. static list) not found
+  '1001': { kind: 'record', record: { outcome: 'failed' } }, // Invalid value for a field's type
+  '1002': { kind: 'record', record: { outcome: 'failed' } }, // Missing value for a required parameter
+  '1003': { kind: 'record', record: { outcome: 'failed' } }, // Invalid data (also, response-level, "too many results match the filter")
+  '1004': { kind: 'record', record: { outcome: 'skipped', leadGone: true, absentFromList: true } }, // Lead not found
+  '1005': { kind: 'record', record: { outcome: 'failed' } }, // Lead already exists
+  '1006': { kind: 'record', record: { outcome: 'failed' } }, // Field not found
+  '1007': { kind: 'record', record: { outcome: 'skipped' } }, // Multiple leads match the lookup criteria
+  '1008': { kind: 'record', record: { outcome: 'failed' } }, // Access denied to partition
+  '1015': { kind: 'record', record: { outcome: 'skipped', absentFromList: true } }, // Lead not in list (harmless on remove)
 };
+
+/** A record refused with a code we do not know (or none): count it as failed, so someone looks. */
+export const DEFAULT_RECORD_RULE: MarketoRecordRule = { outcome: 'failed' };
 
 /**
  * Unknown codes are treated as configuration errors: Marketo refused the request
@@ -61,56 +83,68 @@ const CLASSIFICATION: Readonly<Record<string, MarketoErrorKind>> = {
 export const DEFAULT_KIND: MarketoErrorKind = 'configuration';
 
 export function classifyMarketoCode(code: string): MarketoErrorKind {
-  return CLASSIFICATION[code] ?? DEFAULT_KIND;
+  return RULES[code]?.kind ?? DEFAULT_KIND;
 }
 
-/** Base of every error the Marketo client throws. Messages never carry a secret, a token or an email. */
-export class MarketoError extends Error {
-  readonly code: string;
+/** What a record-level code (in `result[].reasons[]`) means for that one person. */
+export function marketoRecordRule(code: string): MarketoRecordRule {
+  return RULES[code]?.record ?? DEFAULT_RECORD_RULE;
+}
+
+/**
+ * Base of every error the Marketo client throws. Messages never carry a secret,
+ * a token or an email. Not an HTTP error: `shared/http/vendor-errors.ts` gives
+ * each class its status where one reaches a handler. Built like every error
+ * class here: `new XError(message, { ...facts })`.
+ */
+export class MarketoError extends VendorError {
+  /** `code` is Marketo's (`'1013'`), an HTTP status as text (`'401'`, `'503'`), or ours (`'network'`, `'too-many-records'`). */
   readonly kind: MarketoErrorKind;
 
-  constructor(code: string, kind: MarketoErrorKind, message: string, options: { cause?: unknown } = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.name = new.target.name;
-    this.code = code;
-    this.kind = kind;
+  constructor(message: string, options: { code: string; kind: MarketoErrorKind; cause?: unknown }) {
+    super(message, options);
+    this.kind = options.kind;
   }
 }
 
 /** Stop and tell the admin: retrying cannot help until someone fixes the setup. */
 export class MarketoConfigError extends MarketoError {
-  constructor(code: string, message: string, options: { cause?: unknown } = {}) {
-    super(code, 'configuration', message, options);
+  constructor(message: string, options: { code: string; cause?: unknown }) {
+    super(message, { ...options, kind: 'configuration' });
   }
 }
 
 /** The instance's daily quota is spent; nothing will succeed before `resumeAt`. */
 export class MarketoDailyQuotaError extends MarketoError {
   readonly resumeAt: Date;
-  constructor(munchkinId: string, resumeAt: Date, options: { cause?: unknown } = {}) {
-    super(
-      '607',
-      'daily-quota',
+  constructor(message: string, options: { resumeAt: Date; cause?: unknown }) {
+    super(message, { code: '607', kind: 'daily-quota', cause: options.cause });
+    this.resumeAt = options.resumeAt;
+  }
+
+  static until(munchkinId: string, resumeAt: Date, options: { cause?: unknown } = {}): MarketoDailyQuotaError {
+    return new MarketoDailyQuotaError(
       `the daily API quota of Marketo instance ${munchkinId} is used up: calls resume at ${resumeAt.toISOString()} (midnight US Central)`,
-      options,
+      { resumeAt, ...options },
     );
-    this.resumeAt = resumeAt;
   }
 }
 
 /** Marketo could not be reached or kept failing after every retry: try again later. */
 export class MarketoUnavailableError extends MarketoError {
-  constructor(code: string, message: string, options: { cause?: unknown } = {}) {
-    super(code, 'transient', message, options);
+  constructor(message: string, options: { code: string; cause?: unknown }) {
+    super(message, { ...options, kind: 'transient' });
   }
 }
 
 /** The identity service refused the client ID and secret (HTTP 401). */
 export class MarketoAuthError extends MarketoError {
-  constructor(munchkinId: string, options: { cause?: unknown } = {}) {
-    super(
-      '401',
-      'reauthenticate',
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, { code: '401', kind: 'reauthenticate', cause: options.cause });
+  }
+
+  static forInstance(munchkinId: string, options: { cause?: unknown } = {}): MarketoAuthError {
+    return new MarketoAuthError(
       `Marketo instance ${munchkinId} refused the API client credentials: check the client ID and secret of the custom service (Admin > LaunchPoint)`,
       options,
     );
@@ -119,8 +153,8 @@ export class MarketoAuthError extends MarketoError {
 
 /** Marketo refused the request as a whole because of what we sent (too many records, too many matches): fix the input. */
 export class MarketoRequestError extends MarketoError {
-  constructor(code: string, message: string, options: { cause?: unknown } = {}) {
-    super(code, 'record', message, options);
+  constructor(message: string, options: { code: string; cause?: unknown }) {
+    super(message, { ...options, kind: 'record' });
   }
 }
 

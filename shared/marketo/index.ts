@@ -3,6 +3,8 @@ export { CallBudget, budgetForInstance, budgetOptionsFromConfig, DEFAULT_SKEW_MA
 export {
   classifyMarketoCode,
   DEFAULT_KIND,
+  DEFAULT_RECORD_RULE,
+  marketoRecordRule,
   MarketoError,
   MarketoAuthError,
   MarketoConfigError,
@@ -10,6 +12,7 @@ export {
   MarketoRequestError,
   MarketoUnavailableError,
   type MarketoErrorKind,
+  type MarketoRecordRule,
 } from './errors';
 export { centralDay, nextCentralMidnight } from './central-time';
 export { csvField, toCsv, type CsvValue } from './csv';

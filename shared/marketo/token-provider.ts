@@ -127,13 +127,14 @@ export class TokenProvider {
       if (outcome.type === 'token') return outcome.token;
       if (outcome.type === 'refused') {
         // A rotated secret: read the secret store once more before giving up.
-        if (rereadCredentials) throw new MarketoAuthError(this.options.munchkinId);
+        if (rereadCredentials) throw MarketoAuthError.forInstance(this.options.munchkinId);
         rereadCredentials = true;
         this.credentials = undefined;
         continue;
       }
       if (failures >= this.options.maxRetries) {
-        throw new MarketoUnavailableError(outcome.code, `the identity service of Marketo instance ${this.options.munchkinId} kept failing (${outcome.code}); try again later`, {
+        throw new MarketoUnavailableError(`the identity service of Marketo instance ${this.options.munchkinId} kept failing (${outcome.code}); try again later`, {
+          code: outcome.code,
           cause: outcome.cause,
         });
       }

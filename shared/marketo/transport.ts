@@ -122,13 +122,13 @@ export class MarketoTransport {
           stats.retries += 1;
           continue;
         case 'daily-quota':
-          throw new MarketoDailyQuotaError(this.options.munchkinId, new Date(nextCentralMidnight(this.options.now())));
+          throw MarketoDailyQuotaError.until(this.options.munchkinId, new Date(nextCentralMidnight(this.options.now())));
         case 'configuration':
-          throw new MarketoConfigError(outcome.code, configurationMessage(outcome.code, this.options.munchkinId, request.operation, request.target));
+          throw new MarketoConfigError(configurationMessage(outcome.code, this.options.munchkinId, request.operation, request.target), { code: outcome.code });
         case 'record':
           throw new MarketoRequestError(
-            outcome.code,
             `Marketo instance ${this.options.munchkinId} refused ${request.operation}${request.target ? ` on ${request.target}` : ''} as a whole (${outcome.code}: ${outcome.detail}): fix the request`,
+            { code: outcome.code },
           );
       }
     }
@@ -136,9 +136,8 @@ export class MarketoTransport {
 
   private unavailable(request: MarketoRequest, outcome: Extract<Outcome, { type: 'failed' }>): MarketoUnavailableError {
     return new MarketoUnavailableError(
-      outcome.code,
       `Marketo instance ${this.options.munchkinId} kept failing ${request.operation} (last: ${outcome.code} ${outcome.detail}); try again later`,
-      { cause: outcome.cause },
+      { code: outcome.code, cause: outcome.cause },
     );
   }
 

@@ -110,7 +110,7 @@ export async function assertOutboundAllowed(url: string, vendor: OutboundVendor,
   const parsed = new URL(url);
   const host = parsed.hostname.replace(/^\[|\]$/g, '').toLowerCase();
   const refuse = (why: string) => {
-    throw new BadRequestError('outbound_host_not_allowed', `${parsed.host} cannot be used as a ${LABELS[vendor]} host: ${why}`, { details: { host: parsed.host, vendor } });
+    throw new BadRequestError(`${parsed.host} cannot be used as a ${LABELS[vendor]} host: ${why}`, { code: 'outbound_host_not_allowed', details: { host: parsed.host, vendor } });
   };
   if (parsed.protocol !== 'https:') refuse('only https is allowed.');
   if (isIP(host) && isInternalAddress(host)) refuse('it is a private, link-local or loopback address.');

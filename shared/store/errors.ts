@@ -1,11 +1,14 @@
-/** A conditional write lost: the item was not in the state the caller expected. */
+/**
+ * A conditional write lost: the item was not in the state the caller expected.
+ * Built like every error class here: `new XError(message, { ...facts })`.
+ */
 export class ConditionFailedError extends Error {
   /** The item as it was when the condition failed, when DynamoDB returned it. */
   readonly existing: Record<string, unknown> | undefined;
-  constructor(message: string, existing?: Record<string, unknown>, options?: { cause?: unknown }) {
-    super(message, options);
+  constructor(message: string, options: { existing?: Record<string, unknown> | undefined; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'ConditionFailedError';
-    this.existing = existing;
+    this.existing = options.existing;
   }
 }
 

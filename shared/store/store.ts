@@ -287,11 +287,11 @@ function mergeRecords<T>(a?: Record<string, T>, b?: Record<string, T>): Record<s
 function translate(error: unknown, operation: string): unknown {
   if (error instanceof ConditionalCheckFailedException) {
     const existing = error.Item ? unmarshall(error.Item) : undefined;
-    return new ConditionFailedError(`Condition failed on ${operation}`, existing, { cause: error });
+    return new ConditionFailedError(`Condition failed on ${operation}`, { existing, cause: error });
   }
   if (error instanceof TransactionCanceledException) {
     const conditional = error.CancellationReasons?.some((reason) => reason.Code === 'ConditionalCheckFailed');
-    if (conditional) return new ConditionFailedError(`Condition failed on ${operation}`, undefined, { cause: error });
+    if (conditional) return new ConditionFailedError(`Condition failed on ${operation}`, { cause: error });
   }
   return error;
 }

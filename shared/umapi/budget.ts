@@ -1,4 +1,4 @@
-/** Which UMAPI limit a call counts against (vendor-apis.md, UMAPI limits table). */
+/** Which UMAPI limit a call counts against (docs/vendors/umapi.md, limits table). */
 export type UmapiCallKind = 'groups' | 'users';
 
 export interface UmapiBudgetLimits {

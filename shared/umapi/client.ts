@@ -75,7 +75,7 @@ export class UmapiClient {
   groups(options: { fromPage?: number } = {}): UmapiPager<UmapiGroup> {
     return new UmapiPager(options.fromPage ?? 0, async (page) => {
       const answer = await this.get({ operation: `Listing groups of ${this.options.orgId} (page ${page})`, kind: 'groups', path: `/groups/${segment(this.options.orgId)}/${page}`, schema: groupsPageSchema, page });
-      if (answer.status === 404) throw new UmapiRejectedError(`Listing groups of ${this.options.orgId}`, 404, answer.result);
+      if (answer.status === 404) throw UmapiRejectedError.answered(`Listing groups of ${this.options.orgId}`, 404, answer.result);
       const { body, headers } = answer;
       return { items: body.groups ?? [], lastPage: body.lastPage, outOfRange: body.result === 'Not found', servedPage: headerNumber(headers, 'x-current-page') };
     }, (group) => group.groupName);
@@ -101,7 +101,7 @@ export class UmapiClient {
 
   private async usersPage(operation: string, path: string, page: number): Promise<FetchedPage<UmapiUser>> {
     const answer = await this.get({ operation: `${operation} (page ${page})`, kind: 'users', path, schema: usersPageSchema, page });
-    if (answer.status === 404) throw new UmapiRejectedError(operation, 404, answer.result);
+    if (answer.status === 404) throw UmapiRejectedError.answered(operation, 404, answer.result);
     const { body, headers } = answer;
     return { items: body.users ?? [], lastPage: body.lastPage, outOfRange: false, servedPage: headerNumber(headers, 'x-current-page') };
   }
@@ -111,7 +111,7 @@ export class UmapiClient {
     for (;;) {
       if (this.budget.tryTake(call.kind)) return;
       const freeAt = this.now() + this.budget.msUntilFree(call.kind);
-      if (freeAt > this.deadline()) throw new UmapiThrottledError(call.operation, freeAt, { page: call.page, selfImposed: true });
+      if (freeAt > this.deadline()) throw UmapiThrottledError.until(call.operation, freeAt, { page: call.page, selfImposed: true });
       await this.sleep(freeAt - this.now());
     }
   }
@@ -124,7 +124,7 @@ export class UmapiClient {
   private async backOff(call: Call<unknown>, attempt: number, failure: { detail: string; httpStatus?: number; cause?: unknown; requestId: string }): Promise<void> {
     const delay = BACKOFF_BASE_MS * 2 ** attempt + Math.floor(Math.random() * BACKOFF_BASE_MS);
     if (attempt + 1 >= (this.options.maxAttempts ?? 4) || this.now() + delay > this.deadline()) {
-      throw new UmapiUnavailableError(call.operation, failure.detail, { cause: failure.cause, httpStatus: failure.httpStatus, page: call.page, requestId: failure.requestId });
+      throw UmapiUnavailableError.during(call.operation, failure.detail, { cause: failure.cause, httpStatus: failure.httpStatus, page: call.page, requestId: failure.requestId });
     }
     await this.sleep(delay);
   }
@@ -146,7 +146,7 @@ export class UmapiClient {
       }
       const { status } = response;
       const text = await response.text();
-      if (status === 429) throw new UmapiThrottledError(call.operation, retryAtFrom(response.headers.get('retry-after'), this.now()), { page: call.page, requestId });
+      if (status === 429) throw UmapiThrottledError.until(call.operation, retryAtFrom(response.headers.get('retry-after'), this.now()), { page: call.page, requestId });
       if (TRANSIENT.has(status)) {
         await this.backOff(call, attempt, { detail: `HTTP ${status}`, httpStatus: status, requestId });
         continue;
@@ -158,9 +158,9 @@ export class UmapiClient {
       }
       const body = parseJson(text);
       if (status === 404) return { status: 404, result: resultBodySchema.safeParse(body).data?.result };
-      if (status !== 200) throw new UmapiRejectedError(call.operation, status, resultBodySchema.safeParse(body).data?.result, requestId);
+      if (status !== 200) throw UmapiRejectedError.answered(call.operation, status, resultBodySchema.safeParse(body).data?.result, requestId);
       const parsed = call.schema.safeParse(body);
-      if (!parsed.success) throw new UmapiUnavailableError(call.operation, 'the response did not have the documented shape', { cause: parsed.error, page: call.page, requestId });
+      if (!parsed.success) throw UmapiUnavailableError.during(call.operation, 'the response did not have the documented shape', { cause: parsed.error, page: call.page, requestId });
       return { status: 200, body: parsed.data, headers: response.headers };
     }
   }

@@ -1,11 +1,20 @@
-import { ServiceUnavailableError, UpstreamError } from '#shared/errors.ts';
+import { VendorError } from '#shared/errors.ts';
+
+/**
+ * Errors of the User Management API client. They say what happened at UMAPI,
+ * not what to answer over HTTP: `shared/http/vendor-errors.ts` gives each its
+ * status, in one place. Built like every error class here:
+ * `new XError(message, { ...facts })`; the static factories write the message
+ * from the facts.
+ */
+export class UmapiError extends VendorError {}
 
 /**
  * UMAPI said 429, or our own call budget has no room before the deadline.
  * Do not sleep: save the cursor (`page`) and resume at `retryAt`. UMAPI's
- * Retry-After can be many minutes (vendor-apis.md, UMAPI).
+ * Retry-After can be many minutes (docs/vendors/umapi.md).
  */
-export class UmapiThrottledError extends ServiceUnavailableError {
+export class UmapiThrottledError extends UmapiError {
   /** Epoch ms after which a call may be made again. */
   readonly retryAt: number;
   /** The page that was not fetched, when paging. */
@@ -13,26 +22,42 @@ export class UmapiThrottledError extends ServiceUnavailableError {
   /** True when our own budget stopped the call (no request was sent). */
   readonly selfImposed: boolean;
 
-  constructor(operation: string, retryAt: number, options: { page?: number; selfImposed?: boolean; requestId?: string } = {}) {
-    const who = options.selfImposed ? 'our call budget for the User Management API is spent' : 'the User Management API is throttling us (429)';
-    const request = options.requestId ? ` (X-Request-Id ${options.requestId})` : '';
-    super('umapi_throttled', `${operation}: ${who}; resume after ${new Date(retryAt).toISOString()}${request}.`);
-    this.retryAt = retryAt;
+  constructor(message: string, options: { retryAt: number; page?: number | undefined; selfImposed?: boolean }) {
+    super(message, { code: 'umapi_throttled' });
+    this.retryAt = options.retryAt;
     this.page = options.page;
     this.selfImposed = options.selfImposed ?? false;
+  }
+
+  static until(operation: string, retryAt: number, options: { page?: number; selfImposed?: boolean; requestId?: string } = {}): UmapiThrottledError {
+    const who = options.selfImposed ? 'our call budget for the User Management API is spent' : 'the User Management API is throttling us (429)';
+    const request = options.requestId ? ` (X-Request-Id ${options.requestId})` : '';
+    return new UmapiThrottledError(`${operation}: ${who}; resume after ${new Date(retryAt).toISOString()}${request}.`, {
+      retryAt,
+      page: options.page,
+      selfImposed: options.selfImposed,
+    });
   }
 }
 
 /** UMAPI could not be reached or kept failing with 502/503/504 or timeouts: retry later. */
-export class UmapiUnavailableError extends UpstreamError {
+export class UmapiUnavailableError extends UmapiError {
   readonly httpStatus: number | undefined;
   readonly page: number | undefined;
 
-  constructor(operation: string, detail: string, options: { cause?: unknown; httpStatus?: number; page?: number; requestId?: string } = {}) {
-    const request = options.requestId ? ` (X-Request-Id ${options.requestId})` : '';
-    super('umapi_unavailable', `${operation}: the User Management API is unavailable (${detail})${request}. Try again later.`, { cause: options.cause });
+  constructor(message: string, options: { httpStatus?: number | undefined; page?: number | undefined; cause?: unknown }) {
+    super(message, { code: 'umapi_unavailable', cause: options.cause });
     this.httpStatus = options.httpStatus;
     this.page = options.page;
+  }
+
+  static during(operation: string, detail: string, options: { cause?: unknown; httpStatus?: number; page?: number; requestId?: string } = {}): UmapiUnavailableError {
+    const request = options.requestId ? ` (X-Request-Id ${options.requestId})` : '';
+    return new UmapiUnavailableError(`${operation}: the User Management API is unavailable (${detail})${request}. Try again later.`, {
+      cause: options.cause,
+      httpStatus: options.httpStatus,
+      page: options.page,
+    });
   }
 }
 
@@ -44,16 +69,23 @@ const ADVICE: Record<number, string> = {
 };
 
 /** UMAPI refused the request (400/401/403/404): a configuration problem to fix, not to retry. */
-export class UmapiRejectedError extends UpstreamError {
+export class UmapiRejectedError extends UmapiError {
   readonly httpStatus: number;
   /** UMAPI's `result` code, e.g. `error.group.not_found`, when it sent one. */
   readonly result: string | undefined;
 
-  constructor(operation: string, httpStatus: number, result: string | undefined, requestId?: string) {
+  constructor(message: string, options: { httpStatus: number; result?: string | undefined }) {
+    super(message, { code: 'umapi_rejected' });
+    this.httpStatus = options.httpStatus;
+    this.result = options.result;
+  }
+
+  static answered(operation: string, httpStatus: number, result: string | undefined, requestId?: string): UmapiRejectedError {
     const advice = ADVICE[httpStatus] ?? 'unexpected answer';
     const request = requestId ? ` (X-Request-Id ${requestId})` : '';
-    super('umapi_rejected', `${operation}: the User Management API answered HTTP ${httpStatus}${result ? ` ${result}` : ''}; ${advice}${request}.`);
-    this.httpStatus = httpStatus;
-    this.result = result;
+    return new UmapiRejectedError(`${operation}: the User Management API answered HTTP ${httpStatus}${result ? ` ${result}` : ''}; ${advice}${request}.`, {
+      httpStatus,
+      result,
+    });
   }
 }

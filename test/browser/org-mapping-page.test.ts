@@ -8,7 +8,7 @@ import { startLocalRuntime, type LocalRuntime } from '#local/runtime.ts';
 import { launchChromium } from '#test/support/browser.ts';
 import { dynamoEndpoint } from '#test/support/dynamo.ts';
 
-/** The seed's steps, as an admin does them: Edit, enter the org ID, OK, Confirm, sign in to Adobe in the popup. */
+/** Marketo's documented steps, as an admin does them: Edit, enter the org ID, OK, Confirm, sign in to Adobe in the popup. */
 async function mapInBrowser(page: Page, runtime: LocalRuntime, person: { email: string; password: string }) {
   await page.goto(`${runtime.url}/admin/org-mapping/${demo.marketo.munchkinId}#token=${runtime.adminToken}`);
   await page.getByRole('button', { name: 'Edit' }).click();

@@ -8,18 +8,14 @@ import type { Store } from '#shared/store/index.ts';
 import { compileMask, MAX_MASK_LENGTH } from './mask';
 import { accountSchema, DEFAULT_REMOVAL_CAP, keys, operatorGroupNameSchema, statusSchema, type CampaignAccount, type SyncStatus } from './model';
 
-/** The callback server is the Campaign instance's access URL, which Adobe allow-lists: https only, loopback too. */
-const httpsUrlSchema = z
-  .url()
-  .refine((value) => new URL(value).protocol === 'https:', 'must be an https URL (the Campaign instance access URL)')
-  .transform((value) => value.replace(/\/+$/, ''));
 
 export const accountInputSchema = z.object({
   imsServer: serviceUrlSchema,
   clientId: z.string().trim().min(1).max(200),
   /** Required on create and whenever the IMS server or client ID change; never returned. */
   clientSecret: z.string().min(1).max(500).optional(),
-  callbackServer: httpsUrlSchema,
+  /** The Campaign instance's access URL, which Adobe allow-lists: https (plain-http loopback only in the local stage, for the sandbox); the sync calls its SOAP router. */
+  callbackServer: serviceUrlSchema,
   imsOrgId: imsOrgIdSchema,
   associationMask: z.string().min(1).max(MAX_MASK_LENGTH),
   caseInsensitive: z.boolean().default(false),
@@ -50,7 +46,7 @@ export async function readAccount(store: Store, account: string): Promise<Campai
 
 export async function requireAccount(store: Store, account: string): Promise<CampaignAccount> {
   const found = await readAccount(store, account);
-  if (!found) throw new NotFoundError('campaign_account_not_found', `Campaign account ${account} does not exist: create it with PUT /campaign/accounts/${account}.`);
+  if (!found) throw new NotFoundError(`Campaign account ${account} does not exist: create it with PUT /campaign/accounts/${account}.`, { code: 'campaign_account_not_found' });
   return found;
 }
 
@@ -70,10 +66,10 @@ export async function saveAccount(ports: AccountPorts, account: string, input: A
   await assertOutboundAllowed(input.imsServer, 'ims', ports.config);
   const existing = await readAccount(ports.store, account);
   if (input.clientSecret === undefined) {
-    if (!existing) throw new BadRequestError('client_secret_required', `Campaign account ${account} is new: give the IMS client secret of its server-to-server credential.`);
-    // The stored secret is sent to the IMS server: re-pointing it without the secret would let an editor send it anywhere.
-    if (existing.imsServer !== input.imsServer || existing.clientId !== input.clientId) {
-      throw new BadRequestError('client_secret_required', `Changing the IMS server or client ID of Campaign account ${account} needs the client secret again.`);
+    if (!existing) throw new BadRequestError(`Campaign account ${account} is new: give the IMS client secret of its server-to-server credential.`, { code: 'client_secret_required' });
+    // The stored secret goes to the IMS server and its tokens to the callback server: re-pointing either without the secret would let an editor send them anywhere.
+    if (existing.imsServer !== input.imsServer || existing.clientId !== input.clientId || existing.callbackServer !== input.callbackServer) {
+      throw new BadRequestError(`Changing the IMS server, client ID or callback server of Campaign account ${account} needs the client secret again.`, { code: 'client_secret_required' });
     }
   }
   // Secret first: an account must never point at a secret that was not written.

@@ -24,6 +24,8 @@ export type LinkChanges = Pick<CampaignChangeSet, 'linksAdded' | 'linksRemoved' 
   /** Link items to write (the state after this run) and groups whose link item goes. */
   writes: AppliedLink[];
   deletes: string[];
+  /** The state after this run of every group the run touches, before `writes`/`deletes` drop what did not change. */
+  next: AppliedLink[];
 };
 
 /**
@@ -35,7 +37,7 @@ export type LinkChanges = Pick<CampaignChangeSet, 'linksAdded' | 'linksRemoved' 
 export function diffLinks(previous: AppliedLink[], desired: DesiredLinks, removalCap: number): LinkChanges {
   const before = new Map(previous.map((link) => [link.operatorGroup, link]));
   const groups = [...new Set([...before.keys(), ...desired.keys()])].sort(compare);
-  const changes: LinkChanges = { linksAdded: [], linksRemoved: [], usersAdded: [], usersRemoved: [], removalCount: 0, writes: [], deletes: [] };
+  const changes: LinkChanges = { linksAdded: [], linksRemoved: [], usersAdded: [], usersRemoved: [], removalCount: 0, writes: [], deletes: [], next: [] };
   const desiredNext: AppliedLink[] = [];
   const additionsOnly: AppliedLink[] = [];
   for (const operatorGroup of groups) {
@@ -58,14 +60,43 @@ export function diffLinks(previous: AppliedLink[], desired: DesiredLinks, remova
   }
   const capExceeded = changes.removalCount > removalCap;
   // Over the cap, a group keeps every previous user and profile and takes only the additions.
-  const nextLinks = capExceeded ? additionsOnly : desiredNext;
-  for (const link of nextLinks) {
-    if (sameLink(before.get(link.operatorGroup), link)) continue;
-    if (link.profiles.length === 0 && link.emails.length === 0) changes.deletes.push(link.operatorGroup);
-    else changes.writes.push(link);
-  }
+  changes.next = capExceeded ? additionsOnly : desiredNext;
+  Object.assign(changes, linkWrites(previous, changes.next));
   return changes;
 }
+
+/** The link items to write and delete to go from `previous` to `next` (groups not in `next` stay as they are). */
+export function linkWrites(previous: AppliedLink[], next: AppliedLink[]): { writes: AppliedLink[]; deletes: string[] } {
+  const before = new Map(previous.map((link) => [link.operatorGroup, link]));
+  const writes: AppliedLink[] = [];
+  const deletes: string[] = [];
+  for (const link of next) {
+    if (sameLink(before.get(link.operatorGroup), link)) continue;
+    if (link.profiles.length === 0 && link.emails.length === 0) {
+      if (before.has(link.operatorGroup)) deletes.push(link.operatorGroup);
+    } else writes.push(link);
+  }
+  return { writes, deletes };
+}
+
+/**
+ * The state Campaign really reached: an addition Campaign does not have
+ * (missing operator or group, failed write) is left out, so the next run
+ * tries it again; a removal that failed stays in, so the next run sends it
+ * again. Everything else is as planned.
+ */
+export function settleLinks(next: AppliedLink[], notAdded: Set<string>, notRemoved: Set<string>): AppliedLink[] {
+  return next.map((link) => {
+    const emails = new Set(link.emails.filter((email) => !notAdded.has(linkKey(link.operatorGroup, email))));
+    for (const key of notRemoved) {
+      const [group, email] = key.split('\n');
+      if (group === link.operatorGroup && email) emails.add(email);
+    }
+    return { ...link, emails: [...emails].sort(compare) };
+  });
+}
+
+export const linkKey = (operatorGroup: string, email: string) => `${operatorGroup}\n${email}`;
 
 function sameLink(a: AppliedLink | undefined, b: AppliedLink): boolean {
   if (!a) return false;

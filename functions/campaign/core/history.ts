@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import type { Store } from '#shared/store/index.ts';
 import { packJson, unpackJson } from './pack';
-import type { LinkChanges } from './diff';
 import { changeSetSchema, keys, linkItemSchema, type AppliedLink, type CampaignChangeSet } from './model';
 import type { EventPublisher } from './publisher';
 
@@ -25,7 +24,7 @@ export async function lastChangeSets(store: Store, account: string, limit: numbe
  * links the next diff completes, or an unpublished history item that the
  * next run publishes (publishing is idempotent by change set ID).
  */
-export async function applyChangeSet(store: Store, publisher: EventPublisher, changeSet: CampaignChangeSet, changes: LinkChanges): Promise<void> {
+export async function applyChangeSet(store: Store, publisher: EventPublisher, changeSet: CampaignChangeSet, changes: { writes: AppliedLink[]; deletes: string[] }): Promise<void> {
   const key = keys.changeSet(changeSet.account, changeSet.completedAt, changeSet.changeSetId);
   // Packed: a change set naming thousands of users must fit in one item.
   await store.put({ ...key, published: false, body: packJson(changeSet) });

@@ -54,5 +54,5 @@ export function compileMask(source: string, options: { caseInsensitive: boolean 
 }
 
 function invalidMask(message: string, options: { cause?: unknown } = {}): BadRequestError {
-  return new BadRequestError('invalid_association_mask', message, options);
+  return new BadRequestError(message, { code: 'invalid_association_mask', ...options });
 }

@@ -77,12 +77,31 @@ export type SyncWarning = z.infer<typeof warningSchema>;
 
 const membersSchema = z.object({ operatorGroup: z.string(), emails: z.array(z.string()) });
 
+/**
+ * What became of one operator <-> group link in Campaign: sent and done
+ * (`added`, `removed`), nothing to send (`already_present`,
+ * `already_absent`), reported and never created (`operator_not_found`,
+ * `group_not_found`), `failed` (sent again by the next run), or `not_sent`
+ * (a dry run).
+ */
+export const campaignLinkStatuses = ['added', 'removed', 'already_present', 'already_absent', 'operator_not_found', 'group_not_found', 'failed', 'not_sent'] as const;
+export type CampaignLinkStatus = (typeof campaignLinkStatuses)[number];
+export const campaignLinkResultSchema = z.object({
+  operatorGroup: z.string(),
+  email: z.string(),
+  action: z.enum(['add', 'remove']),
+  status: z.enum(campaignLinkStatuses),
+  /** The error code of a failed link (campaign_fault, campaign_unavailable, ...). */
+  error: z.string().optional(),
+});
+export type CampaignLinkResult = z.infer<typeof campaignLinkResultSchema>;
+
 export const changeSetSchema = z.object({
   changeSetId: z.string(),
   account: z.string(),
   dryRun: z.boolean(),
-  /** applied | dry_run | removal_cap_exceeded (additions applied, no removal). */
-  outcome: z.enum(['applied', 'dry_run', 'removal_cap_exceeded']),
+  /** applied | partially_applied (some links failed in Campaign: the next run retries them) | dry_run | removal_cap_exceeded (additions applied, no removal). */
+  outcome: z.enum(['applied', 'partially_applied', 'dry_run', 'removal_cap_exceeded']),
   startedAt: z.string(),
   completedAt: z.string(),
   /** Operator groups newly linked to a profile, and links that no longer hold. */
@@ -96,5 +115,15 @@ export const changeSetSchema = z.object({
   removals: z.object({ count: z.number(), cap: z.number(), applied: z.boolean() }),
   /** No link or membership changes: nothing to apply or publish. */
   empty: z.boolean(),
+  /** What was done in the Campaign instance, per link (absent in change sets older than the Campaign apply). */
+  campaign: z
+    .object({
+      /** Links written to Campaign by this run (within the removal cap; 0 for a dry run). */
+      sent: z.number(),
+      counts: z.partialRecord(z.enum(campaignLinkStatuses), z.number()),
+      links: z.array(campaignLinkResultSchema),
+      error: z.object({ code: z.string(), message: z.string() }).optional(),
+    })
+    .optional(),
 });
 export type CampaignChangeSet = z.infer<typeof changeSetSchema>;

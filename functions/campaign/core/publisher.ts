@@ -15,14 +15,25 @@ export interface EventPublisher {
 
 export const OUTBOX_PARTITION = 'OUTBOX#campaign';
 export const EVENT_SOURCE = 'orgbridge.campaign';
-export const EVENT_DETAIL_TYPE = 'Campaign operator group links changed';
+
+/** One detail type per outcome of an applied change set (docs/campaign.md). */
+export const DETAIL_TYPES = {
+  applied: 'Campaign Links Applied',
+  partially_applied: 'Campaign Links Partially Applied',
+  removal_cap_exceeded: 'Campaign Removal Cap Exceeded',
+} as const;
+
+export function detailTypeOf(changeSet: CampaignChangeSet): string {
+  return DETAIL_TYPES[changeSet.outcome as keyof typeof DETAIL_TYPES] ?? DETAIL_TYPES.applied;
+}
 
 const outboxItemSchema = z.object({ sk: z.string(), source: z.string(), detailType: z.string(), detail: z.string(), createdAt: z.number() });
 
 /**
- * The store-backed outbox the local runtime and tests use: one item per change
- * set, written once. An EventBridge adapter implements the same port with
- * PutEvents (source and detail type above).
+ * The outbox: one item per change set, written once, in the same table as
+ * the change set. The `campaign-events` function drains it to the EventBridge
+ * bus with PutEvents (core/event-drain.ts), so a sync never waits on the bus
+ * and nothing is lost when the bus is unavailable.
  */
 export class StoreOutboxPublisher implements EventPublisher {
   constructor(
@@ -36,7 +47,7 @@ export class StoreOutboxPublisher implements EventPublisher {
         pk: OUTBOX_PARTITION,
         sk: changeSet.changeSetId,
         source: EVENT_SOURCE,
-        detailType: EVENT_DETAIL_TYPE,
+        detailType: detailTypeOf(changeSet),
         // Packed: a change set with thousands of emails must still fit in one item.
         detail: packJson(changeSet),
         createdAt: this.now(),

@@ -2,14 +2,21 @@ import { describeError } from '#shared/http/index.ts';
 import { listAccounts, readStatus } from './accounts';
 import { readCursorHead, type CursorHead } from './cursor';
 import type { SyncStatus } from './model';
-import { runSync, type SyncPorts, type SyncResult } from './sync';
+import { CAMPAIGN_RETRY_MS, runSync, type SyncPorts, type SyncResult } from './sync';
 
-/** Adobe asks for a full UMAPI sync at most every ~2 hours (vendor-apis.md, UMAPI). */
+/** Adobe asks for a full UMAPI sync at most every ~2 hours (docs/vendors/umapi.md). */
 export const FULL_SYNC_EVERY_MS = 2 * 3_600_000;
 
-/** Due: a saved cursor whose wait is over, or no cursor and no full sync started in the last two hours. */
+/**
+ * Due: a saved cursor whose wait is over; a run some of whose links failed in
+ * Campaign, 15 minutes on (the next run sends only those); or no full sync
+ * started in the last two hours. So a user removed from a profile loses the
+ * operator group link at most about 2 h 15 min later (two hours between full
+ * syncs, plus the tick), or as soon as an admin runs a sync.
+ */
 export function isDue(status: SyncStatus, head: CursorHead | undefined, now: number): boolean {
   if (head) return head.resumeAt <= now;
+  if (status.lastOutcome === 'partially_applied' && status.lastCompletedAt !== undefined && now - status.lastCompletedAt >= CAMPAIGN_RETRY_MS) return true;
   return status.lastStartedAt === undefined || now - status.lastStartedAt >= FULL_SYNC_EVERY_MS;
 }
 

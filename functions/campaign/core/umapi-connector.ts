@@ -1,8 +1,7 @@
-import { ImsClient, USER_MANAGEMENT_SCOPES } from '#shared/ims/index.ts';
+import { USER_MANAGEMENT_SCOPES } from '#shared/ims/index.ts';
 import { guardedFetch, type OutboundPolicyConfig } from '#shared/outbound/allowed-hosts.ts';
-import { readBoundSecret, type SecretStore } from '#shared/secrets/index.ts';
 import { UmapiCallBudget, UmapiClient } from '#shared/umapi/index.ts';
-import { accountSecretName } from './accounts';
+import type { AccountImsClients } from './account-ims';
 import type { CampaignAccount } from './model';
 
 /** A UMAPI client for one account's org, authenticated with the account's own server-to-server credential. */
@@ -12,9 +11,8 @@ export interface UmapiConnector {
 
 export interface ImsUmapiConnectorOptions {
   umapiBaseUrl: string;
-  imsTimeoutMs: number;
-  secrets: SecretStore;
-  /** Checks each IMS and UMAPI host before a request (the local stage allows loopback sandboxes). */
+  ims: AccountImsClients;
+  /** Checks each UMAPI host before a request (the local stage allows loopback sandboxes). */
   outbound: OutboundPolicyConfig;
   now?: () => number;
   /** Tests with a manual clock pass a sleep that moves it. */
@@ -28,7 +26,6 @@ export interface ImsUmapiConnectorOptions {
  * credential, which is what keeps us clear of UMAPI's 429s.
  */
 export class ImsUmapiConnector implements UmapiConnector {
-  private readonly imsClients = new Map<string, ImsEntry>();
   private readonly budgets = new Map<string, UmapiCallBudget>();
   private readonly now: () => number;
 
@@ -37,7 +34,7 @@ export class ImsUmapiConnector implements UmapiConnector {
   }
 
   connect(account: CampaignAccount, options: { deadline: () => number }): UmapiClient {
-    const entry = this.ims(account);
+    const entry = this.options.ims.for(account);
     const ims = entry.client;
     let budget = this.budgets.get(account.clientId);
     if (!budget) {
@@ -60,33 +57,4 @@ export class ImsUmapiConnector implements UmapiConnector {
       ...(this.options.sleep ? { sleep: this.options.sleep } : {}),
     });
   }
-
-  private ims(account: CampaignAccount): ImsEntry {
-    // Keyed by server and client ID: an account re-pointed to another credential gets a fresh token cache.
-    const key = `${account.account}\n${account.imsServer}\n${account.clientId}`;
-    let entry = this.imsClients.get(key);
-    if (!entry) {
-      const secrets = this.options.secrets;
-      const name = accountSecretName(account.account);
-      const state = { rejected: false };
-      // After a rejected token the next mint reads the secret afresh (it may have been rotated).
-      const client = new ImsClient({
-        baseUrl: account.imsServer,
-        clientId: account.clientId,
-        // Only for the IMS server the secret was given with: a re-pointed account never gets the old secret.
-        clientSecret: () => readBoundSecret(secrets, name, [account.imsServer], { fresh: state.rejected }),
-        timeoutMs: this.options.imsTimeoutMs,
-        fetch: guardedFetch('ims', this.options.outbound),
-        now: this.now,
-      });
-      entry = Object.assign(state, { client });
-      this.imsClients.set(key, entry);
-    }
-    return entry;
-  }
-}
-
-interface ImsEntry {
-  client: ImsClient;
-  rejected: boolean;
 }

@@ -41,14 +41,14 @@ export async function registerInstance(
   await assertOutboundAllowed(input.restEndpoint, 'marketo', ports.config);
   const existing = await readInstance(ports.store, munchkinId);
   if (!existing && input.clientSecret === undefined) {
-    throw new BadRequestError('client_secret_required', `Instance ${munchkinId} is new: give the API-only user's client secret (Admin > LaunchPoint > View Details).`);
+    throw new BadRequestError(`Instance ${munchkinId} is new: give the API-only user's client secret (Admin > LaunchPoint > View Details).`, { code: 'client_secret_required' });
   }
   // The stored secret is sent to the identity endpoint: re-pointing the endpoints (or the client ID) without
   // giving the secret again would let anyone allowed to edit the instance send it to a host of their choosing.
   if (existing && input.clientSecret === undefined && credentialTargetChanged(existing, input)) {
     throw new BadRequestError(
-      'client_secret_required',
       `Changing the REST or identity endpoint or the client ID of instance ${munchkinId} needs the client secret again (Admin > LaunchPoint > View Details).`,
+      { code: 'client_secret_required' },
     );
   }
   // Secret first: an instance item must never point at a secret that was not written.
@@ -78,6 +78,6 @@ function credentialTargetChanged(existing: MarketoInstance, input: InstanceInput
 
 export async function getInstance(store: Store, munchkinId: string): Promise<InstanceView> {
   const instance = await readInstance(store, munchkinId);
-  if (!instance) throw new NotFoundError('instance_not_found', `Marketo instance ${munchkinId} is not registered: register it with PUT /marketo/instances/${munchkinId}.`);
+  if (!instance) throw new NotFoundError(`Marketo instance ${munchkinId} is not registered: register it with PUT /marketo/instances/${munchkinId}.`, { code: 'instance_not_found' });
   return { ...instance, clientSecretStored: true };
 }

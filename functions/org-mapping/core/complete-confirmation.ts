@@ -1,5 +1,5 @@
 import type { Clock } from '#shared/clock.ts';
-import { IdTokenInvalidError, ImsRejectedError, ImsUnavailableError, sameOrg, type ImsClient, type OrgAdminCheck } from '#shared/ims/index.ts';
+import { IdTokenInvalidError, ImsRejectedError, ImsUnavailableError, NoUserManagementCredentialError, sameOrg, type ImsClient, type OrgAdminCheck } from '#shared/ims/index.ts';
 import { canonicalEmail } from '#shared/identifiers.ts';
 import { readInstance } from '#shared/instances/instance-store.ts';
 import type { Store } from '#shared/store/index.ts';
@@ -94,6 +94,7 @@ function refusalCode(error: unknown): FailureCode {
   if (error instanceof IdTokenInvalidError) return 'id_token_invalid';
   if (error instanceof ImsRejectedError) return 'code_exchange_failed';
   if (error instanceof ImsUnavailableError) return 'ims_unavailable';
+  if (error instanceof NoUserManagementCredentialError) return 'no_user_management_credential';
   if (error instanceof UmapiUnavailableError || error instanceof UmapiThrottledError || error instanceof UmapiRejectedError) return 'org_admin_check_failed';
   return 'internal_error';
 }

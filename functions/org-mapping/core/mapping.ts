@@ -24,14 +24,14 @@ export interface MappingView {
 
 export async function requireInstance(store: Store, munchkinId: string): Promise<MarketoInstance> {
   const instance = await readInstance(store, munchkinId);
-  if (!instance) throw new NotFoundError('instance_not_found', `Marketo instance ${munchkinId} is not registered: register it with PUT /marketo/instances/${munchkinId}.`);
+  if (!instance) throw new NotFoundError(`Marketo instance ${munchkinId} is not registered: register it with PUT /marketo/instances/${munchkinId}.`, { code: 'instance_not_found' });
   return instance;
 }
 
 /** The rules that hold before any sign-in: HIPAA-ready instances and onboarded subscriptions cannot be mapped here. */
 export function assertMappable(instance: MarketoInstance): void {
-  if (instance.hipaaReady) throw new ForbiddenError('hipaa_ready_instance', outcomeMessage('hipaa_ready_instance'));
-  if (instance.onboardedImsOrgId) throw new ConflictError('org_id_read_only', outcomeMessage('org_id_read_only'));
+  if (instance.hipaaReady) throw new ForbiddenError(outcomeMessage('hipaa_ready_instance'), { code: 'hipaa_ready_instance' });
+  if (instance.onboardedImsOrgId) throw new ConflictError(outcomeMessage('org_id_read_only'), { code: 'org_id_read_only' });
 }
 
 export async function getMappingView(ports: { store: Store; clock: Clock }, munchkinId: string): Promise<MappingView> {

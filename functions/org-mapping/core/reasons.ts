@@ -21,6 +21,10 @@ export const OUTCOMES = {
     status: 502,
     message: 'Adobe could not tell us whether you are an Org Admin of this organization (the User Management API failed). Nothing was changed; try again later, or ask the orgbridge operator to check its User Management API credential.',
   },
+  no_user_management_credential: {
+    status: 403,
+    message: 'orgbridge has no User Management credential for this org: use profile-roles or add one. Ask the orgbridge operator; trying again will not help.',
+  },
   hipaa_ready_instance: { status: 403, message: 'A HIPAA-ready Marketo instance cannot use Adobe Organization Mapping.' },
   org_id_read_only: { status: 409, message: 'This subscription is onboarded to the Adobe Business Platform: its org ID is set by Adobe and cannot be changed.' },
   instance_not_found: { status: 404, message: 'The Marketo instance of this sign-in is no longer registered.' },

@@ -37,7 +37,7 @@ export async function startConfirmation(
   assertMappable(instance);
   const mapping = await readOrgMapping(ports.store, munchkinId);
   if (!mapping?.draft) {
-    throw new ConflictError('org_id_not_entered', 'Enter the Adobe IMS org ID first (Edit, then OK), then Confirm.');
+    throw new ConflictError('Enter the Adobe IMS org ID first (Edit, then OK), then Confirm.', { code: 'org_id_not_entered' });
   }
   const now = ports.clock.now();
   const attemptId = randomUUID();

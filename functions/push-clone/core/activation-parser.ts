@@ -2,8 +2,8 @@ import { canonicalEmail, type ActivationRecord, type FieldMapping, type FieldVal
 import { epochToMs, parseInstant } from './timestamps';
 
 /**
- * A lenient reader of AEP audience activations (vendor-apis.md, "AEP audience
- * activations"; Adobe's Destination SDK "Message format" page). AEP drops data
+ * A lenient reader of AEP audience activations (docs/vendors/aep.md, "One profile as AEP
+ * sends it"; Adobe's Destination SDK "Message format" page). AEP drops data
  * it cannot deliver after two retries and never retries a 400, so anything we
  * can use is used and everything else is counted, not refused:
  *

@@ -1,5 +1,5 @@
 import type { MarketoClient } from '#shared/marketo/index.ts';
-import { MAX_RECORDS_PER_CALL } from '#shared/marketo/index.ts';
+import { marketoRecordRule, MAX_RECORDS_PER_CALL } from '#shared/marketo/index.ts';
 import { chunks, groupBy } from './batch-parallel';
 import type { ItemResult, WorkItem } from './runner-types';
 
@@ -8,11 +8,9 @@ export interface Placed {
   leadId: number;
 }
 
-/** Marketo's per-record codes that mean "this record was not processed, nothing is wrong with our setup". */
-const SKIP_CODES = new Set(['1004', '1007', '1015']);
-
+/** How a person refused with a record-level code is counted: the one table of Marketo codes decides. */
 export function outcomeKindFor(code: string): 'skipped' | 'failed' {
-  return SKIP_CODES.has(code) ? 'skipped' : 'failed';
+  return marketoRecordRule(code).outcome;
 }
 
 /**
@@ -23,20 +21,21 @@ export function addToList(client: MarketoClient, listId: number, placed: readonl
   return perPerson(placed, (ids) => client.addToList(listId, ids), ({ item, leadId }, answer) => {
     if (answer?.status === 'added') return { item, leadId, applied: 'in', outcome: { kind: 'added', at: atIso } };
     if (answer === undefined) return { item, leadId, outcome: { kind: 'failed', reason: 'no_result', at: atIso } };
-    if (answer.reasons[0]?.code === '1004') return { item, forgetLeadId: true }; // lead deleted or merged: look it up again
     const code = answer.reasons[0]?.code ?? 'unspecified';
+    if (marketoRecordRule(code).leadGone) return { item, forgetLeadId: true }; // lead deleted or merged: look it up again
     return { item, leadId, outcome: { kind: outcomeKindFor(code), reason: code, at: atIso } };
   });
 }
 
 /**
- * Removes people from one list. "Not in list" (1015) and "no such lead" (1004)
- * both leave the list without the person, which is what we wanted.
+ * Removes people from one list. Codes that say the person is already out of
+ * it ("not in list" 1015, "no such lead" 1004) count as removed: that is what
+ * we wanted.
  */
 export function removeFromList(client: MarketoClient, listId: number, placed: readonly Placed[], atIso: string): Promise<ItemResult[]> {
   return perPerson(placed, (ids) => client.removeFromList(listId, ids), ({ item, leadId }, answer) => {
     const code = answer?.status === 'skipped' ? (answer.reasons[0]?.code ?? 'unspecified') : undefined;
-    if (answer?.status === 'removed' || code === '1015' || code === '1004') return { item, leadId, applied: 'out', outcome: removedOutcome(item, atIso) };
+    if (answer?.status === 'removed' || (code !== undefined && marketoRecordRule(code).absentFromList)) return { item, leadId, applied: 'out', outcome: removedOutcome(item, atIso) };
     return { item, leadId, outcome: { kind: 'failed', reason: code ?? 'no_result', at: atIso } };
   });
 }

@@ -49,7 +49,7 @@ export const destinationInputSchema = z.object({
   description: z.string().trim().max(2000).optional(),
   munchkinId: munchkinIdSchema,
   personCreationMode: z.enum(PERSON_CREATION_MODES),
-  // The seed's only identity namespace; AEP spells namespaces in either case.
+  // The only identity namespace AEP's Marketo destination maps; AEP spells namespaces in either case.
   identityNamespace: z.preprocess((value) => (typeof value === 'string' && value.toLowerCase() === 'email' ? 'Email' : value), z.literal('Email')).default('Email'),
   fieldMappings: z
     .array(fieldMappingSchema)

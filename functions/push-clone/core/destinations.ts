@@ -1,6 +1,6 @@
 import type { Clock } from '#shared/clock.ts';
 import type { Config } from '#shared/config/index.ts';
-import { BadRequestError, ConflictError, NotFoundError } from '#shared/errors.ts';
+import { BadRequestError, ConflictError, ForbiddenError, NotFoundError } from '#shared/errors.ts';
 import { readInstance, type MarketoInstance } from '#shared/instances/instance-store.ts';
 import { marketoClientFor } from '#shared/instances/marketo-for-instance.ts';
 import { readConfirmedMapping } from '#shared/instances/org-mapping-store.ts';
@@ -55,22 +55,22 @@ export async function saveDestination(
   const existing = await readDestination(ports.store, destinationId);
   if (existing && existing.munchkinId !== munchkinId) {
     throw new ConflictError(
-      'munchkin_id_immutable',
       `Destination ${destinationId} pushes to instance ${existing.munchkinId}; its people and lists belong there. Create a new destination for instance ${munchkinId}.`,
+      { code: 'munchkin_id_immutable' },
     );
   }
   const instance = await readInstance(ports.store, munchkinId);
   if (!instance) {
-    throw new BadRequestError('instance_not_registered', `Marketo instance ${munchkinId} is not registered: register it with PUT /marketo/instances/${munchkinId} first.`);
+    throw new BadRequestError(`Marketo instance ${munchkinId} is not registered: register it with PUT /marketo/instances/${munchkinId} first.`, { code: 'instance_not_registered' });
   }
   if (instance.hipaaReady) {
-    throw new ConflictError('hipaa_ready_instance', `Marketo instance ${munchkinId} is HIPAA-ready: it cannot receive Adobe Experience Platform audiences.`);
+    throw new ForbiddenError(`Marketo instance ${munchkinId} is HIPAA-ready: it cannot receive Adobe Experience Platform audiences.`, { code: 'hipaa_ready_instance' });
   }
   const mapping = await readConfirmedMapping(ports.store, munchkinId);
   if (!mapping) {
     throw new ConflictError(
-      'org_mapping_required',
       `Marketo instance ${munchkinId} has no confirmed Adobe Organization Mapping: map it to your IMS org (PUT /org-mapping/${munchkinId}, then POST /org-mapping/${munchkinId}/confirm) and save the destination again.`,
+      { code: 'org_mapping_required' },
     );
   }
 
@@ -118,7 +118,7 @@ export async function saveDestination(
     ]);
   } catch (error) {
     if (!(error instanceof ConditionFailedError)) throw error;
-    throw new ConflictError('destination_changed', `Destination ${destinationId} was changed while you saved it: read it again and retry.`);
+    throw new ConflictError(`Destination ${destinationId} was changed while you saved it: read it again and retry.`, { code: 'destination_changed' });
   }
   return { destination, created: !existing, warnings: [...listWarnings, ...sharedListWarnings(audiences)] };
 }
@@ -147,7 +147,7 @@ export async function readDestination(store: Store, destinationId: string): Prom
 export async function getDestination(store: Store, destinationId: string): Promise<Destination> {
   const destination = await readDestination(store, destinationId);
   if (!destination) {
-    throw new NotFoundError('destination_not_found', `Push destination ${destinationId} does not exist: create it with PUT /push-clone/destinations/${destinationId}.`);
+    throw new NotFoundError(`Push destination ${destinationId} does not exist: create it with PUT /push-clone/destinations/${destinationId}.`, { code: 'destination_not_found' });
   }
   return destination;
 }

@@ -38,9 +38,9 @@ export const INBOX_CHUNK_BYTES = 300_000;
 export async function acceptActivation(ports: InboxPorts, delivery: ActivationDelivery): Promise<AcceptedActivation> {
   await authenticateWebhook(ports, delivery.authorization);
   const destination = await readDestination(ports.store, delivery.destinationId);
-  if (!destination) throw new NotFoundError('destination_not_found', `Push destination ${delivery.destinationId} does not exist.`);
+  if (!destination) throw new NotFoundError(`Push destination ${delivery.destinationId} does not exist.`, { code: 'destination_not_found' });
   if (delivery.imsOrgId !== undefined && canonicalOrg(delivery.imsOrgId) !== destination.imsOrgId) {
-    throw new ForbiddenError('ims_org_mismatch', `This activation names another IMS org than the one destination ${destination.destinationId} is mapped to.`);
+    throw new ForbiddenError(`This activation names another IMS org than the one destination ${destination.destinationId} is mapped to.`, { code: 'ims_org_mismatch' });
   }
   const receivedAt = ports.clock.now();
   const parsed = parseActivation(delivery.body, {
@@ -48,7 +48,7 @@ export async function acceptActivation(ports: InboxPorts, delivery: ActivationDe
     fieldMappings: destination.fieldMappings,
     receivedAt,
   });
-  if (!parsed.readable) throw new BadRequestError('unreadable_activation', parsed.reason);
+  if (!parsed.readable) throw new BadRequestError(parsed.reason, { code: 'unreadable_activation' });
 
   const items = inboxItems(destination.munchkinId, destination.destinationId, receivedAt, parsed.records);
   if (items.length > 0) {
@@ -95,7 +95,7 @@ async function shedLoadOnThrottling(write: () => Promise<void>): Promise<void> {
     await write();
   } catch (error) {
     if (isThrottlingError(error)) {
-      throw new ServiceUnavailableError('store_throttled', 'We are receiving more than we can store right now: retry this delivery.', { cause: error });
+      throw new ServiceUnavailableError('We are receiving more than we can store right now: retry this delivery.', { code: 'store_throttled', cause: error });
     }
     throw error;
   }

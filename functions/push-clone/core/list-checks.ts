@@ -1,11 +1,13 @@
-import { BadRequestError, UpstreamError } from '#shared/errors.ts';
-import { MarketoAuthError, MarketoConfigError, MarketoError, type MarketoClient } from '#shared/marketo/index.ts';
+import { BadRequestError } from '#shared/errors.ts';
+import { httpErrorFor } from '#shared/http/index.ts';
+import { MarketoConfigError, type MarketoClient } from '#shared/marketo/index.ts';
 
 /**
  * What setup asks Marketo about the static lists a destination targets: each
- * must exist (a missing one is the admin's typo, 400), and each should be empty
- * ("pour de meilleurs résultats, assurez-vous que la liste ... est vide", seed
- * 004): a non-empty list is a warning, never a refusal. Two calls a list
+ * must exist (a missing one is the admin's typo, 400), and each should be
+ * empty (Marketo's guide to pushing an AEP audience into a static list asks for
+ * an empty list for best results; docs/vendors/aep.md): a non-empty list is a
+ * warning, never a refusal. Two calls a list
  * (getList, one member page of size 1), checked one list at a time so a
  * destination with many audiences stays inside the instance's call budget.
  */
@@ -27,25 +29,16 @@ export async function checkLists(client: MarketoClient, munchkinId: string, list
   return warnings;
 }
 
-/** Marketo's answer as the admin can act on it: fix the mapping ID (400) or retry / fix the instance (502). */
+/**
+ * Marketo's answer as the admin can act on it: a missing list is their mapping
+ * ID (400); anything else gets the status every handler gives that Marketo
+ * failure (`httpErrorFor`), saying the destination was not saved.
+ */
 function translateMarketoError(error: unknown, munchkinId: string, listId: number): unknown {
   if (error instanceof MarketoConfigError && error.code === '1013') {
-    return new BadRequestError('list_not_found', `list ${listId} was not found in instance ${munchkinId}: check the mapping ID`, { cause: error });
+    return new BadRequestError(`list ${listId} was not found in instance ${munchkinId}: check the mapping ID`, { code: 'list_not_found', cause: error });
   }
-  if (error instanceof MarketoAuthError) {
-    return new UpstreamError('marketo_credentials_refused', error.message, { cause: error });
-  }
-  if (error instanceof MarketoConfigError) {
-    return new UpstreamError('marketo_refused', `${error.message}. The destination was not saved.`, { cause: error });
-  }
-  if (error instanceof MarketoError) {
-    return new UpstreamError(
-      'marketo_unavailable',
-      `Marketo instance ${munchkinId} could not be asked about list ${listId} (${error.code}): the destination was not saved, try again later.`,
-      { cause: error },
-    );
-  }
-  return error;
+  return httpErrorFor(error, 'The destination was not saved; try again once Marketo answers, or fix its setup.') ?? error;
 }
 
 /** Audiences that share a list undo each other: a person leaving one is removed while still in the other. */

@@ -12,7 +12,7 @@ export interface Fold {
 /**
  * Folds many records (at most one per membership) in as few requests as it
  * can. One request per record caps ingest at what a table answers request by
- * request (~1,000 a second on DynamoDB Local), below what quality.md asks.
+ * request (~1,000 a second on DynamoDB Local), below what docs/targets.md asks.
  *
  * Chunk by chunk of TRANSACTION_SIZE (one chunk's reads overlap another's writes):
  *

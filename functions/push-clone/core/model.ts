@@ -1,23 +1,12 @@
 import { z } from 'zod';
 
 /**
- * Push clone's data model: every item, its key, and the meaning of each state.
+ * Push clone's data model: key builders, item shapes and the meaning of each state.
  * The webhook (ingest) writes what AEP says a person should be (`desired`);
  * the runner writes what Marketo has (`applied`). A membership is pending while
  * the two differ, and only then carries the work-queue keys (gsi1).
  *
- * | item | pk | sk |
- * |---|---|---|
- * | destination | `DEST#<destinationId>` | `DEST` |
- * | destination of an instance (for the runner) | `INSTANCE#<munchkinId>` | `DEST#<destinationId>` |
- * | audience stats | `DEST#<destinationId>` | `STATS#<audienceId>` |
- * | membership (person in an audience) | `DEST#<destinationId>#AUD#<audienceId>` | `P#<email>` |
- * | pending membership (gsi1) | gsi1pk `PUSH#<munchkinId>` | gsi1sk `<notBefore ISO>#<destinationId>#<audienceId>#<email>` |
- * | inbox (activations received, not yet folded in) | `INBOX#<munchkinId>` | `<receivedAt ISO>#<uuid>` |
- * | work marker (instance has inbox or pending work) | `PUSH_WORK` | `<munchkinId>` |
- * | lead ID cache | `LEADS#<munchkinId>` | `<email>` |
- * | parked instance (daily quota) | `INSTANCE#<munchkinId>` | `PUSH_PARK` |
- * | Marketo calls per US-Central day | `INSTANCE#<munchkinId>` | `MARKETO_CALLS#<yyyy-mm-dd>` |
+ * The items and their keys are listed once, in docs/data-model.md.
  */
 
 export const PERSON_CREATION_MODES = ['createMissing', 'matchExistingOnly'] as const;
@@ -38,7 +27,7 @@ export type FieldMapping = z.infer<typeof fieldMappingSchema>;
 export const DEFAULT_FIELD_MAPPINGS: FieldMapping[] = [
   { source: 'person.name.firstName', target: 'firstName' },
   { source: 'person.name.lastName', target: 'lastName' },
-  // AEP's "companyName" is Marketo's `company` (not `companyName`): vendor-apis.md, Sync Leads.
+  // AEP's "companyName" is Marketo's `company` (not `companyName`): docs/vendors/marketo.md, Sync leads.
   { source: 'companyName', target: 'company' },
 ];
 

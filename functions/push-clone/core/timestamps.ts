@@ -2,7 +2,7 @@
  * One reader of the instants push clone meets: AEP's lastQualificationTime and
  * the start and end dates an admin types. AEP's own examples write
  * `2024-05-02T08:15:00.000+0000`, `2019-11-20T13:15:49Z` and `...+0000`
- * without milliseconds (vendor-apis.md, "AEP audience activations");
+ * without milliseconds (docs/vendors/aep.md);
  * `Date.parse` does not promise to read a `+0000` offset, so we read them here.
  * A date without a time is midnight UTC; a time without an offset is UTC.
  */

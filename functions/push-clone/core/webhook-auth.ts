@@ -50,7 +50,7 @@ export async function authenticateWebhook(ports: WebhookAuthPorts, authorization
       currentDate: new Date(ports.clock.now()),
     });
   } catch {
-    throw new UnauthorizedError('The activation webhook token is not valid.', 'invalid_token');
+    throw new UnauthorizedError('The activation webhook token is not valid.', { code: 'invalid_token' });
   }
 }
 

@@ -71,7 +71,7 @@ function numericIdent(name: string): number {
   return Number.parseInt(createHash('sha256').update(name).digest('hex').slice(0, 8), 16);
 }
 
-/** `[{orgName, orgRef:{ident, authSrc}, orgType, groups}]`; the org ID is `ident@authSrc` (vendor-apis.md, IMS). */
+/** `[{orgName, orgRef:{ident, authSrc}, orgType, groups}]`; the org ID is `ident@authSrc` (docs/vendors/ims.md). */
 function organizations(context: ImsSandboxContext, request: SandboxRequest): SandboxResponse {
   const auth = authorizeUser(context, request, 'read_organizations');
   if (isResponse(auth)) return auth;

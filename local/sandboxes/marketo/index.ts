@@ -1,5 +1,6 @@
 import { demo } from '#local/demo-identities.ts';
 import { SandboxServer, type SandboxRequest, type SandboxResponse } from '#local/sandboxes/framework.ts';
+import type { CallKind } from '#shared/marketo/index.ts';
 import { TokenIssuer } from './auth';
 import { bulkRoutes, ImportQueue, type ImportJob } from './bulk';
 import { defineMarketoFaults } from './faults';
@@ -35,18 +36,8 @@ export interface MarketoSandboxOptions {
   now?: () => number;
 }
 
-export type EndpointKind =
-  | 'identity'
-  | 'syncLeads'
-  | 'findLeads'
-  | 'getList'
-  | 'addToList'
-  | 'removeFromList'
-  | 'listMembers'
-  | 'isMember'
-  | 'importLeads'
-  | 'importStatus'
-  | 'other';
+/** The client's call kinds, plus the identity call and anything else the sandbox is asked. */
+export type EndpointKind = 'identity' | CallKind | 'other';
 
 export interface MarketoSandboxStats extends LimitCounters {
   /** Calls the instance itself answered (injected faults are counted apart). */

@@ -1,7 +1,8 @@
 import type { Clock } from '#shared/clock.ts';
 import { SandboxServer } from '#local/sandboxes/framework.ts';
 import { UmapiDirectory, type NewSandboxGroup, type NewSandboxUser, type SandboxUser } from './directory';
-import { BASE_PATH, installUmapiRoutes, type UmapiTokenInfo } from './routes';
+import { demo } from '#local/demo-identities.ts';
+import { BASE_PATH, installUmapiRoutes, throttled, type UmapiTokenInfo } from './routes';
 import { seedDemoOrgs } from './seed';
 import { ADOBE_LIMITS, UmapiThrottle, type RetryAfterFormat, type UmapiLimits } from './throttle';
 
@@ -22,6 +23,8 @@ export interface UmapiSandboxOptions {
   pageSize?: number | { groups?: number; users?: number };
   /** Seed the demo orgs (default true). */
   seed?: boolean;
+  /** Client ID -> the org its credential belongs to; the demo credential belongs to the demo org. */
+  credentialOrgs?: Record<string, string>;
 }
 
 export interface UmapiCallStats {
@@ -44,10 +47,12 @@ export interface UmapiSandbox {
   addManyUsers(orgId: string, count: number, options?: { prefix?: string; groups?: string[] }): void;
   /** Retry-After in delay-seconds (default) or as an HTTP-date. */
   setRetryAfterFormat(format: RetryAfterFormat): void;
+  /** Binds a server-to-server credential to its org (a credential is created in one org's Developer Console project). */
+  bindCredential(clientId: string, orgId: string): void;
   stats(): UmapiCallStats;
 }
 
-/** A long Retry-After, as reported in the wild (30-60 minutes; vendor-apis.md, UMAPI). */
+/** A long Retry-After, as reported in the wild (30-60 minutes; docs/vendors/umapi.md). */
 const LONG_RETRY_AFTER_MS = 60 * 60_000;
 
 export function createUmapiSandbox(options: UmapiSandboxOptions): UmapiSandbox {
@@ -58,12 +63,13 @@ export function createUmapiSandbox(options: UmapiSandboxOptions): UmapiSandbox {
   const throttle = new UmapiThrottle({ ...ADOBE_LIMITS, ...options.limits }, now);
   const size = options.pageSize;
   const pageSize = typeof size === 'number' ? { groups: size, users: size } : { groups: size?.groups ?? 200, users: size?.users ?? 200 };
-  installUmapiRoutes({ server, directory, throttle, validateToken: options.validateToken, pageSize });
+  const credentialOrgs = new Map(Object.entries(options.credentialOrgs ?? { [demo.serverToServerClient.clientId]: demo.org.id }));
+  installUmapiRoutes({ server, directory, throttle, validateToken: options.validateToken, pageSize, orgOfCredential: (clientId) => credentialOrgs.get(clientId) });
 
   const noBody = { 'content-length': '0' };
   server
-    .defineFault('429', () => ({ status: 429, headers: { ...noBody, 'retry-after': throttle.retryAfter(30_000) } }))
-    .defineFault('429-long', () => ({ status: 429, headers: { ...noBody, 'retry-after': throttle.retryAfter(LONG_RETRY_AFTER_MS) } }))
+    .defineFault('429', () => throttled(throttle.retryAfter(30_000)))
+    .defineFault('429-long', () => throttled(throttle.retryAfter(LONG_RETRY_AFTER_MS)))
     .defineFault('500', () => ({ status: 500, headers: noBody }))
     .defineFault('502', () => ({ status: 502, headers: noBody }))
     .defineFault('503', () => ({ status: 503, headers: noBody }))
@@ -84,6 +90,7 @@ export function createUmapiSandbox(options: UmapiSandboxOptions): UmapiSandbox {
     setRetryAfterFormat: (format) => {
       throttle.format = format;
     },
+    bindCredential: (clientId, orgId) => void credentialOrgs.set(clientId, orgId),
     stats: () => ({
       calls: server.calls.length,
       realThrottles: server.calls.filter((call) => call.status === 429 && call.fault === undefined).length,

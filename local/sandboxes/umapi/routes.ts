@@ -15,6 +15,8 @@ export interface UmapiRouteContext {
   throttle: UmapiThrottle;
   validateToken: (token: string) => UmapiTokenInfo | undefined | Promise<UmapiTokenInfo | undefined>;
   pageSize: { groups: number; users: number };
+  /** The one org each server-to-server credential was created in (Adobe Developer Console project); undefined = none. */
+  orgOfCredential: (clientId: string) => string | undefined;
 }
 
 const ORG_ID = /^[0-9A-F]{24}@AdobeOrg$/;
@@ -31,6 +33,11 @@ const UNAUTHORIZED: SandboxResponse = {
 };
 /** 403 with no body: missing or foreign API key, or an org the credential may not see (partials/forbidden.md). */
 const FORBIDDEN: SandboxResponse = { status: 403, headers: { 'content-length': '0' } };
+/** 429 as Adobe documents it (partials/throttling.md): Retry-After and a small JSON body. */
+export function throttled(retryAfter: string): SandboxResponse {
+  return { status: 429, headers: { 'retry-after': retryAfter }, body: { error_code: '429050', message: 'Too many requests' } };
+}
+
 const INVALID_ORG: SandboxResponse = { status: 400, body: { result: 'error.organization.invalid_id', message: 'Bad organization Id' } };
 
 type Handler = (org: UmapiOrg, page: number, request: SandboxRequest) => SandboxResponse;
@@ -46,11 +53,12 @@ async function guarded(context: UmapiRouteContext, kind: UmapiRouteKind, request
   if (!info) return UNAUTHORIZED;
   if (request.headers['x-api-key'] !== info.clientId || !info.scopes.includes('user_management_sdk')) return FORBIDDEN;
   const retryAfter = context.throttle.admit(info.clientId, kind);
-  if (retryAfter) return { status: 429, headers: { 'retry-after': retryAfter, 'content-length': '0' } };
+  if (retryAfter) return throttled(retryAfter);
   const orgId = request.params.orgId ?? '';
   if (!ORG_ID.test(orgId)) return INVALID_ORG;
   const org = context.directory.find(orgId);
-  if (!org) return FORBIDDEN;
+  // A credential sees only the org it was created in: any other org, existing or not, is 403 with no body.
+  if (!org || context.orgOfCredential(info.clientId) !== orgId) return FORBIDDEN;
   const page = Number(request.params.page ?? '0');
   if (!Number.isInteger(page) || page < 0) return { status: 400, body: { result: 'error', message: 'Bad page number' } };
   return handler(org, page, request);

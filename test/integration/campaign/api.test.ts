@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demo } from '#local/demo-identities.ts';
+import { createCampaignSandbox, type CampaignSandbox } from '#local/sandboxes/campaign/index.ts';
 import { createImsSandbox, type ImsSandbox } from '#local/sandboxes/ims/index.ts';
 import { createUmapiSandbox, type UmapiSandbox } from '#local/sandboxes/umapi/index.ts';
 import type { Ports } from '#shared/runtime/ports.ts';
@@ -18,6 +19,7 @@ describe('Campaign admin API: /campaign/accounts/{account}', () => {
   let ports: Ports;
   let ims: ImsSandbox;
   let umapi: UmapiSandbox;
+  let campaign: CampaignSandbox;
   let imsUrl: string;
   let api: Handler;
   let scheduled: (event: unknown, context: ReturnType<typeof lambdaContext>) => Promise<{ synced: number }>;
@@ -26,7 +28,9 @@ describe('Campaign admin API: /campaign/accounts/{account}', () => {
   beforeAll(async () => {
     ims = createImsSandbox();
     umapi = createUmapiSandbox({ validateToken: (value) => ims.introspect(value) });
-    [imsUrl] = await Promise.all([ims.server.start(), umapi.server.start()]);
+    campaign = createCampaignSandbox({ validateToken: (value) => ims.introspect(value) });
+    campaign.instance.addGroup({ name: 'deliverability' });
+    [imsUrl] = await Promise.all([ims.server.start(), umapi.server.start(), campaign.server.start()]);
     ports = await useLocalPorts('campaign-api', { UMAPI_BASE_URL: umapi.apiBaseUrl(), LOG_LEVEL: 'INFO' });
     process.env.LOG_LEVEL = 'INFO'; // the handlers' loggers read it when their modules load
     ({ handler: api } = (await import('#functions/campaign/handler-api.ts')) as unknown as { handler: Handler });
@@ -34,7 +38,7 @@ describe('Campaign admin API: /campaign/accounts/{account}', () => {
     token = await adminToken();
   });
   afterAll(async () => {
-    await Promise.all([ims.server.stop(), umapi.server.stop()]);
+    await Promise.all([ims.server.stop(), umapi.server.stop(), campaign.server.stop()]);
   });
 
   const send = async (method: 'GET' | 'PUT' | 'POST', suffix: '' | '/operator-groups' | '/sync' | '/links', options: { body?: unknown; query?: string; bearer?: string; account?: string } = {}) => {
@@ -54,7 +58,7 @@ describe('Campaign admin API: /campaign/accounts/{account}', () => {
   };
 
   it('creates the account, keeps the client secret in the secret store only, and never returns or logs it', async () => {
-    const { result: created, output } = await captureOutput(() => send('PUT', '', { body: accountInput(imsUrl) }));
+    const { result: created, output } = await captureOutput(() => send('PUT', '', { body: accountInput(imsUrl, { callbackServer: campaign.url() }) }));
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({ account: ACCOUNT, clientSecretStored: true, removalCapPerRun: 50, caseInsensitive: false, imsOrgId: demo.org.id });
     expect(created.raw).not.toContain(SECRET);
@@ -64,9 +68,11 @@ describe('Campaign admin API: /campaign/accounts/{account}', () => {
     const read = await send('GET', '');
     expect(read.status).toBe(200);
     expect(read.raw).not.toContain(SECRET);
-    const { clientSecret: _omitted, ...withoutSecret } = accountInput(imsUrl);
+    const { clientSecret: _omitted, ...withoutSecret } = accountInput(imsUrl, { callbackServer: campaign.url() });
     expect((await send('PUT', '', { body: { ...withoutSecret, tenant: 'renamed' } })).status).toBe(200);
     expect(await send('PUT', '', { body: { ...withoutSecret, clientId: 'another-client' } })).toMatchObject({ status: 400, body: { error: { code: 'client_secret_required' } } });
+    // Its tokens go to the callback server: re-pointing it needs the secret again.
+    expect(await send('PUT', '', { body: { ...withoutSecret, callbackServer: 'https://elsewhere.example.com' } })).toMatchObject({ status: 400, body: { error: { code: 'client_secret_required' } } });
     expect(await send('PUT', '', { body: withoutSecret, account: 'brand-new' })).toMatchObject({ status: 400, body: { error: { code: 'client_secret_required' } } });
   });
 
@@ -109,7 +115,9 @@ describe('Campaign admin API: /campaign/accounts/{account}', () => {
     expect(output).not.toContain('ana.lyst@example.com');
     expect(output).not.toContain(SECRET);
     const links = await send('GET', '/links');
-    expect(links.body.links.map((link: Json) => [link.operatorGroup, link.userCount])).toEqual([['analyst', 3], ['deliverability', 2]]);
+    // unverified.user@example.com has no operator in Campaign: reported, not linked.
+    expect(links.body.links.map((link: Json) => [link.operatorGroup, link.userCount])).toEqual([['analyst', 2], ['deliverability', 2]]);
+    expect(campaign.instance.membersOf('deliverability')).toEqual(['ana.lyst@example.com', 'dee.liver@example.com']);
     expect(links.body.lastChangeSets).toHaveLength(1);
     expect((await send('POST', '/sync', { query: '?dryRun=maybe' })).status).toBe(400);
   });

@@ -2,12 +2,15 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { demo } from '#local/demo-identities.ts';
+import { createCampaignSandbox, type CampaignSandbox } from '#local/sandboxes/campaign/index.ts';
 import { createImsSandbox, type ImsSandbox } from '#local/sandboxes/ims/index.ts';
 import { createUmapiSandbox, demoProfiles, type UmapiSandbox, type UmapiSandboxOptions } from '#local/sandboxes/umapi/index.ts';
 import { ManualClock } from '#shared/clock.ts';
 import { FileSecretStore } from '#shared/secrets/index.ts';
 import type { Store } from '#shared/store/index.ts';
+import { AccountImsClients } from '#functions/campaign/core/account-ims.ts';
 import { saveAccount, saveOperatorGroups, type AccountInput } from '#functions/campaign/core/accounts.ts';
+import { ImsCampaignConnector } from '#functions/campaign/core/campaign-connector.ts';
 import { StoreOutboxPublisher } from '#functions/campaign/core/publisher.ts';
 import { runSync, type SyncPorts } from '#functions/campaign/core/sync.ts';
 import { ImsUmapiConnector } from '#functions/campaign/core/umapi-connector.ts';
@@ -37,6 +40,8 @@ export interface CampaignWorld {
   clock: ManualClock;
   ims: ImsSandbox;
   umapi: UmapiSandbox;
+  /** The account's Campaign instance (its callback server). */
+  campaign: CampaignSandbox;
   imsUrl: string;
   /** One store per "deployment"; `ports(store)` gives that deployment's sync ports. */
   store: Store;
@@ -58,16 +63,12 @@ export async function startCampaignWorld(label: string, umapiOptions: Omit<Umapi
   const clock = new ManualClock();
   const ims = createImsSandbox({ now: () => clock.now() });
   const umapi = createUmapiSandbox({ validateToken: (token) => ims.introspect(token), clock, ...umapiOptions });
-  const [imsUrl] = await Promise.all([ims.server.start(), umapi.server.start()]);
+  const campaign = createCampaignSandbox({ validateToken: (token) => ims.introspect(token), clock });
+  const [imsUrl] = await Promise.all([ims.server.start(), umapi.server.start(), campaign.server.start()]);
   const secrets = new FileSecretStore(join(mkdtempSync(join(tmpdir(), `orgbridge-${label}-`)), 'secrets.json'));
-  const connector = new ImsUmapiConnector({
-    umapiBaseUrl: umapi.apiBaseUrl(),
-    imsTimeoutMs: 2_000,
-    secrets,
-    outbound: { STAGE: 'local' },
-    now: () => clock.now(),
-    sleep: async (ms) => clock.advance(ms),
-  });
+  const accountIms = new AccountImsClients({ secrets, imsTimeoutMs: 2_000, outbound: { STAGE: 'local' }, now: () => clock.now() });
+  const connector = new ImsUmapiConnector({ umapiBaseUrl: umapi.apiBaseUrl(), ims: accountIms, outbound: { STAGE: 'local' }, now: () => clock.now(), sleep: async (ms) => clock.advance(ms) });
+  const campaignConnector = new ImsCampaignConnector({ ims: accountIms, outbound: { STAGE: 'local' }, timeoutMs: 2_000, sleep: async () => undefined });
   const store = await freshStore(label);
   const publishers = new Map<Store, StoreOutboxPublisher>();
   const ports = (target: Store = store) => {
@@ -76,24 +77,25 @@ export async function startCampaignWorld(label: string, umapiOptions: Omit<Umapi
       publisher = new StoreOutboxPublisher(target, () => clock.now());
       publishers.set(target, publisher);
     }
-    return { store: target, clock, umapi: connector, publisher };
+    return { store: target, clock, umapi: connector, campaign: campaignConnector, publisher };
   };
   return {
     clock,
     ims,
     umapi,
+    campaign,
     imsUrl,
     store,
     ports,
     setUp: async (options = {}) => {
       const target = options.store ?? store;
-      await saveAccount({ config: { STAGE: 'local' }, store: target, secrets, clock }, ACCOUNT, accountInput(imsUrl, options.account), 'test-admin');
+      await saveAccount({ config: { STAGE: 'local' }, store: target, secrets, clock }, ACCOUNT, accountInput(imsUrl, { callbackServer: campaign.url(), ...options.account }), 'test-admin');
       await saveOperatorGroups(target, ACCOUNT, options.operatorGroups ?? ['analyst', 'admin']);
     },
     sync: (options = {}) => runSync(ports(options.store), ACCOUNT, { dryRun: options.dryRun ?? false, remainingTimeMs: options.remainingTimeMs ?? 600_000 }),
     umapiCalls: () => umapi.stats().calls,
     stop: async () => {
-      await Promise.all([ims.server.stop(), umapi.server.stop()]);
+      await Promise.all([ims.server.stop(), umapi.server.stop(), campaign.server.stop()]);
     },
   };
 }

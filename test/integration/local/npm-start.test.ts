@@ -72,12 +72,13 @@ describe('npm start', () => {
     expect(endpoints.gateway).toBe(`http://127.0.0.1:${port}`);
     expect(endpoints.adminToken.split('.')).toHaveLength(3);
     const identities = JSON.parse(readFileSync(join(stateDir, 'endpoints.json'), 'utf8')) as {
-      sandboxes: { marketo: { munchkinId: string; clientId: string; staticListId: number }; ims: { users: { orgAdmin: { email: string } }; webClient: { clientId: string } }; umapi: { url: string } };
+      sandboxes: { marketo: { munchkinId: string; clientId: string; staticListId: number }; ims: { users: { orgAdmin: { email: string } }; webClient: { clientId: string } }; umapi: { url: string }; campaign: { callbackServer: string; operatorGroups: string[] } };
       aepWebhookToken: string;
     };
     expect(identities.sandboxes.marketo).toMatchObject({ munchkinId: '123-ABC-456', staticListId: 1001 });
     expect(identities.sandboxes.ims.users.orgAdmin.email).toBe('marketing.admin@example.com');
     expect(identities.sandboxes.umapi.url).toMatch(/^http:\/\/127\.0\.0\.1:/);
+    expect(identities.sandboxes.campaign).toMatchObject({ callbackServer: expect.stringMatching(/^http:\/\/127\.0\.0\.1:/), operatorGroups: ['admin', 'analyst', 'viewer'] });
     expect(identities.aepWebhookToken).toBeTruthy();
     const tick = await fetch(`http://127.0.0.1:${port}/_local/schedules/push-clone-tick/run`, { method: 'POST' });
     expect(tick.status).toBe(200);

@@ -6,21 +6,23 @@ import { toCsv } from '#shared/marketo/csv.ts';
 import type { ImportStatus } from '#shared/marketo/schemas.ts';
 import { clientFor, startedSandbox } from './support';
 
-async function untilDone(client: MarketoClient, batchId: number): Promise<{ final: ImportStatus }> {
+/** Polls as a caller would, moving the test clock 20 ms between polls instead of waiting. */
+async function untilDone(client: MarketoClient, clock: ManualClock, batchId: number): Promise<{ final: ImportStatus }> {
   for (let poll = 0; poll < 100; poll += 1) {
     const status = await client.getImportStatus(batchId);
     if (status.status === 'Complete' || status.status === 'Failed') return { final: status };
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    clock.advance(20);
   }
   throw new Error(`import ${batchId} did not finish`);
 }
 
 describe('Marketo bulk lead import', () => {
+  const clock = new ManualClock(Date.parse('2026-01-15T09:00:00Z'));
   let sandbox: MarketoSandbox;
   let client: MarketoClient;
   beforeAll(async () => {
-    sandbox = await startedSandbox({ importDurationMs: 60, seed: false });
-    client = clientFor(sandbox);
+    sandbox = await startedSandbox({ importDurationMs: 60, seed: false, now: () => clock.now() });
+    client = clientFor(sandbox, { now: () => clock.now() });
   });
   afterAll(() => sandbox.stop());
 
@@ -37,7 +39,7 @@ describe('Marketo bulk lead import', () => {
     );
     const queued = await client.importLeadsCsv({ csv, listId: list.id });
     expect(queued.status).toBe('Queued');
-    const { final } = await untilDone(client, queued.batchId);
+    const { final } = await untilDone(client, clock, queued.batchId);
     expect(final).toMatchObject({ status: 'Complete', numOfLeadsProcessed: 3, numOfRowsFailed: 0 });
     expect(sandbox.lead(existing.id)?.fields).toMatchObject({ firstName: 'New', company: 'Acme, Inc.' });
     expect(sandbox.leadsByEmail('quoted@example.com')[0]?.fields.company).toBe('The "Best" Co');
@@ -68,13 +70,13 @@ describe('Marketo bulk lead import', () => {
   it('counts rows that cannot be imported as failures', async () => {
     const csv = 'email,firstName\r\nfine@example.com,Fine\r\n,NoEmail\r\ntoo@example.com,Many,Fields\r\n';
     const queued = await client.importLeadsCsv({ csv });
-    const { final } = await untilDone(client, queued.batchId);
+    const { final } = await untilDone(client, clock, queued.batchId);
     expect(final).toMatchObject({ status: 'Complete', numOfLeadsProcessed: 1, numOfRowsFailed: 2 });
   });
 
   it('fails a file with a broken quote, as a careless writer deserves', async () => {
     const queued = await client.importLeadsCsv({ csv: 'email,company\r\nbroken@example.com,"Acme, Inc.\r\n' });
-    const { final } = await untilDone(client, queued.batchId);
+    const { final } = await untilDone(client, clock, queued.batchId);
     expect(final.status).toBe('Failed');
     expect(sandbox.leadsByEmail('broken@example.com')).toEqual([]);
   });

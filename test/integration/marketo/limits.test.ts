@@ -34,19 +34,24 @@ describe('the call budget against an instance that enforces its limits', () => {
   });
 
   it('refuses a burst past the window with 606 and past the concurrency limit with 615, counting them as real', async () => {
-    const token = await tokenOf(sandbox);
-    const call = () => fetch(`${sandbox.baseUrl}/rest/v1/lists/${listId}.json`, { headers: { authorization: `Bearer ${token}` } }).then((answer) => answer.json());
-    await new Promise((resolve) => setTimeout(resolve, 1100)); // an empty window
-    const before = sandbox.stats();
-    sandbox.server.latencyMs = 200;
-    const answers = (await Promise.all(Array.from({ length: 14 }, call))) as Array<{ success: boolean; errors?: Array<{ code: string }> }>;
-    sandbox.server.latencyMs = 20;
-    const codes = answers.map((answer) => (answer.success ? 'ok' : answer.errors?.[0]?.code));
-    const after = sandbox.stats();
-    // 14 arrive at once: 10 are admitted, and the other 4 are refused, by either limit
-    expect(codes.filter((code) => code === 'ok')).toHaveLength(10);
-    expect(codes.filter((code) => code === '606' || code === '615')).toHaveLength(4);
-    expect(after.realRateLimitErrors - before.realRateLimitErrors).toBe(4);
+    // Its own instance on a clock that moves only when told: the window is empty and stays put, with no wait.
+    const clock = new ManualClock(Date.parse('2026-07-01T12:00:00Z'));
+    const burst = await startedSandbox({ callsPerWindow: 10, windowMs: 1000, maxConcurrent: 10, now: () => clock.now() });
+    try {
+      const token = await tokenOf(burst);
+      const call = () => fetch(`${burst.baseUrl}/rest/v1/lists/${listId}.json`, { headers: { authorization: `Bearer ${token}` } }).then((answer) => answer.json());
+      const before = burst.stats();
+      burst.server.latencyMs = 200; // the calls overlap, so the concurrency limit is in play too
+      const answers = (await Promise.all(Array.from({ length: 14 }, call))) as Array<{ success: boolean; errors?: Array<{ code: string }> }>;
+      const codes = answers.map((answer) => (answer.success ? 'ok' : answer.errors?.[0]?.code));
+      const after = burst.stats();
+      // 14 arrive at once: 10 are admitted, and the other 4 are refused, by either limit
+      expect(codes.filter((code) => code === 'ok')).toHaveLength(10);
+      expect(codes.filter((code) => code === '606' || code === '615')).toHaveLength(4);
+      expect(after.realRateLimitErrors - before.realRateLimitErrors).toBe(4);
+    } finally {
+      await burst.stop();
+    }
   });
 
   it('waits out real 606s when another integration shares the window, and still gets every call through', async () => {

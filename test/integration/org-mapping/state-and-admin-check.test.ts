@@ -98,6 +98,18 @@ describe('the org-admin check through the User Management API', () => {
     expect(world.ims.callCount('/ims/token/v3') - tokenCallsBefore).toBe(3);
   });
 
+  it('refuses an org whose User Management credential orgbridge does not hold with its own permanent reason, never "try again"', async () => {
+    await registerInstance(world.ports, '900-JJJ-004');
+    // An org admin of the other org: UMAPI answers 403 there, as a credential sees only its own org.
+    const refused = await mapThroughPopup('900-JJJ-004', demo.otherOrg.id, demo.imsUsers.otherOrgAdmin, demo.imsUsers.otherOrgAdmin.email);
+    expect(refused.result.status).toBe(403);
+    expect(refused.result.outcome).toBe('no_user_management_credential');
+    const view = await api('GET', '900-JJJ-004');
+    expect(view.body).toMatchObject({ status: 'failed', lastAttempt: { reason: 'no_user_management_credential' } });
+    expect(view.body.lastAttempt.message).toContain('no User Management credential for this org');
+    expect(view.body.lastAttempt.message).not.toMatch(/try again later/i);
+  });
+
   it('ends the attempt with its own reason and a 502 page when UMAPI throttles, leaving the confirmed mapping alone', async () => {
     await registerInstance(world.ports, '900-JJJ-003');
     const first = await mapThroughPopup('900-JJJ-003', demo.org.id, demo.imsUsers.orgAdmin);

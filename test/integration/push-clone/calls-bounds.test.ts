@@ -5,7 +5,7 @@ import { freshStore } from '#test/support/dynamo.ts';
 import { callsUntilDone, deliver, exit, listEmails, people, realize, saveDestination, sorted, startInstance, type Instance } from './runner-world';
 
 /**
- * quality.md's call targets, counted by the sandbox (the calls Marketo would
+ * docs/targets.md's call targets, counted by the sandbox (the calls Marketo would
  * bill), for both person-creation modes:
  * - first push of N new people: <= 2 x ceil(N/300) REST calls, plus token calls;
  * - exits of people we pushed: <= ceil(N/300), no lookup;
@@ -19,7 +19,7 @@ const cases = [
   { mode: 'matchExistingOnly' as const, n: 301 },
 ];
 
-describe('push clone: Marketo calls against quality.md bounds', () => {
+describe('push clone: Marketo calls against the docs/targets.md bounds', () => {
   let store: Store;
   const clock = new ManualClock(Date.now());
   const instances: Instance[] = [];

@@ -9,7 +9,7 @@ import { clientOf, Process, SimulatedCrash, storeOf, type CrashPlan } from './cr
 import { deliver, exit, listEmails, pendingCount, people, realize, saveDestination, sorted, startInstance, type Instance } from './runner-world';
 
 /**
- * quality.md "Crash anywhere": a push-clone run killed between any two Marketo
+ * docs/targets.md "Crash anywhere": a push-clone run killed between any two Marketo
  * calls or DynamoDB writes, then run again, leaves every list exactly as its
  * audience says, no person lost, no lead created twice. One scenario (two
  * destinations, both modes, three lists, overlapping people, exits and

@@ -6,7 +6,7 @@ import { freshStore } from '#test/support/dynamo.ts';
 import { deliver, exit, listEmails, pendingCount, people, realize, runUntilDone, saveDestination, sorted, startInstance, type Instance } from './runner-world';
 
 /**
- * quality.md "Vendor faults": with the Marketo sandbox answering 10% of calls
+ * docs/targets.md "Vendor faults": with the Marketo sandbox answering 10% of calls
  * (token calls included) with 601/602/606/615/5xx or never answering, push
  * clone still converges to the exact lists, creates nobody twice, and never
  * draws a real 606/615 from the instance's limits.

@@ -3,6 +3,7 @@ import { destinationInputSchema, saveDestination } from '#functions/push-clone/c
 import { handler } from '#functions/push-clone/handler-api.ts';
 import { keys } from '#functions/push-clone/core/model.ts';
 import { demo } from '#local/demo-identities.ts';
+import { readInstance, writeInstance } from '#shared/instances/instance-store.ts';
 import { marketoClientFor } from '#shared/instances/marketo-for-instance.ts';
 import { TokenCache } from '#shared/marketo/index.ts';
 import type { Permission } from '#shared/http/index.ts';
@@ -104,6 +105,17 @@ describe('PUT /push-clone/destinations/{destinationId}', () => {
     expect(response.body.error.code).toBe('org_mapping_required');
     expect(response.body.error.message).toContain('PUT /org-mapping/222-BBB-222');
     expect(await stored('unmapped')).toBeUndefined();
+  });
+
+  it('refuses a HIPAA-ready instance with 403, the status org mapping gives the same code', async () => {
+    await registerInstance(world.ports, world.sandbox, '333-HHH-333');
+    const instance = await readInstance(world.ports.store, '333-HHH-333');
+    if (!instance) throw new Error('the test instance was not registered');
+    await writeInstance(world.ports.store, { ...instance, hipaaReady: true });
+    const response = await put('hipaa', body({ munchkinId: '333-HHH-333' }));
+    expect(response.status).toBe(403);
+    expect(response.body.error.code).toBe('hipaa_ready_instance');
+    expect(await stored('hipaa')).toBeUndefined();
   });
 
   it('refuses an instance that is not registered', async () => {

@@ -7,6 +7,7 @@ import { createUmapiSandbox, type UmapiSandbox } from '#local/sandboxes/umapi/in
 import { accountInput } from '#test/integration/campaign/world.ts';
 import { accountSecretName, saveAccount } from '#functions/campaign/core/accounts.ts';
 import { ImsUmapiConnector } from '#functions/campaign/core/umapi-connector.ts';
+import { AccountImsClients } from '#functions/campaign/core/account-ims.ts';
 import type { CampaignAccount } from '#functions/campaign/core/model.ts';
 import { registerInstance } from '#functions/marketo-instances/core/register-instance.ts';
 import { ManualClock } from '#shared/clock.ts';
@@ -168,7 +169,8 @@ describe('a Campaign account re-pointed at another IMS server never receives the
     const secrets = () => new AwsSecretStore(secretsManagerOn(moto).client, 'orgbridge/test/', { cacheTtlMs: 300_000, now: () => clock.now() });
     const api = { config: { STAGE: 'local' }, store, clock, secrets: secrets() };
     const syncSecrets = secrets();
-    const connector = new ImsUmapiConnector({ umapiBaseUrl: umapi.apiBaseUrl(), imsTimeoutMs: 2_000, secrets: syncSecrets, outbound: { STAGE: 'local' } });
+    const outbound = { STAGE: 'local' } as const;
+    const connector = new ImsUmapiConnector({ umapiBaseUrl: umapi.apiBaseUrl(), ims: new AccountImsClients({ secrets: syncSecrets, imsTimeoutMs: 2_000, outbound, now: () => clock.now() }), outbound });
     const deadline = () => Date.now() + 60_000;
 
     const { account: real } = await saveAccount(api, 'acme', accountInput(imsUrl), 'admin@example.com');

@@ -152,7 +152,7 @@ describe('the HTTP stack every handler uses', () => {
 
   it('shows the message of an error meant for the caller', async () => {
     const refusing = httpRoute({ logger, auth: 'public', ports: () => ports }, async () => {
-      throw new BadRequestError('bad_thing', 'The thing is bad: fix it.', { details: { field: 'thing' } });
+      throw new BadRequestError('The thing is bad: fix it.', { code: 'bad_thing', details: { field: 'thing' } });
     });
     const response = await refusing(apiEvent({ path: '/x' }), lambdaContext());
     expect(response.statusCode).toBe(400);

@@ -33,6 +33,25 @@ describe('UMAPI error answers', () => {
     }
   });
 
+  it('binds a credential to its own org: 403 with no body on any other org, as UMAPI does', async () => {
+    expect((await rawGet(world, `/groups/${org}/0`)).status).toBe(200);
+    for (const foreign of [demo.otherOrg.id, 'FFFFFFFFFFFFFFFFFFFFFFFF@AdobeOrg']) {
+      const response = await rawGet(world, `/groups/${encodeURIComponent(foreign)}/0`);
+      expect(response.status).toBe(403);
+      expect(await response.text()).toBe('');
+      const user = await rawGet(world, `/organizations/${encodeURIComponent(foreign)}/users/${encodeURIComponent(demo.imsUsers.otherOrgAdmin.email)}`);
+      expect(user.status).toBe(403);
+    }
+  });
+
+  it('answers 429 with Retry-After and the documented body {"error_code":"429050","message":"Too many requests"}', async () => {
+    world.umapi.server.failNext('429');
+    const response = await rawGet(world, `/groups/${org}/0`);
+    expect(response.status).toBe(429);
+    expect(response.headers.get('retry-after')).toMatch(/^\d+$/);
+    expect(await response.json()).toEqual({ error_code: '429050', message: 'Too many requests' });
+  });
+
   it('answers 400 error.organization.invalid_id to a malformed org ID', async () => {
     const response = await rawGet(world, '/groups/not-an-org/0');
     expect(response.status).toBe(400);

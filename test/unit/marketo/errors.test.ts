@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { centralDay, nextCentralMidnight } from '#shared/marketo/central-time.ts';
-import { classifyMarketoCode, DEFAULT_KIND, MarketoDailyQuotaError } from '#shared/marketo/errors.ts';
+import { classifyMarketoCode, DEFAULT_KIND, DEFAULT_RECORD_RULE, MarketoDailyQuotaError, marketoRecordRule } from '#shared/marketo/errors.ts';
 
 describe('Marketo error classification', () => {
   it.each([
@@ -59,9 +59,30 @@ describe('the daily quota reset (midnight US Central)', () => {
   });
 
   it('says when calls may resume without naming anything secret', () => {
-    const error = new MarketoDailyQuotaError('123-ABC-456', new Date('2026-01-16T06:00:00Z'));
+    const error = MarketoDailyQuotaError.until('123-ABC-456', new Date('2026-01-16T06:00:00Z'));
     expect(error.kind).toBe('daily-quota');
     expect(error.code).toBe('607');
     expect(error.message).toContain('2026-01-16T06:00:00.000Z');
+  });
+});
+
+describe('Marketo record-level codes, from the same table', () => {
+  it.each([
+    ['1004', { outcome: 'skipped', leadGone: true, absentFromList: true }],
+    ['1007', { outcome: 'skipped' }],
+    ['1015', { outcome: 'skipped', absentFromList: true }],
+    ['1001', { outcome: 'failed' }],
+    ['1003', { outcome: 'failed' }],
+    ['1005', { outcome: 'failed' }],
+    ['1006', { outcome: 'failed' }],
+    ['1008', { outcome: 'failed' }],
+  ])('says what %s means for the one person', (code, rule) => {
+    expect(classifyMarketoCode(code)).toBe('record');
+    expect(marketoRecordRule(code)).toEqual(rule);
+  });
+
+  it('counts a record refused with an unknown code, or none, as failed so someone looks', () => {
+    expect(marketoRecordRule('1999')).toEqual(DEFAULT_RECORD_RULE);
+    expect(marketoRecordRule('unspecified')).toEqual({ outcome: 'failed' });
   });
 });

@@ -1,6 +1,6 @@
 /**
- * AEP profiles as a streaming destination receives them (vendor-apis.md, "AEP
- * audience activations"; Destination SDK "Message format"), built by factory so
+ * AEP profiles as a streaming destination receives them (docs/vendors/aep.md, "One profile
+ * as AEP sends it"; Destination SDK "Message format"), built by factory so
  * each test says only what matters to it.
  */
 export type AepStatus = 'realized' | 'existing' | 'exited' | string;
