@@ -65,6 +65,8 @@ export const configSchema = z.object({
 
   MAX_BODY_BYTES: positiveInt(6 * 1024 * 1024),
   LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT', 'CRITICAL']).default('INFO'),
+  /** `json` (Lambda, CloudWatch Logs Insights) or `pretty` (one readable line per entry: what npm start uses). */
+  LOG_FORMAT: z.enum(['json', 'pretty']).default('json'),
 });
 
 export type Config = z.infer<typeof configSchema>;
