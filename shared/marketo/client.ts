@@ -20,18 +20,21 @@ import {
   type SyncLeadResult,
 } from './schemas';
 import { processTokenCache, TokenProvider, type MarketoCredentials, type TokenCache } from './token-provider';
-import { emptyStats, MarketoTransport, type MarketoClientStats, type MarketoRequest } from './transport';
+import { emptyStats, MarketoTransport, type CallGate, type MarketoClientStats, type MarketoRequest } from './transport';
 
 /** Records per call for every Lead Database endpoint we use. */
 export const MAX_RECORDS_PER_CALL = 300;
 
 /**
- * Longer than Marketo's 90 s server time-out: a call we give up on has been
- * given up by Marketo too, so its retry cannot run beside it (two upserts of one
- * email in flight can create duplicate leads) and the concurrency place we free
- * is free at Marketo as well. Shorter time-outs are for sandboxes and tests.
+ * Longer than Marketo's REST response time-out (30 s,
+ * https://experienceleague.adobe.com/en/docs/experience-cloud-kcs/kbarticles/ka-29283):
+ * a call we give up on has been given up by Marketo too, so its retry cannot
+ * run beside it (two upserts of one email in flight can create duplicate
+ * leads) and the concurrency place we free is free at Marketo as well. It is
+ * also the longest any one attempt stays in flight, which the push runner's
+ * short lease must outlive. Shorter time-outs are for sandboxes and tests.
  */
-const DEFAULT_TIMEOUT_MS = 100_000;
+const DEFAULT_TIMEOUT_MS = 35_000;
 
 export type SyncAction = 'createOnly' | 'updateOnly' | 'createOrUpdate' | 'createDuplicate';
 export type LeadFieldValue = string | number | boolean | null;
@@ -77,6 +80,8 @@ export interface SyncLeadsRequest {
 export class MarketoClient {
   readonly munchkinId: string;
   readonly stats: MarketoClientStats = emptyStats();
+  /** The longest one HTTP attempt can stay in flight (its time-out). */
+  readonly callTimeoutMs: number;
   private readonly transport: MarketoTransport;
 
   constructor(options: MarketoClientOptions) {
@@ -94,6 +99,7 @@ export class MarketoClient {
     }
     const settings = checked.data;
     this.munchkinId = settings.munchkinId;
+    this.callTimeoutMs = settings.timeoutMs;
     const fetchImpl = options.fetch ?? fetch;
     const now = options.now ?? Date.now;
     const sleep = options.sleep ?? realSleep;
@@ -129,6 +135,11 @@ export class MarketoClient {
       sleep,
       stats: this.stats,
     });
+  }
+
+  /** Sets (or clears) the check made before every attempt; see CallGate. */
+  gateCalls(gate: CallGate | undefined): void {
+    this.transport.gate = gate;
   }
 
   /** Creates or updates up to 300 leads; one result per input record, in input order. */

@@ -14,7 +14,7 @@ export {
 export { centralDay, nextCentralMidnight } from './central-time';
 export { csvField, toCsv, type CsvValue } from './csv';
 export { processTokenCache, TokenCache, type MarketoCredentials } from './token-provider';
-export type { CallKind, MarketoClientStats } from './transport';
+export type { CallGate, CallKind, MarketoClientStats } from './transport';
 export type {
   AddToListResult,
   ImportStatus,

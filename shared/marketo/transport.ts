@@ -83,8 +83,18 @@ export interface TransportOptions {
 
 type Outcome = { type: 'ok'; envelope: MarketoEnvelope } | { type: 'failed'; code: string; kind: MarketoErrorKind; detail: string; cause?: unknown };
 
+/**
+ * Asked before every HTTP attempt (retries included), once the call has its
+ * budget place: given the longest the attempt can stay in flight, it returns
+ * to let it go, or throws to stop it unsent (e.g. the runner's lease would not
+ * outlive it).
+ */
+export type CallGate = (inFlightBoundMs: number) => Promise<void>;
+
 /** Sends one logical Marketo call: token, budget, retries, and the error table applied. */
 export class MarketoTransport {
+  gate: CallGate | undefined;
+
   constructor(private readonly options: TransportOptions) {}
 
   async send(request: MarketoRequest): Promise<MarketoEnvelope> {
@@ -155,6 +165,12 @@ export class MarketoTransport {
       init.body = request.body.multipart; // fetch writes the multipart boundary itself
     }
     const slot = await this.options.budget.acquire();
+    try {
+      await this.gate?.(this.options.timeoutMs);
+    } catch (error) {
+      slot.release();
+      throw error;
+    }
     this.options.stats.callsByKind[request.kind] += 1;
     let answer;
     try {

@@ -1,4 +1,4 @@
-import { ConditionFailedError, type Expression, type Store } from '#shared/store/index.ts';
+import { ConditionFailedError, MAX_TRANSACTION_OPS, type Expression, type Store } from '#shared/store/index.ts';
 import { chunks, forEachLimit, groupBy } from './batch-parallel';
 import { isPendingState, keys, MARKETO_CALLS_FIELD, membershipSchema, STATS_LAST_ERROR_FIELD, STATS_LAST_RUN_FIELD, statsFieldFor, type Membership } from './model';
 import type { ItemResult } from './runner-types';
@@ -19,7 +19,7 @@ export interface WriteBackTally {
  */
 export async function writeBack(store: Store, results: readonly ItemResult[], nowIso: string, concurrency: number): Promise<WriteBackTally> {
   const tally: WriteBackTally = { written: [], conflicts: 0 };
-  // All-or-nothing groups of conditional updates: one request for up to 100 people. A
+  // All-or-nothing groups of conditional updates: one request for up to 99 people. A
   // group that meets a newer activation is written again one by one, so only that person waits.
   const groups = chunks(results, TRANSACTION_SIZE);
   await forEachLimit(groups, Math.max(1, Math.floor(concurrency / 8)), async (group) => {
@@ -37,7 +37,8 @@ export async function writeBack(store: Store, results: readonly ItemResult[], no
   return tally;
 }
 
-const TRANSACTION_SIZE = 100;
+/** One place in each transaction is left for the runner's lease fence. */
+const TRANSACTION_SIZE = MAX_TRANSACTION_OPS - 1;
 
 const keyOf = (membership: Membership) => keys.membership(membership.destinationId, membership.audienceId, membership.email);
 

@@ -30,8 +30,8 @@ export interface RunnerOptions {
   batchSize?: number;
   /** Default 60 s: the longest a batch can take (a throttled call waits a window, a slow one up to 100 s is rare). */
   safetyMarginMs?: number;
-  /** The lease outlives the invocation by this much, so it cannot lapse while the runner still works. */
-  leaseMarginMs?: number;
+  /** Default 55 s: how long the instance's lease lasts past its last renewal (a dead runner is taken over that long after). */
+  leaseTtlMs?: number;
   /** Due items held in memory while filling 300-record calls; past this everything held is sent. */
   maxBuffered?: number;
   /** Parallel DynamoDB writes. */
