@@ -248,12 +248,13 @@ export class MarketoClient {
    * Starts an asynchronous bulk import (create-or-update, then add to `listId`).
    * Build `csv` with `toCsv` so values holding commas or quotes stay intact.
    */
-  async importLeadsCsv(request: { csv: string; lookupField?: string; listId?: number }): Promise<ImportStatus> {
+  async importLeadsCsv(request: { csv: string; lookupField?: string; listId?: number; partitionName?: string }): Promise<ImportStatus> {
     const form = new FormData();
     form.set('format', 'csv');
     form.set('file', new Blob([request.csv], { type: 'text/csv' }), 'leads.csv');
     form.set('lookupField', request.lookupField ?? 'email');
     if (request.listId !== undefined) form.set('listId', String(request.listId));
+    if (request.partitionName !== undefined) form.set('partitionName', request.partitionName);
     const envelope = await this.send({
       kind: 'importLeads',
       method: 'POST',
@@ -261,6 +262,8 @@ export class MarketoClient {
       body: { multipart: form },
       operation: 'importLeadsCsv',
       target: request.listId === undefined ? undefined : `list ${request.listId}`,
+      // Too many imports, or one into this list still running: retrying within seconds only re-uploads the file.
+      noRetry: ['1016', '1019'],
     });
     return this.firstOf(importStatusSchema, envelope, 'importLeadsCsv');
   }
@@ -268,6 +271,14 @@ export class MarketoClient {
   async getImportStatus(batchId: number): Promise<ImportStatus> {
     const envelope = await this.send({ kind: 'importStatus', method: 'GET', path: `/bulk/v1/leads/batch/${batchId}.json`, operation: 'getImportStatus', target: `import batch ${batchId}` });
     return this.firstOf(importStatusSchema, envelope, 'getImportStatus');
+  }
+
+  /**
+   * A finished import's failures or warnings file: the rows as sent, each with
+   * one more column saying why (parse it with `parseCsv`).
+   */
+  async getImportFile(batchId: number, which: 'failures' | 'warnings'): Promise<string> {
+    return this.transport.sendForFile({ kind: 'importFiles', method: 'GET', path: `/bulk/v1/leads/batch/${batchId}/${which}.json`, operation: `getImport${which === 'failures' ? 'Failures' : 'Warnings'}`, target: `import batch ${batchId}` });
   }
 
   private send(request: MarketoRequest): Promise<MarketoEnvelope> {

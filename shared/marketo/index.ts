@@ -12,7 +12,7 @@ export {
   type MarketoErrorKind,
 } from './errors';
 export { centralDay, nextCentralMidnight } from './central-time';
-export { csvField, toCsv, type CsvValue } from './csv';
+export { csvField, CsvSyntaxError, parseCsv, toCsv, type CsvValue } from './csv';
 export { processTokenCache, TokenCache, type MarketoCredentials } from './token-provider';
 export type { CallGate, CallKind, MarketoClientStats } from './transport';
 export type {

@@ -2,6 +2,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Clock } from '#shared/clock.ts';
 import type { MarketoClient } from '#shared/marketo/index.ts';
 import type { Store } from '#shared/store/index.ts';
+import type { BulkJob, BulkSettings } from './bulk-import';
 import type { AppliedState, Destination, Membership, Outcome, StoredAudience } from './model';
 
 export interface RunnerPorts {
@@ -36,9 +37,11 @@ export interface RunnerOptions {
   maxBuffered?: number;
   /** Parallel DynamoDB writes. */
   writeConcurrency?: number;
+  /** Bulk import for large first pushes (bulk-import.ts); `false` pushes everything by REST. */
+  bulk?: Partial<BulkSettings> | false;
 }
 
-export type RunnerSettings = Required<RunnerOptions>;
+export type RunnerSettings = Required<Omit<RunnerOptions, 'bulk'>> & { bulk: BulkSettings | false };
 
 export type StopReason =
   /** Nothing due is left (or what is left belongs to stopped destinations). */
@@ -131,4 +134,6 @@ export interface RunContext {
   beforeBatch(): Promise<StopReason | undefined>;
   /** Adds the Marketo calls made since the last flush to the instance's daily count. */
   flushCalls(): Promise<void>;
+  /** The instance's open bulk import job: the REST push leaves its audience's additions to it. */
+  bulkJob?: BulkJob;
 }

@@ -8,6 +8,7 @@ import { nextDueAt, parkedUntil, readMarker, settleMarker } from './runner-marke
 import { BatchPipeline } from './runner-pipeline';
 import { DueQueue, WorkBuffer } from './runner-queue';
 import { recordCalls } from './batch-writeback';
+import { advanceBulkImport, BULK_DEFAULTS, holdsAdd } from './bulk-import';
 import { emptySummary, type IngestFn, type RunContext, type RunnerOptions, type RunnerPorts, type RunnerSettings, type RunSummary, type StopReason } from './runner-types';
 
 export type { RunnerOptions, RunnerPorts, RunSummary, StopReason } from './runner-types';
@@ -86,8 +87,11 @@ export async function runPushBatch(ports: RunnerPorts, munchkinId: string, optio
     const marker = await readMarker(store, munchkinId);
     ctx.destinations = await listInstanceDestinations(store, munchkinId);
     await settings.ingest({ store, clock }, munchkinId, { shouldContinue: () => !keeper.lost && settings.remainingTimeMs() >= settings.safetyMarginMs, destinations: ctx.destinations });
-    summary.stoppedBy = (await carryOutEndDates(ctx)) ?? (await drainQueue(ctx));
-    if (summary.stoppedBy === 'done') summary.marker = marker ? await settleMarker(store, marker, nextDueAt(ctx.destinations.values(), clock.now())) : 'absent';
+    const ended = await carryOutEndDates(ctx);
+    if (!ended && settings.bulk) ctx.bulkJob = await advanceBulkImport(ctx, settings.bulk);
+    summary.stoppedBy = ended ?? (await drainQueue(ctx));
+    // An open bulk job keeps the marker, so the next tick polls it.
+    if (summary.stoppedBy === 'done' && !ctx.bulkJob) summary.marker = marker ? await settleMarker(store, marker, nextDueAt(ctx.destinations.values(), clock.now())) : 'absent';
     else summary.marker = marker ? 'kept' : 'absent';
     ports.logger?.info('push run finished', { ...summary, outcomes: { ...summary.outcomes } });
     return summary;
@@ -125,7 +129,7 @@ async function passOverQueue(ctx: RunContext, pipeline: BatchPipeline): Promise<
     const page = await queue.nextPage(ctx.now());
     for (const membership of page ?? []) {
       const item = classify(membership, ctx.destinations, ctx.now());
-      if (item) buffer.add(item);
+      if (item && !holdsAdd(ctx.bulkJob, item)) buffer.add(item);
     }
     const batches = !page || buffer.size >= maxBuffered ? buffer.takeAll(batchSize) : buffer.takeFull(batchSize);
     for (const batch of batches) {
@@ -137,7 +141,8 @@ async function passOverQueue(ctx: RunContext, pipeline: BatchPipeline): Promise<
 }
 
 function settle(options: RunnerOptions): RunnerSettings {
-  const settings = { ...DEFAULTS, ...definedOnly(options) } as RunnerSettings;
+  const { bulk, ...rest } = options;
+  const settings = { ...DEFAULTS, ...definedOnly(rest), bulk: bulk === false ? false : { ...BULK_DEFAULTS, ...definedOnly(bulk ?? {}) } } as RunnerSettings;
   if (!Number.isInteger(settings.batchSize) || settings.batchSize < 1 || settings.batchSize > MAX_RECORDS_PER_CALL) {
     throw new RangeError(`batchSize must be a whole number from 1 to ${MAX_RECORDS_PER_CALL}; got ${settings.batchSize}`);
   }
