@@ -44,6 +44,10 @@ export const configSchema = z.object({
   MARKETO_CALLS_PER_WINDOW: z.coerce.number().int().min(1).max(100).default(50),
   MARKETO_WINDOW_SECONDS: z.coerce.number().positive().max(20).default(20),
   MARKETO_MAX_CONCURRENT: z.coerce.number().int().min(1).max(10).default(5),
+  /** The instance's daily REST quota (Marketo's default is 50,000; an account manager can raise it). */
+  MARKETO_DAILY_QUOTA: positiveInt(50_000),
+  /** Calls of each day's quota the push runner never spends, left for the instance's other integrations. */
+  MARKETO_DAILY_FLOOR: z.coerce.number().int().min(0).default(10_000),
   WEBHOOK_TOKEN_SECRET_NAME: z.string().default('aep-webhook-token'),
   /** AEP's OAuth client for the webhook's client-credentials option: {"clientId","clientSecret"}. */
   WEBHOOK_OAUTH_CLIENT_SECRET_NAME: z.string().default('aep-webhook-oauth-client'),

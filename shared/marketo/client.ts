@@ -4,6 +4,7 @@ import { MarketoError, MarketoRequestError } from './errors';
 import { DEFAULT_BACKOFF, realSleep } from './retry';
 import {
   addToListResultSchema,
+  dailyUsageSchema,
   importStatusSchema,
   leadSchema,
   memberOfListResultSchema,
@@ -11,6 +12,7 @@ import {
   staticListSchema,
   syncLeadResultSchema,
   type AddToListResult,
+  type DailyUsage,
   type ImportStatus,
   type MarketoEnvelope,
   type MarketoLead,
@@ -271,6 +273,15 @@ export class MarketoClient {
   async getImportStatus(batchId: number): Promise<ImportStatus> {
     const envelope = await this.send({ kind: 'importStatus', method: 'GET', path: `/bulk/v1/leads/batch/${batchId}.json`, operation: 'getImportStatus', target: `import batch ${batchId}` });
     return this.firstOf(importStatusSchema, envelope, 'getImportStatus');
+  }
+
+  /**
+   * Today's REST calls on the instance by every API user, ours included
+   * (https://experienceleague.adobe.com/en/docs/marketo-developer/marketo/rest/usage).
+   */
+  async getDailyUsage(): Promise<DailyUsage> {
+    const envelope = await this.send({ kind: 'usage', method: 'GET', path: '/rest/v1/stats/usage.json', operation: 'getDailyUsage' });
+    return this.firstOf(dailyUsageSchema, envelope, 'getDailyUsage');
   }
 
   /**

@@ -17,6 +17,7 @@ export { processTokenCache, TokenCache, type MarketoCredentials } from './token-
 export type { CallGate, CallKind, MarketoClientStats } from './transport';
 export type {
   AddToListResult,
+  DailyUsage,
   ImportStatus,
   MarketoLead,
   MarketoReason,

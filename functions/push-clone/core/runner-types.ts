@@ -3,6 +3,7 @@ import type { Clock } from '#shared/clock.ts';
 import type { MarketoClient } from '#shared/marketo/index.ts';
 import type { Store } from '#shared/store/index.ts';
 import type { BulkJob, BulkSettings } from './bulk-import';
+import type { QuotaSettings } from './instance-quota';
 import type { AppliedState, Destination, Membership, Outcome, StoredAudience } from './model';
 
 export interface RunnerPorts {
@@ -39,9 +40,11 @@ export interface RunnerOptions {
   writeConcurrency?: number;
   /** Bulk import for large first pushes (bulk-import.ts); `false` pushes everything by REST. */
   bulk?: Partial<BulkSettings> | false;
+  /** The instance's whole daily quota (instance-quota.ts): Marketo's usage is read and the floor kept; without it only our own 607 stops us. */
+  quota?: QuotaSettings;
 }
 
-export type RunnerSettings = Required<Omit<RunnerOptions, 'bulk'>> & { bulk: BulkSettings | false };
+export type RunnerSettings = Required<Omit<RunnerOptions, 'bulk' | 'quota'>> & { bulk: BulkSettings | false; quota?: QuotaSettings };
 
 export type StopReason =
   /** Nothing due is left (or what is left belongs to stopped destinations). */

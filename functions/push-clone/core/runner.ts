@@ -9,6 +9,7 @@ import { BatchPipeline } from './runner-pipeline';
 import { DueQueue, WorkBuffer } from './runner-queue';
 import { recordCalls } from './batch-writeback';
 import { advanceBulkImport, BULK_DEFAULTS, holdsAdd } from './bulk-import';
+import { InstanceQuota } from './instance-quota';
 import { emptySummary, type IngestFn, type RunContext, type RunnerOptions, type RunnerPorts, type RunnerSettings, type RunSummary, type StopReason } from './runner-types';
 
 export type { RunnerOptions, RunnerPorts, RunSummary, StopReason } from './runner-types';
@@ -54,6 +55,7 @@ export async function runPushBatch(ports: RunnerPorts, munchkinId: string, optio
   let counted = restCalls(marketo.stats.callsByKind);
   const tokensAtStart = marketo.stats.tokenCalls;
   marketo.gateCalls(() => keeper.ensure(callBoundMs));
+  const quota = settings.quota && new InstanceQuota({ store, marketo, now: () => clock.now() }, munchkinId, settings.quota, () => restCalls(marketo.stats.callsByKind));
   const ctx: RunContext = {
     // Conditional writes (the write-back above all) land only while this runner holds the lease.
     ports: { ...ports, store: store.fenced(keeper.fence()) },
@@ -66,11 +68,17 @@ export async function runPushBatch(ports: RunnerPorts, munchkinId: string, optio
       if (settings.remainingTimeMs() < settings.safetyMarginMs) return 'out_of_time';
       try {
         await keeper.beat();
-        return undefined;
       } catch (error) {
         if (error instanceof LeaseLostError) return 'lease_lost';
         throw error;
       }
+      const parked = await quota?.check();
+      if (parked) {
+        summary.lastError = parked;
+        ports.logger?.warn('instance parked: the rest of the daily quota is left to other integrations', { reason: parked });
+        return 'daily_quota';
+      }
+      return undefined;
     },
     flushCalls: async () => {
       // Taken before the write, so a flush that overlaps another never counts a call twice.

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Clock } from '#shared/clock.ts';
 import { centralDay } from '#shared/marketo/index.ts';
 import type { Store } from '#shared/store/index.ts';
+import { readUsage } from './instance-quota';
 import { audienceStatsSchema, keys, MARKETO_CALLS_FIELD, SKIPPED_FIELD_PREFIX, type Destination, type StoredAudience } from './model';
 
 export interface AudienceStatus {
@@ -30,6 +31,12 @@ export interface DestinationStatus {
   audiences: AudienceStatus[];
   /** Marketo calls spent on the instance today (US Central day, as Marketo's quota counts). */
   marketoCallsToday: { day: string; calls: number };
+  /**
+   * The instance's whole day as Marketo reported it at the runner's last
+   * reading (every API user): ours (as we counted them) and the others'.
+   * Absent before the runner's first reading of the day.
+   */
+  marketoUsageToday?: { day: string; total: number; ours: number; others: number; readAt: string };
 }
 
 const pendingItemSchema = z.object({ destinationId: z.string(), audienceId: z.string(), gsi1sk: z.string() });
@@ -40,10 +47,11 @@ export async function destinationStatus(ports: { store: Store; clock: Clock }, d
   const { destinationId } = destination;
   const now = ports.clock.now();
   const day = centralDay(now);
-  const [pending, stats, callsItem] = await Promise.all([
+  const [pending, stats, callsItem, usage] = await Promise.all([
     countPending(ports.store, destination, new Date(now).toISOString()),
     Promise.all(destination.audiences.map((audience) => ports.store.get(keys.stats(destinationId, audience.audienceId)))),
     ports.store.get(keys.callsPerDay(destination.munchkinId, day)),
+    readUsage(ports.store, destination.munchkinId, day),
   ]);
   const audiences = destination.audiences.map((audience, index) => {
     const counters = audienceStatsSchema.parse(stats[index] ?? {});
@@ -65,7 +73,10 @@ export async function destinationStatus(ports: { store: Store; clock: Clock }, d
       lastError: counters.lastError,
     };
   });
-  return { destination, audiences, marketoCallsToday: { day, calls: callsSchema.parse(callsItem ?? {})[MARKETO_CALLS_FIELD] } };
+  const ours = callsSchema.parse(callsItem ?? {})[MARKETO_CALLS_FIELD];
+  // Our calls since the reading are in `ours` but not in its total: others' share never goes below zero.
+  const marketoUsageToday = usage && { day, total: usage.total, ours, others: Math.max(0, usage.total - ours), readAt: usage.readAt };
+  return { destination, audiences, marketoCallsToday: { day, calls: ours }, ...(marketoUsageToday ? { marketoUsageToday } : {}) };
 }
 
 function phaseOf(audience: StoredAudience, now: number): AudienceStatus['phase'] {
