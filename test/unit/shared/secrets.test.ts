@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { CreateSecretCommand, GetSecretValueCommand, PutSecretValueCommand, ResourceNotFoundException, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { AwsSecretStore, FileSecretStore, SecretNotFoundError } from '#shared/secrets/index.ts';
+import { AwsSecretStore } from '#shared/secrets/aws-secret-store.ts';
+import { FileSecretStore, SecretNotFoundError } from '#shared/secrets/index.ts';
 
 describe('FileSecretStore (local)', () => {
   it('keeps secrets in a file only its owner can read', async () => {
