@@ -199,6 +199,8 @@ async function startJob(ctx: RunContext, settings: BulkSettings): Promise<BulkJo
 async function submit(ctx: RunContext, job: BulkJob): Promise<BulkJob> {
   const destination = ctx.destinations.get(job.destinationId);
   if (!destination || destination.state !== 'active') return job; // stopped or gone: the job waits, its people stay pending
+  // Time, lease and the instance's quota, as before any batch.
+  if (await ctx.beforeBatch()) return job;
   const people = await jobPeople(ctx.ports.store, job);
   const columns = ['email', ...new Set(people.flatMap(({ membership }) => Object.keys(membership.attributes)))];
   const csv = toCsv(columns, people.map(({ membership }) => rowOf(membership)));
