@@ -9,6 +9,7 @@ import { createLogger } from '#shared/logging/logger.ts';
 import { createMetrics, MetricUnit, RUNNER_THROTTLE_METRIC } from '#shared/metrics.ts';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { defaultPorts } from '#shared/runtime/ports.ts';
+import { QUOTA_RECHECK_EVERY } from './core/instance-quota';
 import { runPushBatch, type RunSummary } from './core/runner';
 
 const logger = createLogger('push-clone-runner');
@@ -33,6 +34,7 @@ export const handler = middy<unknown, RunSummary>()
     const summary = await runPushBatch({ store: ports.store, clock: ports.clock, marketo, logger }, munchkinId, {
       remainingTimeMs: () => context.getRemainingTimeInMillis(),
       leaseOwner: context.awsRequestId,
+      quota: { dailyQuota: ports.config.MARKETO_DAILY_QUOTA, floor: ports.config.MARKETO_DAILY_FLOOR, recheckEvery: QUOTA_RECHECK_EVERY },
     });
     recordRunMetrics(summary, marketo.stats.throttledWaits);
     return summary;

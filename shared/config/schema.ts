@@ -50,6 +50,10 @@ export const configSchema = z.object({
   MARKETO_MAX_CONCURRENT: z.coerce.number().int().min(1).max(10).default(5),
   /** Days every AEP delivery's raw body is kept for replay (push clone's delivery archive, TTL). */
   DELIVERY_ARCHIVE_RETENTION_DAYS: z.coerce.number().int().min(1).max(35).default(7),
+  /** The instance's daily REST quota (Marketo's default is 50,000; an account manager can raise it). */
+  MARKETO_DAILY_QUOTA: positiveInt(50_000),
+  /** Calls of each day's quota the push runner never spends, left for the instance's other integrations. */
+  MARKETO_DAILY_FLOOR: z.coerce.number().int().min(0).default(10_000),
   /** Name of the runner function the scheduler fans out to (set by the stack). */
   PUSH_RUNNER_FUNCTION_NAME: z.string().optional(),
 

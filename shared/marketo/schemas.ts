@@ -82,3 +82,11 @@ export const importStatusSchema = z.object({
   message: z.string().optional(),
 });
 export type ImportStatus = z.infer<typeof importStatusSchema>;
+
+/** Get Daily Usage: the instance's REST calls today (US Central day), every API user's together and per user. */
+export const dailyUsageSchema = z.object({
+  date: z.string(),
+  total: z.number().int().nonnegative(),
+  users: z.array(z.object({ userId: z.string(), count: z.number().int().nonnegative() })).default([]),
+});
+export type DailyUsage = z.infer<typeof dailyUsageSchema>;

@@ -2,6 +2,8 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Clock } from '#shared/clock.ts';
 import type { MarketoClient } from '#shared/marketo/index.ts';
 import type { Store } from '#shared/store/index.ts';
+import type { BulkJob, BulkSettings } from './bulk-import';
+import type { QuotaSettings } from './instance-quota';
 import type { AppliedState, Destination, Membership, Outcome, StoredAudience } from './model';
 
 export interface RunnerPorts {
@@ -30,15 +32,19 @@ export interface RunnerOptions {
   batchSize?: number;
   /** Default 60 s: the longest a batch can take (a throttled call waits a window, a slow one up to 100 s is rare). */
   safetyMarginMs?: number;
-  /** The lease outlives the invocation by this much, so it cannot lapse while the runner still works. */
-  leaseMarginMs?: number;
+  /** Default 55 s: how long the instance's lease lasts past its last renewal (a dead runner is taken over that long after). */
+  leaseTtlMs?: number;
   /** Due items held in memory while filling 300-record calls; past this everything held is sent. */
   maxBuffered?: number;
   /** Parallel DynamoDB writes. */
   writeConcurrency?: number;
+  /** Bulk import for large first pushes (bulk-import.ts); `false` pushes everything by REST. */
+  bulk?: Partial<BulkSettings> | false;
+  /** The instance's whole daily quota (instance-quota.ts): Marketo's usage is read and the floor kept; without it only our own 607 stops us. */
+  quota?: QuotaSettings;
 }
 
-export type RunnerSettings = Required<RunnerOptions>;
+export type RunnerSettings = Required<Omit<RunnerOptions, 'bulk' | 'quota'>> & { bulk: BulkSettings | false; quota?: QuotaSettings };
 
 export type StopReason =
   /** Nothing due is left (or what is left belongs to stopped destinations). */
@@ -131,4 +137,6 @@ export interface RunContext {
   beforeBatch(): Promise<StopReason | undefined>;
   /** Adds the Marketo calls made since the last flush to the instance's daily count. */
   flushCalls(): Promise<void>;
+  /** The instance's open bulk import job: the REST push leaves its audience's additions to it. */
+  bulkJob?: BulkJob;
 }

@@ -5,6 +5,7 @@ import type { Store } from '#shared/store/index.ts';
 import { readIntake, refusedOf, type IntakeSummary } from './intake-stats';
 import { audienceStatsSchema, keys, MARKETO_CALLS_FIELD, SKIPPED_FIELD_PREFIX, type Destination, type RefusalCounts, type StoredAudience } from './model';
 import { readQuarantine, type QuarantineView } from './quarantine';
+import { readUsage } from './instance-quota';
 
 export interface AudienceStatus {
   audienceId: string;
@@ -38,6 +39,12 @@ export interface DestinationStatus {
   intake: IntakeSummary;
   /** Records and memberships set aside with their reason (the rest of the instance's work went on). */
   quarantine: QuarantineView;
+  /**
+   * The instance's whole day as Marketo reported it at the runner's last
+   * reading (every API user): ours (as we counted them) and the others'.
+   * Absent before the runner's first reading of the day.
+   */
+  marketoUsageToday?: { day: string; total: number; ours: number; others: number; readAt: string };
 }
 
 const pendingItemSchema = z.object({ destinationId: z.string(), audienceId: z.string(), gsi1sk: z.string() });
@@ -48,12 +55,13 @@ export async function destinationStatus(ports: { store: Store; clock: Clock }, d
   const { destinationId } = destination;
   const now = ports.clock.now();
   const day = centralDay(now);
-  const [pending, stats, callsItem, intake, quarantined] = await Promise.all([
+  const [pending, stats, callsItem, intake, quarantined, usage] = await Promise.all([
     countPending(ports.store, destination, new Date(now).toISOString()),
     Promise.all(destination.audiences.map((audience) => ports.store.get(keys.stats(destinationId, audience.audienceId)))),
     ports.store.get(keys.callsPerDay(destination.munchkinId, day)),
     readIntake(ports.store, destinationId),
     readQuarantine(ports.store, destinationId, now),
+    readUsage(ports.store, destination.munchkinId, day),
   ]);
   const audiences = destination.audiences.map((audience, index) => {
     const counters = audienceStatsSchema.parse(stats[index] ?? {});
@@ -76,7 +84,10 @@ export async function destinationStatus(ports: { store: Store; clock: Clock }, d
       lastError: counters.lastError,
     };
   });
-  return { destination, audiences, marketoCallsToday: { day, calls: callsSchema.parse(callsItem ?? {})[MARKETO_CALLS_FIELD] }, intake, quarantine: quarantined };
+  const ours = callsSchema.parse(callsItem ?? {})[MARKETO_CALLS_FIELD];
+  // Our calls since the reading are in `ours` but not in its total: others' share never goes below zero.
+  const marketoUsageToday = usage && { day, total: usage.total, ours, others: Math.max(0, usage.total - ours), readAt: usage.readAt };
+  return { destination, audiences, marketoCallsToday: { day, calls: ours }, intake, quarantine: quarantined, ...(marketoUsageToday ? { marketoUsageToday } : {}) };
 }
 
 function phaseOf(audience: StoredAudience, now: number): AudienceStatus['phase'] {
