@@ -27,6 +27,7 @@ const baselineRss = process.memoryUsage().rss;
 const summary = await runPushBatch({ store, clock: new ManualClock(Number(env('BENCH_NOW'))), marketo }, env('BENCH_MUNCHKIN'), {
   remainingTimeMs: () => 900_000,
   leaseOwner: 'bench-memory',
+  bulk: false,
 });
 process.stdout.write(
   JSON.stringify({ stoppedBy: summary.stoppedBy, added: summary.outcomes.added, baselineRss, maxRss: process.resourceUsage().maxRSS * 1024 }),

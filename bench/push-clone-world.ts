@@ -3,7 +3,7 @@ import { createDynamoClient, ensureTable, Store } from '#shared/store/index.ts';
 import { startDynamoLocal, type DynamoLocal } from '#local/dynamodb-local.ts';
 import { ingestInbox } from '#functions/push-clone/core/ingest.ts';
 import type { Destination } from '#functions/push-clone/core/model.ts';
-import { runPushBatch, type RunSummary } from '#functions/push-clone/core/runner.ts';
+import { runPushBatch, type RunnerOptions, type RunSummary } from '#functions/push-clone/core/runner.ts';
 import { deliver, diffCalls, people, restCalls, saveDestination, startInstance, type Activation, type Instance } from '#test/integration/push-clone/runner-world.ts';
 
 /**
@@ -53,9 +53,9 @@ export interface Step {
 /**
  * Delivers `activations` as the webhook stores them (in 1,000-record deliveries),
  * folds them in, then runs the runner until nothing is left; ingest and the
- * runner's own work are timed apart.
+ * runner's own work are timed apart. REST only unless `bulk` is given.
  */
-export async function step(world: BenchWorld, { instance, destination }: Scenario, activations: readonly Activation[], options: { batchSize?: number } = {}): Promise<Step> {
+export async function step(world: BenchWorld, { instance, destination }: Scenario, activations: readonly Activation[], options: Pick<RunnerOptions, 'batchSize' | 'bulk'> = {}): Promise<Step> {
   for (let start = 0; start < activations.length; start += 1_000) await deliver(world.store, world.clock, destination, activations.slice(start, start + 1_000));
   const ports = { store: world.store, clock: world.clock, marketo: instance.client };
   let started = performance.now();
@@ -66,7 +66,7 @@ export async function step(world: BenchWorld, { instance, destination }: Scenari
   started = performance.now();
   const runs: RunSummary[] = [];
   for (let attempt = 0; attempt < 50; attempt += 1) {
-    const summary = await runPushBatch(ports, instance.munchkinId, { remainingTimeMs: () => 900_000, leaseOwner: `bench-${attempt}`, ingest: async () => undefined, ...options });
+    const summary = await runPushBatch(ports, instance.munchkinId, { remainingTimeMs: () => 900_000, leaseOwner: `bench-${attempt}`, ingest: async () => undefined, bulk: false, ...options });
     runs.push(summary);
     if (summary.stoppedBy === 'done') break;
   }

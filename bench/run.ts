@@ -6,6 +6,7 @@ import { benchStartup } from './startup';
 import { benchCampaign } from './campaign';
 import { benchPushClone } from './push-clone';
 import { benchPushCloneMemory } from './push-clone-memory';
+import { benchPushCloneScale } from './push-clone-scale';
 import { benchWebhook } from './webhook';
 import { benchChaos } from './chaos';
 import { formatTable, meets, ratio, type BenchRow } from './report';
@@ -19,6 +20,7 @@ const suites: Array<{ name: string; run: () => Promise<BenchRow[]> }> = [
   { name: 'webhook', run: benchWebhook },
   { name: 'push-clone', run: benchPushClone },
   { name: 'memory', run: benchPushCloneMemory },
+  { name: 'scale', run: benchPushCloneScale },
   { name: 'campaign', run: benchCampaign },
   { name: 'bundles', run: benchBundles },
   { name: 'startup', run: benchStartup },

@@ -157,7 +157,7 @@ export class OrgbridgeStack extends Stack {
     new CfnOutput(this, 'ApiUrl', { value: http.url, description: 'Base URL of the orgbridge HTTP API' });
     new CfnOutput(this, 'ImsRedirectUri', { value: `${http.url}/org-mapping/callback`, description: 'Register exactly this redirect URI on the IMS OAuth web credential in the Adobe Developer Console' });
     new CfnOutput(this, 'WebhookUrlPattern', { value: `${http.url}/push-clone/destinations/{destinationId}/activations`, description: 'The AEP destination\'s endpoint: put the destination ID in place of {destinationId}' });
-    new CfnOutput(this, 'OAuthTokenUrl', { value: `${http.url}/push-clone/oauth/token`, description: 'Access token URL for an AEP destination set up with OAuth 2 client credentials' });
+    new CfnOutput(this, 'OAuthTokenUrlPattern', { value: `${http.url}/push-clone/destinations/{destinationId}/oauth/token`, description: 'Access token URL of a destination whose AEP side uses OAuth 2 client credentials: put the destination ID in place of {destinationId}' });
     if (http.domain) new CfnOutput(this, 'CustomDomainTarget', { value: http.domain.regionalDomainName, description: 'Point a CNAME (or alias) of the custom domain at this name' });
     new CfnOutput(this, 'AlarmTopicArn', { value: alarmTopic.topic.topicArn, description: 'Every alarm notifies this SNS topic' });
     new CfnOutput(this, 'DashboardName', { value: dashboard.dashboard.dashboardName });

@@ -2,7 +2,8 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
-import { dirname, join, resolve } from 'node:path';
+import { delimiter, dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 
 export interface DynamoLocal {
@@ -44,6 +45,25 @@ export async function freePort(): Promise<number> {
   });
 }
 
+const LOOPBACK_LAUNCHER = fileURLToPath(new URL('./dynamodb-loopback/LoopbackDynamoDBLocal.java', import.meta.url));
+let javaCompiles: boolean | undefined;
+
+/**
+ * DynamoDB Local's own launcher listens on every interface and has no option
+ * to change that: where Java can run a source file (the jdk.compiler module,
+ * in every JDK), our launcher binds it to 127.0.0.1. Otherwise the stock jar
+ * runs, with a warning.
+ */
+function launcherArgs(dir: string): string[] {
+  if (javaCompiles === undefined) {
+    const modules = spawnSync('java', ['--list-modules'], { encoding: 'utf8' });
+    javaCompiles = modules.status === 0 && /^jdk\.compiler@/m.test(modules.stdout);
+    if (!javaCompiles) console.warn('DynamoDB Local listens on every interface: this Java cannot run source files (install a JDK, e.g. openjdk-17-jdk-headless) to bind it to 127.0.0.1.');
+  }
+  if (!javaCompiles) return ['-jar', join(dir, 'DynamoDBLocal.jar')];
+  return ['-cp', [join(dir, 'DynamoDBLocal.jar'), join(dir, 'DynamoDBLocal_lib', '*')].join(delimiter), LOOPBACK_LAUNCHER];
+}
+
 /**
  * Starts DynamoDB Local: in memory, or file-backed under `dataDir` so data
  * survives restarts. Resolves once it answers ListTables.
@@ -53,7 +73,7 @@ export async function startDynamoLocal(options: { port?: number; dataDir?: strin
   if (java.error || java.status !== 0) throw new JavaMissingError();
   const port = options.port ?? (await freePort());
   const dir = jarDirectory();
-  const args = [`-Djava.library.path=${join(dir, 'DynamoDBLocal_lib')}`, '-jar', join(dir, 'DynamoDBLocal.jar'), '-sharedDb', '-disableTelemetry', '-port', String(port)];
+  const args = [`-Djava.library.path=${join(dir, 'DynamoDBLocal_lib')}`, ...launcherArgs(dir), '-sharedDb', '-disableTelemetry', '-port', String(port)];
   if (options.dataDir) {
     const dataDir = resolve(options.dataDir);
     if (!existsSync(dataDir)) mkdirSync(dataDir, { recursive: true });
@@ -73,7 +93,7 @@ export async function startDynamoLocal(options: { port?: number; dataDir?: strin
       setTimeout(() => child.kill('SIGKILL'), 3000).unref();
     });
   const client = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
-  const deadline = Date.now() + 30_000;
+  const deadline = Date.now() + 60_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`DynamoDB Local exited with code ${child.exitCode}: ${stderr.trim()}`);
     try {
@@ -82,7 +102,7 @@ export async function startDynamoLocal(options: { port?: number; dataDir?: strin
     } catch {
       if (Date.now() > deadline) {
         await stop();
-        throw new Error(`DynamoDB Local did not answer on ${endpoint} within 30 s: ${stderr.trim()}`);
+        throw new Error(`DynamoDB Local did not answer on ${endpoint} within 60 s: ${stderr.trim()}`);
       }
       await new Promise((r) => setTimeout(r, 100));
     }

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { config as readConfig, resetConfigCache } from '#shared/config/index.ts';
@@ -37,6 +38,36 @@ export interface LocalRuntimeOptions {
   anySandboxPort?: boolean;
   /** Fire schedules on their timers (off in tests, which fire them on demand). */
   timers?: boolean;
+  /** Told as each startup step completes (npm start prints a line per step). */
+  onStep?: (message: string) => void;
+}
+
+/** A port someone else holds: say which setting moves ours. */
+export class PortInUseError extends Error {}
+
+/** Fails fast, before the slow steps, when a port we are told to use is taken. */
+async function assertPortFree(port: number, what: string, setting: string): Promise<void> {
+  if (port === 0) return;
+  await onPort(
+    () =>
+      new Promise<void>((resolve, reject) => {
+        const probe = createServer();
+        probe.once('error', reject);
+        probe.listen(port, '127.0.0.1', () => probe.close(() => resolve()));
+      }),
+    port,
+    what,
+    setting,
+  );
+}
+
+async function onPort<T>(start: () => Promise<T>, port: number, what: string, setting: string): Promise<T> {
+  try {
+    return await start();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new PortInUseError(`Port ${port} (${what}) is already in use: ${setting}.`);
+    throw error;
+  }
 }
 
 export interface LocalRuntime {
@@ -56,15 +87,25 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   const stateDir = resolve(options.stateDir);
   await mkdir(stateDir, { recursive: true, mode: 0o700 });
   const stoppers: Array<() => Promise<void>> = [];
+  const startedAt = Date.now();
+  const step = (message: string) => options.onStep?.(`${message} (${((Date.now() - startedAt) / 1000).toFixed(1)} s)`);
   const stop = async () => {
     setLocalInvoker(undefined);
     for (const stopOne of stoppers.reverse()) await stopOne().catch(() => undefined);
   };
   try {
+    await assertPortFree(options.port, 'the local gateway', `set PORT to a free port, e.g. PORT=${options.port + 1} npm start`);
+    if (!options.anySandboxPort) {
+      for (const launcher of sandboxLaunchers) {
+        await assertPortFree(launcher.defaultPort, `${launcher.name} sandbox`, 'set ORGBRIDGE_SANDBOX_PORTS=any to start the sandboxes on free ports');
+      }
+    }
     let dynamo: DynamoLocal | undefined;
     if (!options.dynamoEndpoint) {
+      options.onStep?.('starting DynamoDB Local (Java; the slowest step)...');
       dynamo = await startDynamoLocal(options.inMemory ? {} : { dataDir: join(stateDir, 'dynamodb') });
       stoppers.push(dynamo.stop);
+      step(`DynamoDB Local on ${dynamo.endpoint}${options.inMemory ? ' (in memory)' : ` (data under ${options.stateDir}/dynamodb)`}`);
     }
     const dynamoEndpoint = options.dynamoEndpoint ?? dynamo!.endpoint;
     const port = options.port === 0 ? await freePort() : options.port;
@@ -72,14 +113,16 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
 
     const sandboxes: Record<string, SandboxLaunch> = {};
     for (const launcher of sandboxLaunchers) {
-      const launched = await launcher.start({
-        port: options.anySandboxPort ? 0 : launcher.defaultPort,
-        publicBaseUrl,
-        others: sandboxes,
-        stateDir: options.inMemory ? undefined : join(stateDir, 'sandboxes'),
-      });
+      const sandboxPort = options.anySandboxPort ? 0 : launcher.defaultPort;
+      const launched = await onPort(
+        () => launcher.start({ port: sandboxPort, publicBaseUrl, others: sandboxes, stateDir: options.inMemory ? undefined : join(stateDir, 'sandboxes') }),
+        sandboxPort,
+        `${launcher.name} sandbox`,
+        'set ORGBRIDGE_SANDBOX_PORTS=any to start the sandboxes on free ports',
+      );
       sandboxes[launcher.name] = launched;
       stoppers.push(launched.stop);
+      step(`${launcher.name} sandbox on ${launched.url}`);
     }
 
     Object.assign(process.env, {
@@ -102,6 +145,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     resetDefaultPorts();
     const config = readConfig();
     await ensureTable(createDynamoClient(config), config.TABLE_NAME);
+    step(`table ${config.TABLE_NAME} ready`);
     const { secrets } = defaultPorts();
     const adminKey = await secretOrCreate(secrets, config.ADMIN_JWT_SECRET_NAME, () => randomBytes(32).toString('base64url'));
     await secrets.put(config.IMS_CLIENT_SECRET_NAME, demo.orgbridgeImsClient.clientSecret);
@@ -118,7 +162,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       { issuer: config.ADMIN_JWT_ISSUER, audience: config.ADMIN_JWT_AUDIENCE, expiresIn: DEV_TOKEN_LIFETIME },
     );
 
+    step('secrets in .local/secrets.json, development admin token minted');
     await seedDemoData(sandboxes);
+    step('demo Marketo instance registered');
 
     // Fan-out targets run in this process, without being awaited by the caller, as an async invoke would.
     const inFlight = new Set<Promise<unknown>>();
@@ -143,7 +189,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     });
     stoppers.push(scheduler.stop);
 
-    const gateway: LocalGateway = await startGateway({
+    const gateway: LocalGateway = await onPort(() => startGateway({
       port,
       root: repoRoot,
       extraRoutes: async ({ method, url }) => {
@@ -156,8 +202,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         }
         return { status: 200, body: { schedule: name, result: await scheduler.run(name) } };
       },
-    });
+    }), port, 'the local gateway', `set PORT to a free port, e.g. PORT=${port + 1} npm start`);
     stoppers.push(gateway.stop);
+    step(`gateway on ${gateway.url}, scheduler ${options.timers ?? true ? 'firing' : 'idle'}`);
 
     const endpoints = {
       gateway: gateway.url,

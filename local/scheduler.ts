@@ -16,7 +16,7 @@ export interface LocalScheduler {
  * concurrency 1 would throttle it.
  */
 export function startScheduler(options: { root: string; enabled: boolean; onError?: (schedule: ScheduleDef, error: unknown) => void }): LocalScheduler {
-  const running = new Map<string, Promise<unknown>>();
+  const running = new Map<string, Promise<undefined>>();
   const timers: NodeJS.Timeout[] = [];
 
   function run(name: string): Promise<unknown> {
@@ -25,7 +25,12 @@ export function startScheduler(options: { root: string; enabled: boolean; onErro
     const fn = functionNamed(schedule.function);
     const event: ScheduledEvent = { schedule: schedule.name, scheduledTime: new Date().toISOString() };
     const result = loadHandler(fn, options.root).then((handler) => handler(event, localLambdaContext(fn)));
-    const tracked = result.finally(() => {
+    // Only the caller sees a failure: the tracking promise must never reject, or Node ends the whole process.
+    const tracked = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    void tracked.finally(() => {
       if (running.get(name) === tracked) running.delete(name);
     });
     running.set(name, tracked);

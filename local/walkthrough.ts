@@ -1,5 +1,5 @@
 import { demo } from './demo-identities';
-import type { LocalRuntime } from './runtime';
+import { DEV_TOKEN_LIFETIME, type LocalRuntime } from './runtime';
 
 /** What `npm start` prints once everything answers: where things are and what to try. */
 export function printWalkthrough(runtime: LocalRuntime, startMs: number): void {
@@ -13,6 +13,8 @@ export function printWalkthrough(runtime: LocalRuntime, startMs: number): void {
     '',
     '  Everything above, the demo identities and the development admin token are in .local/endpoints.json.',
     `  Admin token:  export TOKEN=$(node -p "require('./.local/endpoints.json').adminToken")`,
+    `  It lasts ${DEV_TOKEN_LIFETIME}; mint another: npm run -s admin-token -- --local --email ${demo.marketo.adminEmail} --instances '*' --permissions org-mapping,marketo-admin,push-clone-admin,campaign-admin`,
+    '  Logs are one readable line each; npm start -- --json-logs prints the JSON lines Lambda writes.',
     ...walkthroughSteps(runtime),
     '',
     'Ctrl-C stops everything; data stays in .local/ for the next start.',

@@ -10,6 +10,7 @@ import { createMetrics, MetricUnit, RUNNER_THROTTLE_METRIC } from '#shared/metri
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { defaultPorts } from '#shared/runtime/ports.ts';
 import { historyPolicy } from './core/person-history';
+import { QUOTA_RECHECK_EVERY } from './core/instance-quota';
 import { runPushBatch, type RunSummary } from './core/runner';
 
 const logger = createLogger('push-clone-runner');
@@ -35,6 +36,7 @@ export const handler = middy<unknown, RunSummary>()
       remainingTimeMs: () => context.getRemainingTimeInMillis(),
       leaseOwner: context.awsRequestId,
       history: historyPolicy(ports.config),
+      quota: { dailyQuota: ports.config.MARKETO_DAILY_QUOTA, floor: ports.config.MARKETO_DAILY_FLOOR, recheckEvery: QUOTA_RECHECK_EVERY },
     });
     recordRunMetrics(summary, marketo.stats.throttledWaits);
     return summary;

@@ -53,6 +53,10 @@ export const configSchema = z.object({
   PERSON_HISTORY_MAX_ENTRIES: z.coerce.number().int().min(1).max(100).default(20),
   /** Days every AEP delivery's raw body is kept for replay (push clone's delivery archive, TTL). */
   DELIVERY_ARCHIVE_RETENTION_DAYS: z.coerce.number().int().min(1).max(35).default(7),
+  /** The instance's daily REST quota (Marketo's default is 50,000; an account manager can raise it). */
+  MARKETO_DAILY_QUOTA: positiveInt(50_000),
+  /** Calls of each day's quota the push runner never spends, left for the instance's other integrations. */
+  MARKETO_DAILY_FLOOR: z.coerce.number().int().min(0).default(10_000),
   /** Name of the runner function the scheduler fans out to (set by the stack). */
   PUSH_RUNNER_FUNCTION_NAME: z.string().optional(),
 
@@ -68,6 +72,8 @@ export const configSchema = z.object({
 
   MAX_BODY_BYTES: positiveInt(6 * 1024 * 1024),
   LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT', 'CRITICAL']).default('INFO'),
+  /** `json` (Lambda, CloudWatch Logs Insights) or `pretty` (one readable line per entry: what npm start uses). */
+  LOG_FORMAT: z.enum(['json', 'pretty']).default('json'),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -6,6 +6,7 @@ import {
   addToListResultSchema,
   describedFieldSchema,
   partitionSchema,
+  dailyUsageSchema,
   importStatusSchema,
   leadSchema,
   memberOfListResultSchema,
@@ -13,6 +14,7 @@ import {
   staticListSchema,
   syncLeadResultSchema,
   type AddToListResult,
+  type DailyUsage,
   type ImportStatus,
   type LeadField,
   type MarketoEnvelope,
@@ -24,18 +26,21 @@ import {
   type SyncLeadResult,
 } from './schemas';
 import { processTokenCache, TokenProvider, type MarketoCredentials, type TokenCache } from './token-provider';
-import { emptyStats, MarketoTransport, type MarketoClientStats, type MarketoRequest } from './transport';
+import { emptyStats, MarketoTransport, type CallGate, type MarketoClientStats, type MarketoRequest } from './transport';
 
 /** Records per call for every Lead Database endpoint we use. */
 export const MAX_RECORDS_PER_CALL = 300;
 
 /**
- * Longer than Marketo's 90 s server time-out: a call we give up on has been
- * given up by Marketo too, so its retry cannot run beside it (two upserts of one
- * email in flight can create duplicate leads) and the concurrency place we free
- * is free at Marketo as well. Shorter time-outs are for sandboxes and tests.
+ * Longer than Marketo's REST response time-out (30 s,
+ * https://experienceleague.adobe.com/en/docs/experience-cloud-kcs/kbarticles/ka-29283):
+ * a call we give up on has been given up by Marketo too, so its retry cannot
+ * run beside it (two upserts of one email in flight can create duplicate
+ * leads) and the concurrency place we free is free at Marketo as well. It is
+ * also the longest any one attempt stays in flight, which the push runner's
+ * short lease must outlive. Shorter time-outs are for sandboxes and tests.
  */
-const DEFAULT_TIMEOUT_MS = 100_000;
+const DEFAULT_TIMEOUT_MS = 35_000;
 
 export type SyncAction = 'createOnly' | 'updateOnly' | 'createOrUpdate' | 'createDuplicate';
 export type LeadFieldValue = string | number | boolean | null;
@@ -81,6 +86,8 @@ export interface SyncLeadsRequest {
 export class MarketoClient {
   readonly munchkinId: string;
   readonly stats: MarketoClientStats = emptyStats();
+  /** The longest one HTTP attempt can stay in flight (its time-out). */
+  readonly callTimeoutMs: number;
   private readonly transport: MarketoTransport;
   private readonly tokens: TokenProvider;
 
@@ -99,6 +106,7 @@ export class MarketoClient {
     }
     const settings = checked.data;
     this.munchkinId = settings.munchkinId;
+    this.callTimeoutMs = settings.timeoutMs;
     const fetchImpl = options.fetch ?? fetch;
     const now = options.now ?? Date.now;
     const sleep = options.sleep ?? realSleep;
@@ -143,6 +151,11 @@ export class MarketoClient {
    */
   async authenticate(): Promise<void> {
     await this.tokens.token();
+  }
+
+  /** Sets (or clears) the check made before every attempt; see CallGate. */
+  gateCalls(gate: CallGate | undefined): void {
+    this.transport.gate = gate;
   }
 
   /** Creates or updates up to 300 leads; one result per input record, in input order. */
@@ -253,12 +266,13 @@ export class MarketoClient {
    * Starts an asynchronous bulk import (create-or-update, then add to `listId`).
    * Build `csv` with `toCsv` so values holding commas or quotes stay intact.
    */
-  async importLeadsCsv(request: { csv: string; lookupField?: string; listId?: number }): Promise<ImportStatus> {
+  async importLeadsCsv(request: { csv: string; lookupField?: string; listId?: number; partitionName?: string }): Promise<ImportStatus> {
     const form = new FormData();
     form.set('format', 'csv');
     form.set('file', new Blob([request.csv], { type: 'text/csv' }), 'leads.csv');
     form.set('lookupField', request.lookupField ?? 'email');
     if (request.listId !== undefined) form.set('listId', String(request.listId));
+    if (request.partitionName !== undefined) form.set('partitionName', request.partitionName);
     const envelope = await this.send({
       kind: 'importLeads',
       method: 'POST',
@@ -266,6 +280,8 @@ export class MarketoClient {
       body: { multipart: form },
       operation: 'importLeadsCsv',
       target: request.listId === undefined ? undefined : `list ${request.listId}`,
+      // Too many imports, or one into this list still running: retrying within seconds only re-uploads the file.
+      noRetry: ['1016', '1019'],
     });
     return this.firstOf(importStatusSchema, envelope, 'importLeadsCsv');
   }
@@ -298,6 +314,23 @@ export class MarketoClient {
     const lists = this.parse(z.array(staticListSchema), envelope.result ?? [], 'browseLists');
     const nextPageToken = lists.length > 0 ? pageOn(envelope) : undefined;
     return nextPageToken ? { lists, nextPageToken } : { lists };
+  }
+
+  /**
+   * Today's REST calls on the instance by every API user, ours included
+   * (https://experienceleague.adobe.com/en/docs/marketo-developer/marketo/rest/usage).
+   */
+  async getDailyUsage(): Promise<DailyUsage> {
+    const envelope = await this.send({ kind: 'usage', method: 'GET', path: '/rest/v1/stats/usage.json', operation: 'getDailyUsage' });
+    return this.firstOf(dailyUsageSchema, envelope, 'getDailyUsage');
+  }
+
+  /**
+   * A finished import's failures or warnings file: the rows as sent, each with
+   * one more column saying why (parse it with `parseCsv`).
+   */
+  async getImportFile(batchId: number, which: 'failures' | 'warnings'): Promise<string> {
+    return this.transport.sendForFile({ kind: 'importFiles', method: 'GET', path: `/bulk/v1/leads/batch/${batchId}/${which}.json`, operation: `getImport${which === 'failures' ? 'Failures' : 'Warnings'}`, target: `import batch ${batchId}` });
   }
 
   private send(request: MarketoRequest): Promise<MarketoEnvelope> {

@@ -15,11 +15,12 @@ export {
   type MarketoRecordRule,
 } from './errors';
 export { centralDay, nextCentralMidnight } from './central-time';
-export { csvField, toCsv, type CsvValue } from './csv';
+export { csvField, CsvSyntaxError, parseCsv, toCsv, type CsvValue } from './csv';
 export { processTokenCache, TokenCache, type MarketoCredentials } from './token-provider';
-export type { CallKind, MarketoClientStats } from './transport';
+export type { CallGate, CallKind, MarketoClientStats } from './transport';
 export type {
   AddToListResult,
+  DailyUsage,
   ImportStatus,
   LeadField,
   MarketoLead,

@@ -108,3 +108,11 @@ export interface LeadField {
 /** A lead partition (`GET /rest/v1/leads/partitions.json`); `name` is what Sync Leads' `partitionName` takes. */
 export const partitionSchema = z.looseObject({ id: z.number(), name: z.string(), description: z.string().nullable().optional() });
 export type MarketoPartition = z.infer<typeof partitionSchema>;
+
+/** Get Daily Usage: the instance's REST calls today (US Central day), every API user's together and per user. */
+export const dailyUsageSchema = z.object({
+  date: z.string(),
+  total: z.number().int().nonnegative(),
+  users: z.array(z.object({ userId: z.string(), count: z.number().int().nonnegative() })).default([]),
+});
+export type DailyUsage = z.infer<typeof dailyUsageSchema>;

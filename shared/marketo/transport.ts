@@ -25,7 +25,9 @@ export type CallKind =
   | 'importStatus'
   | 'describeLeads'
   | 'partitions'
-  | 'browseLists';
+  | 'browseLists'
+  | 'importFiles'
+  | 'usage';
 
 export interface MarketoClientStats {
   /** REST calls sent, retries included, per endpoint. */
@@ -52,6 +54,8 @@ export function emptyStats(): MarketoClientStats {
       describeLeads: 0,
       partitions: 0,
       browseLists: 0,
+      importFiles: 0,
+      usage: 0,
     },
     tokenCalls: 0,
     retries: 0,
@@ -69,6 +73,10 @@ export interface MarketoRequest {
   /** For messages: what we were doing and to what, e.g. 'addToList', 'list 1001'. */
   operation: string;
   target?: string;
+  /** The answer is a file (a bulk import's failures or warnings), not a JSON envelope; Marketo's errors still come as envelopes. */
+  file?: boolean;
+  /** Transient codes not worth retrying now (a bulk import's 1016/1019: the queue drains in minutes): thrown at once as MarketoUnavailableError. */
+  noRetry?: readonly string[];
 }
 
 export interface TransportOptions {
@@ -86,13 +94,32 @@ export interface TransportOptions {
   stats: MarketoClientStats;
 }
 
-type Outcome = { type: 'ok'; envelope: MarketoEnvelope } | { type: 'failed'; code: string; kind: MarketoErrorKind; detail: string; cause?: unknown };
+type Outcome = { type: 'ok'; envelope: MarketoEnvelope; text: string } | { type: 'failed'; code: string; kind: MarketoErrorKind; detail: string; cause?: unknown };
+
+/**
+ * Asked before every HTTP attempt (retries included), once the call has its
+ * budget place: given the longest the attempt can stay in flight, it returns
+ * to let it go, or throws to stop it unsent (e.g. the runner's lease would not
+ * outlive it).
+ */
+export type CallGate = (inFlightBoundMs: number) => Promise<void>;
 
 /** Sends one logical Marketo call: token, budget, retries, and the error table applied. */
 export class MarketoTransport {
+  gate: CallGate | undefined;
+
   constructor(private readonly options: TransportOptions) {}
 
   async send(request: MarketoRequest): Promise<MarketoEnvelope> {
+    return (await this.exchange(request)).envelope;
+  }
+
+  /** A file endpoint's text (see `MarketoRequest.file`), with the same retries and error table. */
+  async sendForFile(request: MarketoRequest): Promise<string> {
+    return (await this.exchange({ ...request, file: true })).text;
+  }
+
+  private async exchange(request: MarketoRequest): Promise<{ envelope: MarketoEnvelope; text: string }> {
     const { stats, maxRetries, maxThrottleWaits } = this.options;
     let transientRetries = 0;
     let throttleWaits = 0;
@@ -100,7 +127,7 @@ export class MarketoTransport {
     for (;;) {
       const token = await this.options.tokens.token();
       const outcome = await this.attempt(request, token);
-      if (outcome.type === 'ok') return outcome.envelope;
+      if (outcome.type === 'ok') return outcome;
       // A 601/602 straight after a fresh token is not our token's fault: treat it as transient.
       const kind = outcome.kind === 'reauthenticate' && refreshedToken ? 'transient' : outcome.kind;
       switch (kind) {
@@ -121,7 +148,7 @@ export class MarketoTransport {
           );
           continue;
         case 'transient':
-          if (transientRetries >= maxRetries) throw this.unavailable(request, outcome);
+          if (transientRetries >= maxRetries || request.noRetry?.includes(outcome.code)) throw this.unavailable(request, outcome);
           await this.options.sleep(fullJitterDelay(transientRetries, this.options.backoff));
           transientRetries += 1;
           stats.retries += 1;
@@ -159,6 +186,12 @@ export class MarketoTransport {
       init.body = request.body.multipart; // fetch writes the multipart boundary itself
     }
     const slot = await this.options.budget.acquire();
+    try {
+      await this.gate?.(this.options.timeoutMs);
+    } catch (error) {
+      slot.release();
+      throw error;
+    }
     this.options.stats.callsByKind[request.kind] += 1;
     let answer;
     try {
@@ -169,10 +202,10 @@ export class MarketoTransport {
     } finally {
       slot.release();
     }
-    return this.interpret(answer.status, answer.text);
+    return this.interpret(answer.status, answer.text, request.file === true);
   }
 
-  private interpret(status: number, text: string): Outcome {
+  private interpret(status: number, text: string, file: boolean): Outcome {
     const code = String(status);
     if (status >= 500) return { type: 'failed', code, kind: 'transient', detail: 'server error' };
     // HTTP-level errors Marketo documents: 413 body over 1 MB (10 MB for imports), 414 URI over 8 KB.
@@ -180,9 +213,10 @@ export class MarketoTransport {
     if (status === 429) return { type: 'failed', code, kind: 'throttle', detail: 'too many requests' };
     if (status !== 200) return { type: 'failed', code, kind: 'configuration', detail: `HTTP ${status}: check the REST endpoint URL` };
     const parsed = envelopeSchema.safeParse(parseJson(text));
+    if (file && !parsed.success) return { type: 'ok', envelope: { success: true }, text };
     if (!parsed.success) return { type: 'failed', code: 'unexpected-response', kind: 'transient', detail: 'not a Marketo answer' };
     const envelope = parsed.data;
-    if (envelope.success) return { type: 'ok', envelope };
+    if (envelope.success) return { type: 'ok', envelope, text };
     const first = envelope.errors?.[0];
     if (!first) return { type: 'failed', code: 'unexpected-response', kind: 'transient', detail: 'failure without an error code' };
     return { type: 'failed', code: first.code, kind: classifyMarketoCode(first.code), detail: first.message };

@@ -1,4 +1,4 @@
-import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import type { LambdaClient } from '@aws-sdk/client-lambda';
 
 /**
  * Starting another function without waiting for it (the scheduler's fan-out:
@@ -10,13 +10,16 @@ export interface FunctionInvoker {
   invokeAsync(functionName: string, payload: unknown): Promise<void>;
 }
 
+/** The Lambda SDK is loaded at the first invoke, not at module init (a tick with no work never needs it). */
 export class LambdaInvoker implements FunctionInvoker {
-  constructor(private readonly client: LambdaClient) {}
+  private sdk: Promise<{ client: LambdaClient; InvokeCommand: typeof import('@aws-sdk/client-lambda').InvokeCommand }> | undefined;
+
+  constructor(private readonly client?: LambdaClient) {}
 
   async invokeAsync(functionName: string, payload: unknown): Promise<void> {
-    await this.client.send(
-      new InvokeCommand({ FunctionName: functionName, InvocationType: 'Event', Payload: Buffer.from(JSON.stringify(payload)) }),
-    );
+    this.sdk ??= import('@aws-sdk/client-lambda').then((sdk) => ({ client: this.client ?? new sdk.LambdaClient({}), InvokeCommand: sdk.InvokeCommand }));
+    const { client, InvokeCommand } = await this.sdk;
+    await client.send(new InvokeCommand({ FunctionName: functionName, InvocationType: 'Event', Payload: Buffer.from(JSON.stringify(payload)) }));
   }
 }
 
@@ -30,6 +33,6 @@ export function setLocalInvoker(invoker: FunctionInvoker | undefined): void {
 
 export function defaultInvoker(): FunctionInvoker {
   if (override) return override;
-  lambdaInvoker ??= new LambdaInvoker(new LambdaClient({}));
+  lambdaInvoker ??= new LambdaInvoker();
   return lambdaInvoker;
 }

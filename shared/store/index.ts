@@ -2,9 +2,10 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Config } from '#shared/config/index.ts';
 import { Store } from './store';
 
-export { Store, type Item, type Expression, type Page, type QueryOptions, type TransactOp } from './store';
+export { Store, MAX_TRANSACTION_OPS, type Fence, type Item, type Expression, type Page, type QueryOptions, type TransactOp } from './store';
 export { ConditionFailedError, isThrottlingError } from './errors';
-export { LeaseLock, LeaseLostError, type Lease } from './lease';
+export { fenceOf, LeaseLock, LeaseLostError, type Lease } from './lease';
+export { LeaseKeeper, type LeaseTiming } from './lease-keeper';
 export { tableDefinition, type TableKey } from './table';
 export { ensureTable } from './create-table';
 

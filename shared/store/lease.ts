@@ -1,6 +1,6 @@
 import type { Clock } from '#shared/clock.ts';
 import { ConditionFailedError } from './errors';
-import type { Store } from './store';
+import type { Fence, Store } from './store';
 
 export interface Lease {
   name: string;
@@ -55,7 +55,12 @@ export class LeaseLock {
     }
   }
 
-  /** Extends the lease; throws LeaseLostError when it is no longer ours. */
+  /**
+   * Extends the lease; throws LeaseLostError when it is no longer ours. The
+   * version stays as acquired: it is the holder's fencing token, so writes
+   * fenced by it (see `fenceOf`) stay valid across renewals and fail once
+   * anyone else acquires.
+   */
   async renew(lease: Lease, ttlMs: number): Promise<Lease> {
     const now = this.clock.now();
     const expiresAtMs = now + ttlMs;
@@ -63,8 +68,8 @@ export class LeaseLock {
       const updated = await this.store.update(
         leaseKey(lease.name),
         {
-          expression: 'SET expiresAtMs = :exp, expiresAt = :ttl ADD version :one',
-          values: { ':exp': expiresAtMs, ':ttl': Math.ceil(expiresAtMs / 1000) + 3600, ':one': 1 },
+          expression: 'SET expiresAtMs = :exp, expiresAt = :ttl',
+          values: { ':exp': expiresAtMs, ':ttl': Math.ceil(expiresAtMs / 1000) + 3600 },
         },
         {
           expression: '#owner = :owner AND version = :version AND expiresAtMs > :now',
@@ -95,4 +100,21 @@ export class LeaseLock {
       if (!(error instanceof ConditionFailedError)) throw error;
     }
   }
+}
+
+/**
+ * The condition that fences a write by a lease: the write lands only while
+ * the holder that acquired this version still holds it (a takeover bumps the
+ * version, a release removes the owner).
+ */
+export function fenceOf(lease: Lease): Fence {
+  return {
+    key: leaseKey(lease.name),
+    condition: {
+      expression: '#fenceOwner = :fenceOwner AND version = :fenceVersion',
+      names: { '#fenceOwner': 'owner' },
+      values: { ':fenceOwner': lease.owner, ':fenceVersion': lease.version },
+    },
+    lost: () => new LeaseLostError(lease),
+  };
 }

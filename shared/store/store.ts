@@ -50,6 +50,21 @@ export type TransactOp =
   | { check: TableKey; condition: Expression };
 
 /**
+ * A condition that every conditional write of a fenced store must meet as
+ * well, checked in the same transaction (e.g. "this runner still holds the
+ * instance's lease"): a writer that lost it can no longer change anything.
+ */
+export interface Fence {
+  key: TableKey;
+  condition: Expression;
+  /** What to throw when the fence's condition failed. */
+  lost: () => Error;
+}
+
+/** DynamoDB's limit on the writes of one transaction. */
+export const MAX_TRANSACTION_OPS = 100;
+
+/**
  * Typed access to the one table. Conditional writes that lose become
  * ConditionFailedError carrying the item as it was, so callers never parse SDK
  * error names.
@@ -57,12 +72,27 @@ export type TransactOp =
 export class Store {
   readonly tableName: string;
   private readonly doc: DynamoDBDocumentClient;
+  private readonly client: DynamoDBClient;
+  private readonly fence: Fence | undefined;
 
-  constructor(options: { tableName: string; client: DynamoDBClient }) {
+  constructor(options: { tableName: string; client: DynamoDBClient; fence?: Fence }) {
     this.tableName = options.tableName;
+    this.client = options.client;
+    this.fence = options.fence;
     this.doc = DynamoDBDocumentClient.from(options.client, {
       marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
     });
+  }
+
+  /**
+   * The same table, with every conditional write (and every transaction) also
+   * conditioned on `fence`, in one transaction. Unconditional writes (counters,
+   * caches) are not fenced: they record facts whoever writes them. A fenced
+   * write costs a transaction (twice the write units), so only writes whose
+   * order matters should go through it.
+   */
+  fenced(fence: Fence): Store {
+    return new Store({ tableName: this.tableName, client: this.client, fence });
   }
 
   async get<T extends Item = Item>(key: TableKey, options: { consistent?: boolean } = {}): Promise<T | undefined> {
@@ -73,6 +103,7 @@ export class Store {
   }
 
   async put(item: Item, condition?: Expression): Promise<void> {
+    if (this.fence && condition) return this.transact([{ put: item, condition }]);
     try {
       await this.doc.send(
         new PutCommand({
@@ -94,6 +125,10 @@ export class Store {
 
   /** Applies an update expression; returns the item after the update. */
   async update<T extends Item = Item>(key: TableKey, set: Expression, condition?: Expression): Promise<T> {
+    if (this.fence && condition) {
+      await this.transact([{ update: key, set, condition }]);
+      return (await this.get<T>(key)) as T;
+    }
     try {
       const out = await this.doc.send(
         new UpdateCommand({
@@ -115,6 +150,11 @@ export class Store {
 
   /** Deletes the item and returns it as it was (undefined when there was none). */
   async delete<T extends Item = Item>(key: TableKey, condition?: Expression): Promise<T | undefined> {
+    if (this.fence && condition) {
+      const before = await this.get<T>(key);
+      await this.transact([{ delete: key, condition }]);
+      return before;
+    }
     try {
       const out = await this.doc.send(
         new DeleteCommand({
@@ -242,11 +282,17 @@ export class Store {
     }
   }
 
-  /** All-or-nothing writes (at most 100). A failed condition becomes ConditionFailedError. */
+  /**
+   * All-or-nothing writes (at most 100, one fewer on a fenced store). A failed
+   * condition becomes ConditionFailedError with the item as it was; a failed
+   * fence becomes the fence's error.
+   */
   async transact(ops: TransactOp[]): Promise<void> {
-    const TransactItems: NonNullable<TransactWriteCommandInput['TransactItems']> = ops.map((op) => {
+    const fenced = this.fence ? [...ops, { check: this.fence.key, condition: this.fence.condition }] : ops;
+    const failure = (condition: Expression | undefined) => (condition ? { ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const } : {});
+    const TransactItems: NonNullable<TransactWriteCommandInput['TransactItems']> = fenced.map((op) => {
       const TableName = this.tableName;
-      if ('put' in op) return { Put: { TableName, Item: op.put, ...conditionParams(op.condition) } };
+      if ('put' in op) return { Put: { TableName, Item: op.put, ...conditionParams(op.condition), ...failure(op.condition) } };
       if ('update' in op) {
         return {
           Update: {
@@ -256,10 +302,11 @@ export class Store {
             ConditionExpression: op.condition?.expression,
             ExpressionAttributeNames: mergeRecords(op.set.names, op.condition?.names),
             ExpressionAttributeValues: mergeRecords(op.set.values, op.condition?.values),
+            ...failure(op.condition),
           },
         };
       }
-      if ('delete' in op) return { Delete: { TableName, Key: pickKey(op.delete), ...conditionParams(op.condition) } };
+      if ('delete' in op) return { Delete: { TableName, Key: pickKey(op.delete), ...conditionParams(op.condition), ...failure(op.condition) } };
       return {
         ConditionCheck: {
           TableName,
@@ -273,6 +320,9 @@ export class Store {
     try {
       await this.doc.send(new TransactWriteCommand({ TransactItems }));
     } catch (error) {
+      if (this.fence && error instanceof TransactionCanceledException && error.CancellationReasons?.[ops.length]?.Code === 'ConditionalCheckFailed') {
+        throw this.fence.lost();
+      }
       throw translate(error, 'transaction');
     }
   }
@@ -302,8 +352,8 @@ function translate(error: unknown, operation: string): unknown {
     return new ConditionFailedError(`Condition failed on ${operation}`, { existing, cause: error });
   }
   if (error instanceof TransactionCanceledException) {
-    const conditional = error.CancellationReasons?.some((reason) => reason.Code === 'ConditionalCheckFailed');
-    if (conditional) return new ConditionFailedError(`Condition failed on ${operation}`, { cause: error });
+    const failed = error.CancellationReasons?.find((reason) => reason.Code === 'ConditionalCheckFailed');
+    if (failed) return new ConditionFailedError(`Condition failed on ${operation}`, { existing: failed.Item ? unmarshall(failed.Item) : undefined, cause: error });
   }
   return error;
 }

@@ -103,7 +103,7 @@ describe('a dev deployment (the default) with settings from context', () => {
     const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
     expect(JSON.stringify(outputs.ImsRedirectUri?.Value)).toContain('/org-mapping/callback');
     expect(JSON.stringify(outputs.WebhookUrlPattern?.Value)).toContain('/push-clone/destinations/{destinationId}/activations');
-    expect(JSON.stringify(outputs.OAuthTokenUrl?.Value)).toContain('/push-clone/oauth/token');
+    expect(JSON.stringify(outputs.OAuthTokenUrlPattern?.Value)).toContain('/push-clone/destinations/{destinationId}/oauth/token');
   });
 
   it('grants each function exactly its catalog table access: no Scan anywhere, no unconditioned delete for public functions', () => {

@@ -1,4 +1,4 @@
-import { ConditionFailedError, type Expression, type Store, type TransactOp } from '#shared/store/index.ts';
+import { ConditionFailedError, MAX_TRANSACTION_OPS, type Expression, type Store, type TransactOp } from '#shared/store/index.ts';
 import { forEachLimit, groupBy } from './batch-parallel';
 import { isPendingState, keys, MARKETO_CALLS_FIELD, membershipSchema, STATS_LAST_ERROR_FIELD, STATS_LAST_RUN_FIELD, statsFieldFor, type Membership, type Outcome } from './model';
 import { appendHistory, DEFAULT_HISTORY_POLICY, historyOf, type HistoryPolicy } from './person-history';
@@ -12,7 +12,7 @@ export interface WriteBackTally {
 }
 
 /** DynamoDB allows 100 actions per transaction: 99 people and their audience's stats item. */
-export const PEOPLE_PER_TRANSACTION = 99;
+export const PEOPLE_PER_TRANSACTION = MAX_TRANSACTION_OPS - 2;
 
 /** How often a chunk is tried again after some of its people moved on, before the run gives up (the queue keeps them). */
 const CHUNK_ROUNDS = 5;

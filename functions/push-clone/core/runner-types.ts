@@ -2,6 +2,8 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Clock } from '#shared/clock.ts';
 import type { MarketoClient } from '#shared/marketo/index.ts';
 import type { Store } from '#shared/store/index.ts';
+import type { BulkJob, BulkSettings } from './bulk-import';
+import type { QuotaSettings } from './instance-quota';
 import type { AppliedState, Destination, Membership, Outcome, StoredAudience } from './model';
 import type { HistoryPolicy } from './person-history';
 
@@ -31,17 +33,21 @@ export interface RunnerOptions {
   batchSize?: number;
   /** Default 60 s: the longest a batch can take (a throttled call waits a window, a slow one up to 100 s is rare). */
   safetyMarginMs?: number;
-  /** The lease outlives the invocation by this much, so it cannot lapse while the runner still works. */
-  leaseMarginMs?: number;
+  /** Default 55 s: how long the instance's lease lasts past its last renewal (a dead runner is taken over that long after). */
+  leaseTtlMs?: number;
   /** Due items held in memory while filling 300-record calls; past this everything held is sent. */
   maxBuffered?: number;
   /** Parallel DynamoDB writes. */
   writeConcurrency?: number;
   /** How much of each person's history is kept (PERSON_HISTORY_* settings). */
   history?: HistoryPolicy;
+  /** Bulk import for large first pushes (bulk-import.ts); `false` pushes everything by REST. */
+  bulk?: Partial<BulkSettings> | false;
+  /** The instance's whole daily quota (instance-quota.ts): Marketo's usage is read and the floor kept; without it only our own 607 stops us. */
+  quota?: QuotaSettings;
 }
 
-export type RunnerSettings = Required<RunnerOptions>;
+export type RunnerSettings = Required<Omit<RunnerOptions, 'bulk' | 'quota'>> & { bulk: BulkSettings | false; quota?: QuotaSettings };
 
 export type StopReason =
   /** Nothing due is left (or what is left belongs to stopped destinations). */
@@ -136,4 +142,6 @@ export interface RunContext {
   flushCalls(): Promise<void>;
   /** A person's transient failure is retried at `atMs`: the instance's marker must wake the runner by then. */
   noteRetryAt(atMs: number): void;
+  /** The instance's open bulk import job: the REST push leaves its audience's additions to it. */
+  bulkJob?: BulkJob;
 }

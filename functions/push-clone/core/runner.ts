@@ -1,4 +1,4 @@
-import { LeaseLock, LeaseLostError, type Lease } from '#shared/store/index.ts';
+import { LeaseKeeper, LeaseLock, LeaseLostError } from '#shared/store/index.ts';
 import { centralDay, MAX_RECORDS_PER_CALL } from '#shared/marketo/index.ts';
 import { ingestInbox } from './ingest';
 import { classify } from './runner-classify';
@@ -9,28 +9,31 @@ import { nextDueAt, parkedUntil, readMarker, settleMarker } from './runner-marke
 import { BatchPipeline } from './runner-pipeline';
 import { DueQueue, WorkBuffer } from './runner-queue';
 import { recordCalls } from './batch-writeback';
+import { advanceBulkImport, BULK_DEFAULTS, holdsAdd } from './bulk-import';
+import { InstanceQuota } from './instance-quota';
 import { DEFAULT_HISTORY_POLICY } from './person-history';
 import { emptySummary, type IngestFn, type RunContext, type RunnerOptions, type RunnerPorts, type RunnerSettings, type RunSummary, type StopReason } from './runner-types';
 
 export type { RunnerOptions, RunnerPorts, RunSummary, StopReason } from './runner-types';
 
-/** How often (by the clock) a batch first checks that the lease is still ours. */
-const LEASE_CHECK_INTERVAL_MS = 5_000;
+/**
+ * The instance's lease is short and renewed while the runner works, so a
+ * runner that dies is taken over at the next tick after its lease lapses
+ * (55 s + a tick of at most 60 s: under two minutes). A Marketo attempt is
+ * sent only while the lease has its whole time-out (35 s by default) plus a
+ * margin left; a runner that cannot renew stops sending before its lease can
+ * lapse, so no email is ever in flight from two runners.
+ */
+const LEASE_TIMING = { ttlMs: 55_000, renewEveryMs: 10_000, heartbeatMs: 10_000 };
+/** Room for clocks: the next holder reads expiry on its own clock. */
+const LEASE_CLOCK_MARGIN_MS = 5_000;
 
 /** Due memberships read per query: a few batches' worth, so reading costs few round trips and little memory. */
 const QUEUE_PAGE = 1_000;
 
 export const runnerLeaseName = (munchkinId: string) => `push-runner#${munchkinId}`;
 
-const DEFAULTS = {
-  ingest: ingestInbox as IngestFn,
-  batchSize: MAX_RECORDS_PER_CALL,
-  safetyMarginMs: 60_000,
-  leaseMarginMs: 30_000,
-  maxBuffered: 3_000,
-  writeConcurrency: 32,
-  history: DEFAULT_HISTORY_POLICY,
-};
+const DEFAULTS = { ingest: ingestInbox as IngestFn, batchSize: MAX_RECORDS_PER_CALL, safetyMarginMs: 60_000, leaseTtlMs: LEASE_TIMING.ttlMs, maxBuffered: 3_000, writeConcurrency: 32, history: DEFAULT_HISTORY_POLICY };
 
 /**
  * One run of push clone for one Marketo instance (docs/push-clone.md steps 4-6):
@@ -43,18 +46,22 @@ export async function runPushBatch(ports: RunnerPorts, munchkinId: string, optio
   const settings = settle(options);
   const summary = emptySummary(munchkinId);
   const { store, clock, marketo } = ports;
-  const lock = new LeaseLock(store, clock);
-  // The lease outlives the invocation: it cannot lapse while this runner still works, and a dead runner's lapses soon after.
-  const ttl = () => settings.remainingTimeMs() + settings.leaseMarginMs;
-  let lease: Lease | undefined = await lock.acquire(runnerLeaseName(munchkinId), settings.leaseOwner, ttl());
-  if (!lease) return { ...summary, stoppedBy: 'lease_busy' };
+  // The call bound must fit in the lease with room for a renewal, or every call would be refused.
+  const callBoundMs = marketo.callTimeoutMs + LEASE_CLOCK_MARGIN_MS;
+  if (callBoundMs + LEASE_TIMING.renewEveryMs > settings.leaseTtlMs) {
+    throw new RangeError(`the Marketo call time-out (${marketo.callTimeoutMs} ms) leaves no room in a ${settings.leaseTtlMs} ms lease`);
+  }
+  const keeper = await LeaseKeeper.acquire(new LeaseLock(store, clock), clock, runnerLeaseName(munchkinId), settings.leaseOwner, { ...LEASE_TIMING, ttlMs: settings.leaseTtlMs });
+  if (!keeper) return { ...summary, stoppedBy: 'lease_busy' };
 
   let counted = restCalls(marketo.stats.callsByKind);
-  let checkedAt = clock.now();
   const tokensAtStart = marketo.stats.tokenCalls;
   let earliestRetry: number | undefined;
+  marketo.gateCalls(() => keeper.ensure(callBoundMs));
+  const quota = settings.quota && new InstanceQuota({ store, marketo, now: () => clock.now() }, munchkinId, settings.quota, () => restCalls(marketo.stats.callsByKind));
   const ctx: RunContext = {
-    ports,
+    // Conditional writes (the write-back above all) land only while this runner holds the lease.
+    ports: { ...ports, store: store.fenced(keeper.fence()) },
     munchkinId,
     settings,
     summary,
@@ -62,16 +69,19 @@ export async function runPushBatch(ports: RunnerPorts, munchkinId: string, optio
     now: () => clock.now(),
     beforeBatch: async () => {
       if (settings.remainingTimeMs() < settings.safetyMarginMs) return 'out_of_time';
-      // The lease already outlives the invocation (ttl): renewing only proves nobody took it over, which every few seconds is enough.
-      if (clock.now() - checkedAt < LEASE_CHECK_INTERVAL_MS) return undefined;
       try {
-        if (lease) lease = await lock.renew(lease, ttl());
-        checkedAt = clock.now();
-        return undefined;
+        await keeper.beat();
       } catch (error) {
         if (error instanceof LeaseLostError) return 'lease_lost';
         throw error;
       }
+      const parked = await quota?.check();
+      if (parked) {
+        summary.lastError = parked;
+        ports.logger?.warn('instance parked: the rest of the daily quota is left to other integrations', { reason: parked });
+        return 'daily_quota';
+      }
+      return undefined;
     },
     flushCalls: async () => {
       // Taken before the write, so a flush that overlaps another never counts a call twice.
@@ -90,15 +100,27 @@ export async function runPushBatch(ports: RunnerPorts, munchkinId: string, optio
     if (parked) return { ...summary, stoppedBy: 'parked', lastError: `parked until ${parked}` };
     const marker = await readMarker(store, munchkinId);
     ctx.destinations = await listInstanceDestinations(store, munchkinId);
-    await settings.ingest({ store, clock }, munchkinId, { shouldContinue: () => settings.remainingTimeMs() >= settings.safetyMarginMs, destinations: ctx.destinations });
-    summary.stoppedBy = (await carryOutDeletions(ctx)) ?? (await carryOutEndDates(ctx)) ?? (await drainQueue(ctx));
-    if (summary.stoppedBy === 'done') summary.marker = marker ? await settleMarker(store, marker, earlier(nextDueAt(ctx.destinations.values(), clock.now()), earliestRetry)) : 'absent';
+    await settings.ingest({ store, clock }, munchkinId, { shouldContinue: () => !keeper.lost && settings.remainingTimeMs() >= settings.safetyMarginMs, destinations: ctx.destinations });
+    const ended = (await carryOutDeletions(ctx)) ?? (await carryOutEndDates(ctx));
+    if (!ended && settings.bulk) ctx.bulkJob = await advanceBulkImport(ctx, settings.bulk);
+    summary.stoppedBy = ended ?? (await drainQueue(ctx));
+    // An open bulk job keeps the marker, so the next tick polls it; a transient failure's retry time wakes it too.
+    if (summary.stoppedBy === 'done' && !ctx.bulkJob) summary.marker = marker ? await settleMarker(store, marker, earlier(nextDueAt(ctx.destinations.values(), clock.now()), earliestRetry)) : 'absent';
     else summary.marker = marker ? 'kept' : 'absent';
     ports.logger?.info('push run finished', { ...summary, outcomes: { ...summary.outcomes } });
     return summary;
+  } catch (error) {
+    if (!(error instanceof LeaseLostError)) throw error;
+    // Refused before a call or at a fenced write: what this run did not write back stays pending for the next holder.
+    summary.stoppedBy = 'lease_lost';
+    summary.marker = 'kept';
+    ports.logger?.warn('push run lost its lease: stopped sending', { ...summary, outcomes: { ...summary.outcomes } });
+    return summary;
   } finally {
+    marketo.gateCalls(undefined);
     summary.tokenCalls = marketo.stats.tokenCalls - tokensAtStart;
-    if (lease && summary.stoppedBy !== 'lease_lost') await lock.release(lease);
+    if (summary.stoppedBy === 'lease_lost') keeper.stopHeartbeat();
+    else await keeper.release();
   }
 }
 
@@ -121,7 +143,7 @@ async function passOverQueue(ctx: RunContext, pipeline: BatchPipeline): Promise<
     const page = await queue.nextPage(ctx.now());
     for (const membership of page ?? []) {
       const item = classify(membership, ctx.destinations, ctx.now());
-      if (item) buffer.add(item);
+      if (item && !holdsAdd(ctx.bulkJob, item)) buffer.add(item);
     }
     const batches = !page || buffer.size >= maxBuffered ? buffer.takeAll(batchSize) : buffer.takeFull(batchSize);
     for (const batch of batches) {
@@ -137,7 +159,8 @@ function earlier(a: number | undefined, b: number | undefined): number | undefin
 }
 
 function settle(options: RunnerOptions): RunnerSettings {
-  const settings = { ...DEFAULTS, ...definedOnly(options) } as RunnerSettings;
+  const { bulk, ...rest } = options;
+  const settings = { ...DEFAULTS, ...definedOnly(rest), bulk: bulk === false ? false : { ...BULK_DEFAULTS, ...definedOnly(bulk ?? {}) } } as RunnerSettings;
   if (!Number.isInteger(settings.batchSize) || settings.batchSize < 1 || settings.batchSize > MAX_RECORDS_PER_CALL) {
     throw new RangeError(`batchSize must be a whole number from 1 to ${MAX_RECORDS_PER_CALL}; got ${settings.batchSize}`);
   }

@@ -7,6 +7,7 @@ import { failuresByReason, skipsByReason, type FailureGroup, type ReasonGroup } 
 import { readIntake, refusedOf, type IntakeSummary } from './intake-stats';
 import { audienceStatsSchema, keys, MARKETO_CALLS_FIELD, membershipSchema, SKIPPED_FIELD_PREFIX, type Destination, type Membership, type RefusalCounts, type StoredAudience } from './model';
 import { readQuarantine, type QuarantineView } from './quarantine';
+import { readUsage } from './instance-quota';
 
 /** Pending people of one audience, and those among them whose transient failure waits for its retry. */
 export interface PendingCounts {
@@ -58,6 +59,12 @@ export interface DestinationStatus {
   intake: IntakeSummary;
   /** Records and memberships set aside with their reason (the rest of the instance's work went on). */
   quarantine: QuarantineView;
+  /**
+   * The instance's whole day as Marketo reported it at the runner's last
+   * reading (every API user): ours (as we counted them) and the others'.
+   * Absent before the runner's first reading of the day.
+   */
+  marketoUsageToday?: { day: string; total: number; ours: number; others: number; readAt: string };
 }
 
 const pendingItemSchema = z.object({ destinationId: z.string(), audienceId: z.string(), gsi1sk: z.string(), outcome: z.looseObject({ kind: z.string() }).optional() });
@@ -73,13 +80,14 @@ export async function destinationStatus(
   const { destinationId } = destination;
   const now = ports.clock.now();
   const day = centralDay(now);
-  const [pending, stats, callsItem, instance, intake, quarantined] = await Promise.all([
+  const [pending, stats, callsItem, instance, intake, quarantined, usage] = await Promise.all([
     pendingByDestination ? (pendingByDestination.get(destinationId) ?? new Map<string, PendingCounts>()) : countPending(ports.store, destination.munchkinId, new Date(now).toISOString()).then((all) => all.get(destinationId) ?? new Map<string, PendingCounts>()),
     Promise.all(destination.audiences.map((audience) => ports.store.get(keys.stats(destinationId, audience.audienceId)))),
     ports.store.get(keys.callsPerDay(destination.munchkinId, day)),
     readInstance(ports.store, destination.munchkinId),
     readIntake(ports.store, destinationId),
     readQuarantine(ports.store, destinationId, now),
+    readUsage(ports.store, destination.munchkinId, day),
   ]);
   const audiences = await Promise.all(destination.audiences.map(async (audience, index) => {
     const counters = audienceStatsSchema.parse(stats[index] ?? {});
@@ -108,19 +116,22 @@ export async function destinationStatus(
       skippedByReason: skips,
     };
   }));
-  const calls = callsSchema.parse(callsItem ?? {})[MARKETO_CALLS_FIELD];
+  const ours = callsSchema.parse(callsItem ?? {})[MARKETO_CALLS_FIELD];
   const lastRun = audiences.reduce<string | undefined>((newest, audience) => (audience.lastRunAt && (!newest || audience.lastRunAt > newest) ? audience.lastRunAt : newest), undefined);
+  // Our calls since the reading are in `ours` but not in its total: others' share never goes below zero.
+  const marketoUsageToday = usage && { day, total: usage.total, ours, others: Math.max(0, usage.total - ours), readAt: usage.readAt };
   return {
     destination,
     paused: destination.paused ?? false,
     deleting: destination.deletion !== undefined,
     audiences,
-    marketoCallsToday: { day, calls },
-    callsToday: calls,
+    marketoCallsToday: { day, calls: ours },
+    callsToday: ours,
     dailyQuota: instance?.dailyQuota ?? DEFAULT_DAILY_QUOTA,
     lastRun,
     intake,
     quarantine: quarantined,
+    ...(marketoUsageToday ? { marketoUsageToday } : {}),
   };
 }
 

@@ -1,6 +1,5 @@
-import { toCsv } from '#shared/marketo/csv.ts';
 import type { SandboxResponse, SandboxServer } from '#local/sandboxes/framework.ts';
-import { CsvSyntaxError, parseCsv } from './csv';
+import { CsvSyntaxError, parseCsv, toCsv } from '#shared/marketo/csv.ts';
 import { failure, objectNotFound, success, wholeNumber } from './envelope';
 import { parseMultipart } from './multipart';
 import type { FieldValue, MarketoState } from './state';
@@ -11,7 +10,12 @@ import type { FieldValue, MarketoState } from './state';
  * the rows also added to `listId`. Jobs run first in, first out, two at a time;
  * at most 10 may be queued, the running ones included (1016); a second import
  * into a list that is still importing gets 1019. Jobs advance lazily: each
- * request and inspection brings them up to the sandbox's clock.
+ * request and inspection brings them up to the sandbox's clock. A file over
+ * 10 MB is refused with 413 before it gets here (limits.ts). A finished job's
+ * failures and warnings files repeat the rows as sent with one more column
+ * saying why. Marketo does not list what warrants a warning; this sandbox
+ * warns on a row holding a value over 255 characters (stored cut to 255), so
+ * callers' handling of warnings can be tested.
  */
 export type ImportState = 'Queued' | 'Importing' | 'Complete' | 'Failed';
 
@@ -27,12 +31,15 @@ export interface ImportJob {
   numOfRowsWithWarning: number;
   message: string;
   failures: Array<{ row: string[]; reason: string }>;
+  warnings: Array<{ row: string[]; reason: string }>;
   header: string[];
+  partitionName?: string;
   /** The file, until the job has run. */
   csv?: string;
 }
 
 const MAX_PROCESSING = 2;
+const MAX_VALUE_LENGTH = 255;
 const MAX_QUEUED = 10;
 
 export class ImportQueue {
@@ -45,7 +52,7 @@ export class ImportQueue {
     private readonly importDurationMs: number,
   ) {}
 
-  submit(csv: string, lookupField: string, listId: number | undefined): ImportJob | { refuse: SandboxResponse } {
+  submit(csv: string, lookupField: string, listId: number | undefined, partitionName?: string): ImportJob | { refuse: SandboxResponse } {
     this.advance();
     const unfinished = this.jobs.filter((job) => job.status === 'Queued' || job.status === 'Importing');
     if (unfinished.length >= MAX_QUEUED) return { refuse: failure('1016', 'Too many imports') };
@@ -61,8 +68,10 @@ export class ImportQueue {
       numOfRowsWithWarning: 0,
       message: '',
       failures: [],
+      warnings: [],
       header: [],
       csv,
+      ...(partitionName === undefined ? {} : { partitionName }),
     };
     // A new job always answers Queued; the next look finds it importing from the moment it was queued if a slot was free.
     this.jobs.push(job);
@@ -76,7 +85,7 @@ export class ImportQueue {
 
   all(): ImportJob[] {
     this.advance();
-    return this.jobs.map((job) => ({ ...job, failures: [...job.failures] }));
+    return this.jobs.map((job) => ({ ...job, failures: [...job.failures], warnings: [...job.warnings] }));
   }
 
   /**
@@ -127,8 +136,10 @@ export class ImportQueue {
       const failed = this.importRow(job, header, row);
       if (failed) job.failures.push({ row, reason: failed });
       else job.numOfLeadsProcessed += 1;
+      if (!failed && row.some((value) => value.length > MAX_VALUE_LENGTH)) job.warnings.push({ row, reason: `Value longer than ${MAX_VALUE_LENGTH} characters truncated` });
     }
     job.numOfRowsFailed = job.failures.length;
+    job.numOfRowsWithWarning = job.warnings.length;
     job.status = 'Complete';
     const members = job.listId === undefined ? '' : ` (${job.numOfLeadsProcessed} members)`;
     job.message =
@@ -142,7 +153,7 @@ export class ImportQueue {
     if (row.length !== header.length) return `Row has ${row.length} fields, the header ${header.length}`;
     const fields: Record<string, FieldValue> = {};
     header.forEach((name, index) => {
-      if (name !== 'id') fields[name] = row[index] === '' ? null : (row[index] ?? null);
+      if (name !== 'id') fields[name] = row[index] === '' ? null : (row[index]?.slice(0, MAX_VALUE_LENGTH) ?? null);
     });
     const key = row[header.indexOf(job.lookupField)] ?? '';
     if (key === '') return `Value for lookup field '${job.lookupField}' not specified`;
@@ -151,7 +162,7 @@ export class ImportQueue {
     const [match] = matches;
     // lookupField id makes the import update-only.
     if (!match && job.lookupField === 'id') return 'Lead not found';
-    const lead = match ? this.state.updateLead(match.id, fields) : this.state.createLead(fields);
+    const lead = match ? this.state.updateLead(match.id, fields) : this.state.createLead(fields, job.partitionName);
     if (lead && job.listId !== undefined && this.state.list(job.listId)) this.state.addMember(job.listId, lead.id);
     return undefined;
   }
@@ -176,7 +187,7 @@ export function bulkRoutes(server: SandboxServer, state: MarketoState, imports: 
     const listText = text('listId');
     const listId = listText === undefined ? undefined : wholeNumber(listText);
     if (listText !== undefined && (listId === undefined || !state.list(listId))) return objectNotFound('List');
-    const job = imports.submit(file.content.toString('utf8'), lookupField, listId);
+    const job = imports.submit(file.content.toString('utf8'), lookupField, listId, text('partitionName'));
     if ('refuse' in job) return job.refuse;
     return success([{ batchId: job.batchId, importId: String(job.batchId), status: job.status }]);
   });
@@ -187,13 +198,16 @@ export function bulkRoutes(server: SandboxServer, state: MarketoState, imports: 
     return success([statusOf(job)]);
   });
 
-  server.route('GET', '/bulk/v1/leads/batch/:batchId/failures.json', (request) => {
-    const job = imports.job(wholeNumber(request.params.batchId) ?? 0);
-    if (!job) return objectNotFound('Import');
-    const columns = [...job.header, 'Import Failure Reason'];
-    const rows = job.failures.map(({ row, reason }) => Object.fromEntries([...row.map((value, index) => [job.header[index] ?? `column${index}`, value]), ['Import Failure Reason', reason]]));
-    return { status: 200, headers: { 'content-type': 'text/csv' }, body: toCsv(columns, rows) };
-  });
+  for (const which of ['failures', 'warnings'] as const) {
+    server.route('GET', `/bulk/v1/leads/batch/:batchId/${which}.json`, (request) => {
+      const job = imports.job(wholeNumber(request.params.batchId) ?? 0);
+      if (!job) return objectNotFound('Import');
+      const reasonColumn = which === 'failures' ? 'Import Failure Reason' : 'Import Warning Reason';
+      const columns = [...job.header, reasonColumn];
+      const rows = job[which].map(({ row, reason }) => Object.fromEntries([...row.map((value, index) => [job.header[index] ?? `column${index}`, value]), [reasonColumn, reason]]));
+      return { status: 200, headers: { 'content-type': 'text/csv' }, body: toCsv(columns, rows) };
+    });
+  }
 }
 
 function statusOf(job: ImportJob) {

@@ -2,6 +2,7 @@ import { demo } from '#local/demo-identities.ts';
 import { SandboxServer, type SandboxRequest, type SandboxResponse } from '#local/sandboxes/framework.ts';
 import type { CallKind } from '#shared/marketo/index.ts';
 import { TokenIssuer } from './auth';
+import { success } from './envelope';
 import { bulkRoutes, ImportQueue, type ImportJob } from './bulk';
 import { failure } from './envelope';
 import { defineMarketoFaults } from './faults';
@@ -63,6 +64,7 @@ export function endpointKind(request: Pick<SandboxRequest, 'method' | 'path' | '
   if (/^\/rest\/v1\/lists\/[^/]+\.json$/.test(path)) return 'getList';
   if (path === '/bulk/v1/leads.json') return 'importLeads';
   if (path.startsWith('/bulk/v1/leads/batch/')) return 'importStatus';
+  if (path === '/rest/v1/stats/usage.json') return 'usage';
   return 'other';
 }
 
@@ -95,22 +97,7 @@ export function createMarketoSandbox(options: MarketoSandboxOptions = {}) {
   const limits = new InstanceLimits(limitOptions);
   const imports = new ImportQueue(state, now, settings.importDurationMs);
   const callsByKind = Object.fromEntries(
-    [
-      'identity',
-      'syncLeads',
-      'findLeads',
-      'getList',
-      'addToList',
-      'removeFromList',
-      'listMembers',
-      'isMember',
-      'importLeads',
-      'importStatus',
-      'describeLeads',
-      'partitions',
-      'browseLists',
-      'other',
-    ].map((kind) => [kind, 0]),
+    ['identity', 'syncLeads', 'findLeads', 'getList', 'addToList', 'removeFromList', 'listMembers', 'isMember', 'importLeads', 'importStatus', 'describeLeads', 'partitions', 'browseLists', 'usage', 'other'].map((kind) => [kind, 0]),
   ) as Record<EndpointKind, number>;
 
   const identity = (request: SandboxRequest) => tokens.answer(request);
@@ -119,6 +106,8 @@ export function createMarketoSandbox(options: MarketoSandboxOptions = {}) {
   leadRoutes(server, state, { processingLatencyMs: settings.processingLatencyMs });
   listRoutes(server, state);
   bulkRoutes(server, state, imports);
+  // Get Daily Usage (https://experienceleague.adobe.com/en/docs/marketo-developer/marketo/rest/usage): every API user's calls today, this one included.
+  server.route('GET', '/rest/v1/stats/usage.json', () => success([limits.usage()]));
   defineMarketoFaults(server);
   // Marketo answers a URL that names no REST resource with 610 and a known one asked with the wrong method with 605, both in an HTTP 200 envelope
   // (https://experienceleague.adobe.com/en/docs/marketo-developer/marketo/rest/error-codes).
@@ -203,6 +192,9 @@ export function createMarketoSandbox(options: MarketoSandboxOptions = {}) {
     /** Forgets every issued token: the next call with one gets 601. */
     revokeTokens: (): void => tokens.revokeAll(),
     /** Spends quota as other integrations on the instance would. */
-    spendDailyQuota: (calls: number): void => limits.spendQuota(calls),
+    /** Another integration's calls today (counted against the quota and in Get Daily Usage under `userId`). */
+    spendDailyQuota: (calls: number, userId?: string): void => limits.spendQuota(calls, userId),
+    /** Another integration's burst in the current 20 s window. */
+    burstByOthers: (calls: number, userId?: string): void => limits.burst(calls, userId),
   };
 }

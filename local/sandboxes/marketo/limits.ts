@@ -38,9 +38,14 @@ const MAX_URL_BYTES = 8 * 1024;
 const MAX_BODY_BYTES = 1024 * 1024;
 const MAX_IMPORT_BYTES = 10 * 1024 * 1024;
 
+/** The API user the sandbox's one custom service runs as (Marketo reports usage per API user). */
+export const SANDBOX_API_USER = 'orgbridge.api@example.com';
+
 export class InstanceLimits {
   readonly gauge: ConcurrencyGauge;
   readonly counters: LimitCounters = { rateWindowRejections: 0, concurrencyRejections: 0, dailyQuotaRejections: 0, dailyCalls: 0 };
+  /** Today's calls per API user, as Get Daily Usage reports them. */
+  private readonly usersToday = new Map<string, number>();
   /** Arrival times of the calls in the current window, refused ones included. */
   private readonly arrivals: number[] = [];
   private quotaDay = '';
@@ -61,6 +66,7 @@ export class InstanceLimits {
       return '607';
     }
     this.counters.dailyCalls += 1;
+    this.usersToday.set(SANDBOX_API_USER, (this.usersToday.get(SANDBOX_API_USER) ?? 0) + 1);
     while (this.arrivals.length > 0 && (this.arrivals[0] ?? now) <= now - this.options.windowMs) this.arrivals.shift();
     const windowFull = this.arrivals.length >= this.options.callsPerWindow;
     this.arrivals.push(now);
@@ -80,10 +86,24 @@ export class InstanceLimits {
     this.gauge.leave();
   }
 
-  /** Spends quota as if other integrations had called, for tests of 607. */
-  spendQuota(calls: number): void {
+  /** Spends quota as if another integration (API user `userId`) had called today, for tests of 607 and of the shared quota. */
+  spendQuota(calls: number, userId = 'other.integration@example.com'): void {
     this.startDayIfNew(this.options.now());
     this.counters.dailyCalls += calls;
+    this.usersToday.set(userId, (this.usersToday.get(userId) ?? 0) + calls);
+  }
+
+  /** Another integration's burst: `calls` arrive in the current 20 s window now (and count against today's quota). */
+  burst(calls: number, userId = 'other.integration@example.com'): void {
+    this.spendQuota(calls, userId);
+    const now = this.options.now();
+    for (let call = 0; call < calls; call += 1) this.arrivals.push(now);
+  }
+
+  /** Get Daily Usage: today's calls in total and per API user (US Central day). */
+  usage(): { date: string; total: number; users: Array<{ userId: string; count: number }> } {
+    this.startDayIfNew(this.options.now());
+    return { date: this.quotaDay, total: this.counters.dailyCalls, users: [...this.usersToday].map(([userId, count]) => ({ userId, count })) };
   }
 
   /** The quota resets at midnight US Central. */
@@ -92,6 +112,7 @@ export class InstanceLimits {
     if (today !== this.quotaDay) {
       this.quotaDay = today;
       this.counters.dailyCalls = 0;
+      this.usersToday.clear();
     }
   }
 }

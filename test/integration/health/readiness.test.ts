@@ -8,7 +8,7 @@ import { activations } from '#functions/push-clone/handler-webhook.ts';
 import { freePort } from '#local/dynamodb-local.ts';
 import { resetConfigCache } from '#shared/config/index.ts';
 import { resetDefaultPorts, type Ports } from '#shared/runtime/ports.ts';
-import { AwsSecretStore } from '#shared/secrets/index.ts';
+import { AwsSecretStore } from '#shared/secrets/aws-secret-store.ts';
 import { createDynamoClient, Store } from '#shared/store/index.ts';
 import { apiEvent, lambdaContext } from '#test/support/http-events.ts';
 import { useLocalPorts } from '#test/support/local-ports.ts';

@@ -1,5 +1,6 @@
 import { spawn, execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -83,6 +84,10 @@ describe('npm start', () => {
     const first = await startOrgbridge(stateDir, port);
     const health = await fetch(`http://127.0.0.1:${port}/health`);
     expect(health.status).toBe(200);
+    // A line per startup step, as it completes.
+    for (const stepLine of ['- DynamoDB Local on http://127.0.0.1:', '- ims sandbox on', '- table ', '- demo Marketo instance registered', `- gateway on http://127.0.0.1:${port}`]) {
+      expect(first.output()).toContain(stepLine);
+    }
     const endpoints = JSON.parse(readFileSync(join(stateDir, 'endpoints.json'), 'utf8')) as { adminToken: string; dynamodb: string; tableName: string; gateway: string };
     expect(endpoints.gateway).toBe(`http://127.0.0.1:${port}`);
     expect(endpoints.adminToken.split('.')).toHaveLength(3);
@@ -131,4 +136,25 @@ describe('npm start', () => {
     expect(javaProcessesUsing(stateDir)).toEqual([]);
     expect(existsSync(join(stateDir, 'secrets.json'))).toBe(true);
   }, 300_000);
+
+  it('says which variable to set when its port is taken, before starting anything slow', async () => {
+    const busy = createServer();
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+    const port = (busy.address() as { port: number }).port;
+    try {
+      const child = spawn(process.execPath, ['--import', 'tsx', 'local/start.ts'], {
+        env: { ...process.env, PORT: String(port), ORGBRIDGE_STATE_DIR: mkdtempSync(join(tmpdir(), 'orgbridge-busy-')), ORGBRIDGE_SANDBOX_PORTS: 'any', LOG_LEVEL: 'SILENT' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let output = '';
+      child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+      expect(code).toBe(1);
+      expect(output).toContain(`Port ${port} (the local gateway) is already in use: set PORT to a free port, e.g. PORT=${port + 1} npm start.`);
+      expect(output).not.toContain('DynamoDB Local on');
+    } finally {
+      busy.close();
+    }
+  }, 60_000);
 });

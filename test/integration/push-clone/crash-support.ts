@@ -53,11 +53,17 @@ export class Process {
 
 const STORE_WRITES = new Set(['put', 'update', 'delete', 'putMany', 'transact']);
 const STORE_READS = new Set(['get', 'getMany', 'query', 'queryAll', 'count']);
-const MARKETO_CALLS = new Set(['syncLeads', 'findLeadsByEmail', 'addToList', 'removeFromList', 'getList', 'listMembers', 'isMember']);
+const MARKETO_CALLS = new Set(['syncLeads', 'findLeadsByEmail', 'addToList', 'removeFromList', 'getList', 'listMembers', 'isMember', 'importLeadsCsv', 'getImportStatus', 'getImportFile']);
 
-/** The real store, seen through a process that may die. */
+/** The real store, seen through a process that may die (a fenced view of it too). */
 export function storeOf(process: Process, store: Store): Store {
-  return wrap(store, (name) => (STORE_WRITES.has(name) ? 'write' : STORE_READS.has(name) ? 'read' : undefined), process, 'store');
+  const wrapped = wrap(store, (name) => (STORE_WRITES.has(name) ? 'write' : STORE_READS.has(name) ? 'read' : undefined), process, 'store');
+  return new Proxy(wrapped, {
+    get(object, property, receiver) {
+      if (property !== 'fenced') return Reflect.get(object, property, receiver);
+      return (...args: Parameters<Store['fenced']>) => storeOf(process, store.fenced(...args));
+    },
+  });
 }
 
 /** The real Marketo client (its stats included), seen through a process that may die. */

@@ -105,7 +105,7 @@ describe('push clone runner: errors, quota, time and the lease', () => {
     await deliver(store, clock, destination, realize('timed', everyone));
     let checks = 0;
     // Plenty of time for ingest and two batches, then less than the margin.
-    const remainingTimeMs = () => (checks++ < 4 ? 600_000 : 1_000);
+    const remainingTimeMs = () => (checks++ < 3 ? 600_000 : 1_000);
     const before = restCalls(sandbox);
     const cut = await run(ports, munchkinId, { batchSize: 10, remainingTimeMs });
     expect(cut).toMatchObject({ stoppedBy: 'out_of_time', marker: 'kept' });

@@ -1,7 +1,8 @@
 import { CreateSecretCommand, GetSecretValueCommand, PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '#shared/clock.ts';
-import { AwsSecretStore, SecretNotFoundError } from '#shared/secrets/index.ts';
+import { AwsSecretStore } from '#shared/secrets/aws-secret-store.ts';
+import { SecretNotFoundError } from '#shared/secrets/index.ts';
 import { startMoto, type Moto } from '#test/support/moto.ts';
 import { secretsManagerOn } from '#test/support/secrets-manager.ts';
 

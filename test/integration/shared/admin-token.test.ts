@@ -8,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseTtl } from '#local/admin-token.ts';
 import { parseConfig } from '#shared/config/index.ts';
 import { authenticateAdmin, signAdminToken } from '#shared/http/index.ts';
-import { AwsSecretStore, FileSecretStore } from '#shared/secrets/index.ts';
+import { AwsSecretStore } from '#shared/secrets/aws-secret-store.ts';
+import { FileSecretStore } from '#shared/secrets/index.ts';
 import { startMoto, type Moto } from '#test/support/moto.ts';
 import { secretsManagerOn } from '#test/support/secrets-manager.ts';
 

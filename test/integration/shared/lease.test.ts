@@ -39,7 +39,9 @@ describe('LeaseLock on DynamoDB Local', () => {
     await lock.release(stale!);
     expect(await lock.acquire('taken', 'c', 1_000)).toBeUndefined();
     const renewed = await lock.renew(fresh!, 60_000);
-    expect(renewed.version).toBe(fresh!.version + 1);
+    // The version is the holder's fencing token: a renewal keeps it.
+    expect(renewed.version).toBe(fresh!.version);
+    expect(renewed.expiresAtMs).toBe(clock.now() + 60_000);
   });
 
   it('frees the lease on release so the next contender gets it at once', async () => {

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CsvSyntaxError, parseCsv } from '#local/sandboxes/marketo/csv.ts';
+import { CsvSyntaxError, parseCsv } from '#shared/marketo/csv.ts';
 import { csvField, toCsv } from '#shared/marketo/csv.ts';
 
 describe('the CSV writer for bulk imports', () => {
