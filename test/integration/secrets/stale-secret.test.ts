@@ -13,10 +13,10 @@ import { registerInstance } from '#functions/marketo-instances/core/register-ins
 import { ManualClock } from '#shared/clock.ts';
 import { parseConfig } from '#shared/config/index.ts';
 import { marketoClientFor } from '#shared/instances/marketo-for-instance.ts';
-import { readInstance } from '#shared/instances/instance-store.ts';
+import { instanceSecretHosts, instanceSecretName, readInstance, writeInstance } from '#shared/instances/instance-store.ts';
 import { MarketoAuthError, TokenCache } from '#shared/marketo/index.ts';
 import { AwsSecretStore } from '#shared/secrets/aws-secret-store.ts';
-import { SecretBoundElsewhereError } from '#shared/secrets/index.ts';
+import { putBoundSecret, SecretBoundElsewhereError } from '#shared/secrets/index.ts';
 import type { Store } from '#shared/store/index.ts';
 import { freshStore } from '#test/support/dynamo.ts';
 import { startMoto, type Moto } from '#test/support/moto.ts';
@@ -97,11 +97,26 @@ describe('a secret cached by a warm container is never sent to a host the instan
     return { api, runner, tokens };
   }
 
+  /**
+   * An admin re-points the instance with a junk secret. Registration proves the
+   * credentials first, and the collector (unlike a host the attacker runs) refuses
+   * them, so the API stores nothing; a real attacker's host would answer with a
+   * token. This writes what such a registration stores, through the same
+   * instance and bound-secret writers, and returns the instance as the runner reads it.
+   */
+  async function repointAcceptedByAttackerHost(api: ReturnType<typeof container>, munchkinId: string, restEndpoint: string, identityEndpoint: string) {
+    await expect(registerInstance(api, munchkinId, instanceInput(restEndpoint, identityEndpoint, JUNK_SECRET), 'attacker@example.com')).rejects.toMatchObject({ code: 'marketo_credentials_rejected' });
+    const before = await readInstance(store, munchkinId);
+    const repointed = { ...before!, restEndpoint, identityEndpoint };
+    await writeInstance(api.store, repointed);
+    await putBoundSecret(api.secrets, instanceSecretName(munchkinId), instanceSecretHosts(repointed), JUNK_SECRET);
+    return readInstance(store, munchkinId);
+  }
+
   it('identity and REST endpoints re-pointed with a junk secret: the new host gets the junk secret only, and no token', async () => {
     const munchkinId = '111-AAA-111';
     const { api, runner, tokens } = await warmRunner(munchkinId);
-    await registerInstance(api, munchkinId, instanceInput(`${collector.url}/rest`, `${collector.url}/identity`, JUNK_SECRET), 'attacker@example.com');
-    const after = await readInstance(store, munchkinId);
+    const after = await repointAcceptedByAttackerHost(api, munchkinId, `${collector.url}/rest`, `${collector.url}/identity`);
     const seen = collector.requests.length;
     await expect(marketoClientFor(after!, runner, { tokenCache: tokens, maxRetries: 0, timeoutMs: 2_000 }).getList(demo.marketo.staticListId)).rejects.toBeInstanceOf(MarketoAuthError);
     const received = collector.requests.slice(seen);
@@ -119,8 +134,7 @@ describe('a secret cached by a warm container is never sent to a host the instan
   it('only the REST endpoint re-pointed: the cached token is not sent there', async () => {
     const munchkinId = '222-BBB-222';
     const { api, runner, tokens } = await warmRunner(munchkinId);
-    await registerInstance(api, munchkinId, instanceInput(`${collector.url}/rest`, marketo.identityUrl, JUNK_SECRET), 'attacker@example.com');
-    const after = await readInstance(store, munchkinId);
+    const after = await repointAcceptedByAttackerHost(api, munchkinId, `${collector.url}/rest`, marketo.identityUrl);
     const seen = collector.requests.length;
     // Marketo's identity service refuses the junk secret, so no token exists to send anywhere.
     await expect(marketoClientFor(after!, runner, { tokenCache: tokens, maxRetries: 0, timeoutMs: 2_000 }).getList(demo.marketo.staticListId)).rejects.toBeInstanceOf(MarketoAuthError);
