@@ -30,9 +30,19 @@ export const campaignPageScript = String.raw`
   }
 
   function outcomeText(c) { return { applied: 'applied', dry_run: 'dry run', removal_cap_exceeded: 'additions applied, removals held back (cap)' }[c.outcome] || c.outcome; }
+  /** Adobe users Campaign has no operator for: reported by the sync, never created, so never counted as added. */
+  function withoutOperator(c) {
+    var keys = {};
+    ((c.campaign && c.campaign.links) || []).forEach(function (l) { if (l.status === 'operator_not_found') keys[l.operatorGroup + ' ' + l.email.toLowerCase()] = l; });
+    return keys;
+  }
+  function applicable(c, list) {
+    var missing = withoutOperator(c);
+    return list.map(function (g) { return { operatorGroup: g.operatorGroup, emails: g.emails.filter(function (e) { return !missing[g.operatorGroup + ' ' + e.toLowerCase()]; }) }; });
+  }
   function users(list) { return list.reduce(function (t, g) { return t + g.emails.length; }, 0); }
   function counts(c) {
-    return c.linksAdded.length + ' links added, ' + c.linksRemoved.length + ' removed; ' + users(c.usersAdded) + ' users added, ' + users(c.usersRemoved) + ' removed';
+    return c.linksAdded.length + ' links added, ' + c.linksRemoved.length + ' removed; ' + users(applicable(c, c.usersAdded)) + ' users added, ' + users(c.usersRemoved) + ' removed';
   }
 
   /** A change set as people read it: one row per change, then what was not matched and the warnings. */
@@ -40,7 +50,7 @@ export const campaignPageScript = String.raw`
     var rows = [];
     c.linksAdded.forEach(function (l) { rows.push(['added', 'Link added', l.operatorGroup, l.profile]); });
     c.linksRemoved.forEach(function (l) { rows.push(['removed', 'Link removed', l.operatorGroup, l.profile]); });
-    c.usersAdded.forEach(function (g) { g.emails.forEach(function (e) { rows.push(['added', 'User added', g.operatorGroup, e]); }); });
+    applicable(c, c.usersAdded).forEach(function (g) { g.emails.forEach(function (e) { rows.push(['added', 'User added', g.operatorGroup, e]); }); });
     c.usersRemoved.forEach(function (g) { g.emails.forEach(function (e) { rows.push(['removed', 'User removed', g.operatorGroup, e]); }); });
     var parts = [];
     if (!rows.length) parts.push(el('p', { class: 'empty-diff', text: 'No change: Campaign already matches the Admin Console.' }));
@@ -56,6 +66,15 @@ export const campaignPageScript = String.raw`
     }
     if (c.removals && c.removals.count) {
       parts.push(el('p', { class: 'notice' + (c.removals.count > c.removals.cap ? ' error' : ''), text: ob.count(c.removals.count) + ' removals, cap ' + ob.count(c.removals.cap) + ' per run: ' + (c.removals.count > c.removals.cap ? 'over the cap, so no removal is applied (a mistyped mask cannot empty Campaign).' : 'within the cap.') }));
+    }
+    var missing = withoutOperator(c);
+    var missingKeys = Object.keys(missing);
+    if (missingKeys.length) {
+      parts.push(el('table', { class: 'unmatched' }, [
+        el('caption', { text: 'Adobe users with no Campaign operator (not linked, never created: create the operator in Campaign with this email as its login)' }),
+        el('thead', {}, [el('tr', {}, [el('th', { scope: 'col', text: 'Operator group' }), el('th', { scope: 'col', text: 'User' })])]),
+        el('tbody', {}, missingKeys.slice(0, MAX_ROWS).map(function (k) { return el('tr', {}, [el('td', { class: 'mono', text: missing[k].operatorGroup }), el('td', { text: missing[k].email })]); }))
+      ]));
     }
     if (c.unmatchedProfiles.length) {
       parts.push(el('table', { class: 'unmatched' }, [
