@@ -1,7 +1,7 @@
 import { ManualClock } from '#shared/clock.ts';
 import { createDynamoClient, Store } from '#shared/store/index.ts';
-import { CallBudget, MarketoClient, TokenCache } from '#shared/marketo/index.ts';
-import { runPushBatch } from '#functions/push-clone/core/runner.ts';
+import { CallBudget, MarketoClient, MarketoTokenCache } from '#shared/marketo/index.ts';
+import { runInstanceTick } from '#functions/push-clone/core/runner/run-instance-tick.ts';
 import { CLIENT_ID, CLIENT_SECRET } from '#test/integration/push-clone/runner-world.ts';
 
 /**
@@ -22,12 +22,12 @@ const marketo = new MarketoClient({
   credentials: async () => ({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET }),
   budget: new CallBudget({ callsPerWindow: 100, windowMs: 10, maxConcurrent: 5 }),
   timeoutMs: 30_000,
-  tokenCache: new TokenCache(),
+  tokenCache: new MarketoTokenCache(),
 });
 // Each runner starts later than the last one's lease could reach, as the next tick after a dead runner's lease lapsed.
 const clock = new ManualClock(Number(env('CHAOS_NOW')));
 for (let runs = 0; runs < 50; runs += 1) {
-  const summary = await runPushBatch({ store, clock, marketo }, env('CHAOS_MUNCHKIN'), { remainingTimeMs: () => 900_000, leaseOwner: env('CHAOS_OWNER'), batchSize: 100 });
+  const summary = await runInstanceTick({ store, clock, marketo }, env('CHAOS_MUNCHKIN'), { remainingTimeMs: () => 900_000, leaseOwner: env('CHAOS_OWNER'), batchSize: 100 });
   if (summary.stoppedBy === 'done') {
     process.stdout.write(JSON.stringify({ stoppedBy: summary.stoppedBy, runs: runs + 1 }));
     process.exit(0);

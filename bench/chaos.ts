@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startDynamoLocal } from '#local/dynamodb-local.ts';
-import { destinationStatus } from '#functions/push-clone/core/status.ts';
+import { destinationStatus } from '#functions/push-clone/core/outcomes/destination-status.ts';
 import { ManualClock } from '#shared/clock.ts';
 import { createDynamoClient, ensureTable, Store } from '#shared/store/index.ts';
 import { deliver, exit, listEmails, pendingCount, people, realize, saveDestination, startInstance } from '#test/integration/push-clone/runner-world.ts';

@@ -1,4 +1,4 @@
-import { forEachLimit, chunks } from '#functions/push-clone/core/batch-parallel.ts';
+import { forEachLimit, chunks } from '#shared/collections.ts';
 import type { BenchRow } from './report';
 import type { BenchWorld } from './push-clone-world';
 

@@ -1,7 +1,7 @@
 import { ManualClock } from '#shared/clock.ts';
 import { createDynamoClient, Store } from '#shared/store/index.ts';
-import { CallBudget, MarketoClient, TokenCache } from '#shared/marketo/index.ts';
-import { runPushBatch } from '#functions/push-clone/core/runner.ts';
+import { CallBudget, MarketoClient, MarketoTokenCache } from '#shared/marketo/index.ts';
+import { runInstanceTick } from '#functions/push-clone/core/runner/run-instance-tick.ts';
 import { CLIENT_ID, CLIENT_SECRET } from '#test/integration/push-clone/runner-world.ts';
 
 /**
@@ -21,10 +21,10 @@ const marketo = new MarketoClient({
   credentials: async () => ({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET }),
   budget: new CallBudget({ callsPerWindow: 100, windowMs: 10, maxConcurrent: 5 }),
   timeoutMs: 30_000,
-  tokenCache: new TokenCache(),
+  tokenCache: new MarketoTokenCache(),
 });
 const baselineRss = process.memoryUsage().rss;
-const summary = await runPushBatch({ store, clock: new ManualClock(Number(env('BENCH_NOW'))), marketo }, env('BENCH_MUNCHKIN'), {
+const summary = await runInstanceTick({ store, clock: new ManualClock(Number(env('BENCH_NOW'))), marketo }, env('BENCH_MUNCHKIN'), {
   remainingTimeMs: () => 900_000,
   leaseOwner: 'bench-memory',
   bulk: false,

@@ -1,5 +1,5 @@
 import { pathToFileURL } from 'node:url';
-import { chunks } from '#functions/push-clone/core/batch-parallel.ts';
+import { chunks } from '#shared/collections.ts';
 import type { Store, TransactOp } from '#shared/store/index.ts';
 import type { MarketoClient } from '#shared/marketo/index.ts';
 import { exit, realize, restCalls, diffCalls, saveDestination, startInstance, type Activation, type Instance } from '#test/integration/push-clone/runner-world.ts';

@@ -1,9 +1,9 @@
 import { ManualClock } from '#shared/clock.ts';
 import { createDynamoClient, ensureTable, Store } from '#shared/store/index.ts';
 import { startDynamoLocal, type DynamoLocal } from '#local/dynamodb-local.ts';
-import { ingestInbox } from '#functions/push-clone/core/ingest.ts';
+import { ingestInbox } from '#functions/push-clone/core/ingest/ingest-inbox.ts';
 import type { Destination } from '#functions/push-clone/core/model.ts';
-import { runPushBatch, type RunnerOptions, type RunSummary } from '#functions/push-clone/core/runner.ts';
+import { runInstanceTick, type RunnerOptions, type RunSummary } from '#functions/push-clone/core/runner/run-instance-tick.ts';
 import { deliver, diffCalls, people, restCalls, saveDestination, startInstance, type Activation, type Instance } from '#test/integration/push-clone/runner-world.ts';
 
 /**
@@ -66,7 +66,7 @@ export async function step(world: BenchWorld, { instance, destination }: Scenari
   started = performance.now();
   const runs: RunSummary[] = [];
   for (let attempt = 0; attempt < 50; attempt += 1) {
-    const summary = await runPushBatch(ports, instance.munchkinId, { remainingTimeMs: () => 900_000, leaseOwner: `bench-${attempt}`, ingest: async () => undefined, bulk: false, ...options });
+    const summary = await runInstanceTick(ports, instance.munchkinId, { remainingTimeMs: () => 900_000, leaseOwner: `bench-${attempt}`, ingest: async () => undefined, bulk: false, ...options });
     runs.push(summary);
     if (summary.stoppedBy === 'done') break;
   }

@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { storeCredentialSet } from '#functions/push-clone/core/webhook-credentials.ts';
+import { storeCredentialSet } from '#functions/push-clone/core/setup/webhook-credentials.ts';
 import { demo } from '#local/demo-identities.ts';
 import { startDynamoLocal } from '#local/dynamodb-local.ts';
 import { resetConfigCache } from '#shared/config/index.ts';

@@ -15,7 +15,7 @@ import { registerInstance } from '#functions/marketo-instances/core/register-ins
 import { freePort, startDynamoLocal, type DynamoLocal } from './dynamodb-local';
 import { startGateway, type LocalGateway } from './gateway/server';
 import { loadHandler } from './gateway/handlers';
-import { storeCredentialSet } from '#functions/push-clone/core/webhook-credentials.ts';
+import { storeCredentialSet } from '#functions/push-clone/core/setup/webhook-credentials.ts';
 import { localLambdaContext } from './gateway/lambda-context';
 import { sandboxLaunchers, type SandboxLaunch } from './sandboxes';
 import { startScheduler, type LocalScheduler } from './scheduler';

@@ -3,7 +3,7 @@ import { httpRoute, routeByKey } from '#shared/http/index.ts';
 import { munchkinIdSchema } from '#shared/identifiers.ts';
 import { createLogger } from '#shared/logging/logger.ts';
 import { accountKeySchema } from '#functions/campaign/core/model.ts';
-import { destinationIdSchema } from '#functions/push-clone/core/destination-input.ts';
+import { destinationIdSchema } from '#functions/push-clone/core/setup/destination-input.ts';
 import { campaignPage } from './pages/campaign-page';
 import { destinationPage } from './pages/destination-page';
 import { homePage } from './pages/home-page';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ForbiddenError } from '#shared/errors.ts';
-import { httpRoute, json, requireInstance, requirePermission, routeByKey, type AdminPrincipal } from '#shared/http/index.ts';
+import { httpRoute, json, requireInstanceAccess, requirePermission, routeByKey, type AdminPrincipal } from '#shared/http/index.ts';
 import { munchkinIdSchema } from '#shared/identifiers.ts';
 import { createLogger } from '#shared/logging/logger.ts';
 import { listInstanceSummaries } from './core/instance-views';
@@ -12,14 +12,14 @@ const params = z.object({ munchkinId: munchkinIdSchema });
 
 export const putInstance = httpRoute({ logger, auth: 'admin', params, body: instanceInputSchema }, async ({ params, body, admin }, ports) => {
   requirePermission(admin, 'marketo-admin');
-  requireInstance(admin, params.munchkinId);
+  requireInstanceAccess(admin, params.munchkinId);
   const { instance, created, checks, warnings } = await registerInstance(ports, params.munchkinId, body, admin.subject);
   logger.info('instance registered', { munchkinId: instance.munchkinId, created, missingPermissions: warnings.length });
   return json(created ? 201 : 200, { ...instance, checks, warnings });
 });
 
 export const getInstanceRoute = httpRoute({ logger, auth: 'admin', params }, async ({ params, admin }, ports) => {
-  requireInstance(admin, params.munchkinId);
+  requireInstanceAccess(admin, params.munchkinId);
   return json(200, await getInstance(ports.store, params.munchkinId));
 });
 
@@ -33,7 +33,7 @@ function requirePickerAccess(admin: AdminPrincipal, munchkinId: string): void {
   if (!admin.permissions.includes('marketo-admin') && !admin.permissions.includes('push-clone-admin')) {
     throw new ForbiddenError('This action needs the "marketo-admin" or "push-clone-admin" permission.', { code: 'missing_permission' });
   }
-  requireInstance(admin, munchkinId);
+  requireInstanceAccess(admin, munchkinId);
 }
 
 export const leadFieldsRoute = httpRoute({ logger, auth: 'admin', params }, async ({ params, admin }, ports) => {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { httpRoute, json, requireInstance, requirePermission, routeByKey } from '#shared/http/index.ts';
+import { httpRoute, json, requireInstanceAccess, requirePermission, routeByKey } from '#shared/http/index.ts';
 import { imsOrgIdSchema, munchkinIdSchema } from '#shared/identifiers.ts';
 import { createLogger } from '#shared/logging/logger.ts';
 import { orgMappingIms } from './core/ims-ports';
@@ -12,21 +12,21 @@ const params = z.object({ munchkinId: munchkinIdSchema });
 
 const getMapping = httpRoute({ logger, auth: 'admin', params }, async ({ params, admin }, ports) => {
   requirePermission(admin, 'org-mapping');
-  requireInstance(admin, params.munchkinId);
+  requireInstanceAccess(admin, params.munchkinId);
   return json(200, await getMappingView(ports, params.munchkinId));
 });
 
 /** Edit, enter the org ID, OK. */
 const putMapping = httpRoute({ logger, auth: 'admin', params, body: z.object({ imsOrgId: imsOrgIdSchema }) }, async ({ params, body, admin }, ports) => {
   requirePermission(admin, 'org-mapping');
-  requireInstance(admin, params.munchkinId);
+  requireInstanceAccess(admin, params.munchkinId);
   return json(200, await enterOrgId(ports, params.munchkinId, body.imsOrgId, admin.subject));
 });
 
 /** Confirm: returns the IMS authorize URL the admin page opens in a popup. */
 const confirmMapping = httpRoute({ logger, auth: 'admin', params }, async ({ params, admin }, ports) => {
   requirePermission(admin, 'org-mapping');
-  requireInstance(admin, params.munchkinId);
+  requireInstanceAccess(admin, params.munchkinId);
   const { ims, settings } = orgMappingIms(ports.config, ports.secrets);
   const started = await startConfirmation({ ...ports, ims }, params.munchkinId, admin.email, settings);
   logger.info('org mapping confirmation started', { munchkinId: params.munchkinId, attemptId: started.attemptId });
@@ -36,7 +36,7 @@ const confirmMapping = httpRoute({ logger, auth: 'admin', params }, async ({ par
 /** Cancel: ends a pending sign-in now (the popup was closed or abandoned) instead of when its state expires. */
 const cancelConfirmationRoute = httpRoute({ logger, auth: 'admin', params }, async ({ params, admin }, ports) => {
   requirePermission(admin, 'org-mapping');
-  requireInstance(admin, params.munchkinId);
+  requireInstanceAccess(admin, params.munchkinId);
   return json(200, await cancelConfirmation(ports, params.munchkinId));
 });
 

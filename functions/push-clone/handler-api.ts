@@ -1,17 +1,17 @@
 import { z } from 'zod';
-import { httpRoute, json, requireInstance, requirePermission, routeByKey, type AdminPrincipal } from '#shared/http/index.ts';
+import { httpRoute, json, requireInstanceAccess, requirePermission, routeByKey, type AdminPrincipal } from '#shared/http/index.ts';
 import type { Store } from '#shared/store/index.ts';
 import { munchkinIdSchema } from '#shared/identifiers.ts';
 import { createLogger } from '#shared/logging/logger.ts';
-import { listDestinationSummaries } from './core/destination-list';
-import { listChoiceSchema, requestDeletion, setPaused } from './core/destination-lifecycle';
-import { requeueFailed } from './core/failed-people';
-import { historyPolicy } from './core/person-history';
-import { lookUpPerson } from './core/person-lookup';
-import { destinationIdSchema, destinationInputSchema, getDestination, saveDestination } from './core/destinations';
-import { instantSchema } from './core/destination-input';
-import { replayWindow } from './core/replay';
-import { destinationStatus } from './core/status';
+import { listDestinationSummaries } from '#functions/push-clone/core/setup/destination-list.ts';
+import { listChoiceSchema, requestDeletion, setPaused } from '#functions/push-clone/core/setup/destination-lifecycle.ts';
+import { requeueFailed } from '#functions/push-clone/core/outcomes/failed-people.ts';
+import { historyPolicy } from '#functions/push-clone/core/outcomes/person-history.ts';
+import { lookUpPerson } from '#functions/push-clone/core/outcomes/person-lookup.ts';
+import { destinationIdSchema, destinationInputSchema, getDestination, saveDestination } from '#functions/push-clone/core/setup/destinations.ts';
+import { instantSchema } from '#functions/push-clone/core/setup/destination-input.ts';
+import { replayWindow } from '#functions/push-clone/core/intake/replay.ts';
+import { destinationStatus } from '#functions/push-clone/core/outcomes/destination-status.ts';
 import {
   DEFAULT_OVERLAP_SECONDS,
   describeCredentials,
@@ -19,7 +19,7 @@ import {
   readCredentialSet,
   rotateCredential,
   WEBHOOK_CREDENTIAL_KINDS,
-} from './core/webhook-credentials';
+} from '#functions/push-clone/core/setup/webhook-credentials.ts';
 
 const logger = createLogger('push-clone-api');
 const params = z.object({ destinationId: destinationIdSchema });
@@ -27,7 +27,7 @@ const params = z.object({ destinationId: destinationIdSchema });
 /** PUT /push-clone/destinations/{destinationId}: create or replace a destination (201 created, 200 replaced). */
 export const putDestination = httpRoute({ logger, auth: 'admin', params, body: destinationInputSchema }, async ({ params, body, admin }, ports) => {
   requirePermission(admin, 'push-clone-admin');
-  requireInstance(admin, body.munchkinId);
+  requireInstanceAccess(admin, body.munchkinId);
   const { destination, created, warnings, requeued } = await saveDestination(ports, params.destinationId, body, admin.subject);
   logger.info('destination saved', { destinationId: destination.destinationId, munchkinId: destination.munchkinId, created, warnings: warnings.length, requeued });
   return json(created ? 201 : 200, { ...destination, warnings, requeued });
@@ -37,7 +37,7 @@ export const putDestination = httpRoute({ logger, auth: 'admin', params, body: d
 export const getDestinationStatus = httpRoute({ logger, auth: 'admin', params }, async ({ params, admin }, ports) => {
   requirePermission(admin, 'push-clone-admin');
   const destination = await getDestination(ports.store, params.destinationId);
-  requireInstance(admin, destination.munchkinId);
+  requireInstanceAccess(admin, destination.munchkinId);
   return json(200, await destinationStatus(ports, destination));
 });
 
@@ -45,7 +45,7 @@ export const getDestinationStatus = httpRoute({ logger, auth: 'admin', params },
 async function allowedDestination(admin: AdminPrincipal, store: Store, destinationId: string) {
   requirePermission(admin, 'push-clone-admin');
   const destination = await getDestination(store, destinationId);
-  requireInstance(admin, destination.munchkinId);
+  requireInstanceAccess(admin, destination.munchkinId);
   return destination;
 }
 
@@ -91,7 +91,7 @@ export const lookUpPersonRoute = httpRoute(
 /** GET /push-clone/destinations?munchkinId=X: an instance's destinations with their status. */
 export const listDestinations = httpRoute({ logger, auth: 'admin', query: z.object({ munchkinId: munchkinIdSchema }) }, async ({ query, admin }, ports) => {
   requirePermission(admin, 'push-clone-admin');
-  requireInstance(admin, query.munchkinId);
+  requireInstanceAccess(admin, query.munchkinId);
   return json(200, { destinations: await listDestinationSummaries(ports, query.munchkinId) });
 });
 
@@ -108,7 +108,7 @@ const rotationSchema = z.object({
 export const rotateWebhookCredential = httpRoute({ logger, auth: 'admin', params, body: rotationSchema }, async ({ params, body, admin }, ports) => {
   requirePermission(admin, 'push-clone-admin');
   const destination = await getDestination(ports.store, params.destinationId);
-  requireInstance(admin, destination.munchkinId);
+  requireInstanceAccess(admin, destination.munchkinId);
   const rotated = await rotateCredential(ports, destination.destinationId, body.kind, body.overlapSeconds);
   logger.info('webhook credential created', { destinationId: destination.destinationId, kind: rotated.kind, previousValidUntil: rotated.previousValidUntil });
   const endpoint = `${ports.config.PUBLIC_BASE_URL}/push-clone/destinations/${destination.destinationId}`;
@@ -119,7 +119,7 @@ export const rotateWebhookCredential = httpRoute({ logger, auth: 'admin', params
 export const listWebhookCredentials = httpRoute({ logger, auth: 'admin', params }, async ({ params, admin }, ports) => {
   requirePermission(admin, 'push-clone-admin');
   const destination = await getDestination(ports.store, params.destinationId);
-  requireInstance(admin, destination.munchkinId);
+  requireInstanceAccess(admin, destination.munchkinId);
   const set = await readCredentialSet(ports.secrets, destination.destinationId, { refresh: true });
   return json(200, describeCredentials(set, ports.clock.now()));
 });
@@ -136,7 +136,7 @@ const replaySchema = z
 export const replayDeliveries = httpRoute({ logger, auth: 'admin', params, body: replaySchema }, async ({ params, body, admin }, ports) => {
   requirePermission(admin, 'push-clone-admin');
   const destination = await getDestination(ports.store, params.destinationId);
-  requireInstance(admin, destination.munchkinId);
+  requireInstanceAccess(admin, destination.munchkinId);
   const result = await replayWindow(ports, destination, { fromMs: Date.parse(body.from), toMs: body.to ? Date.parse(body.to) : ports.clock.now(), cursor: body.cursor });
   logger.info('deliveries replayed', { destinationId: destination.destinationId, ...result });
   return json(200, result);

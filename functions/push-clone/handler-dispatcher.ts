@@ -5,7 +5,7 @@ import { createLogger } from '#shared/logging/logger.ts';
 import { defaultInvoker } from '#shared/runtime/invoker.ts';
 import { defaultPorts } from '#shared/runtime/ports.ts';
 import { scheduledEventSchema } from '#shared/runtime/scheduled-event.ts';
-import { dispatch, type DispatchResult } from './core/dispatcher';
+import { dispatch, type DispatchResult } from '#functions/push-clone/core/runner/dispatcher.ts';
 
 const logger = createLogger('push-clone-dispatcher');
 

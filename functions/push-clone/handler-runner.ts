@@ -9,9 +9,9 @@ import { createLogger } from '#shared/logging/logger.ts';
 import { createMetrics, MetricUnit, RUNNER_THROTTLE_METRIC } from '#shared/metrics.ts';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { defaultPorts } from '#shared/runtime/ports.ts';
-import { historyPolicy } from './core/person-history';
-import { QUOTA_RECHECK_EVERY } from './core/instance-quota';
-import { runPushBatch, type RunSummary } from './core/runner';
+import { historyPolicy } from '#functions/push-clone/core/outcomes/person-history.ts';
+import { QUOTA_RECHECK_EVERY } from '#functions/push-clone/core/instance/instance-quota.ts';
+import { runInstanceTick, type RunSummary } from '#functions/push-clone/core/runner/run-instance-tick.ts';
 
 const logger = createLogger('push-clone-runner');
 
@@ -32,7 +32,7 @@ export const handler = middy<unknown, RunSummary>()
     const instance = await readInstance(ports.store, munchkinId);
     if (!instance) throw new NotFoundError(`Marketo instance ${munchkinId} is not registered: register it with PUT /marketo/instances/${munchkinId}`, { code: 'instance_not_found' });
     const marketo = marketoClientFor(instance, ports);
-    const summary = await runPushBatch({ store: ports.store, clock: ports.clock, marketo, logger }, munchkinId, {
+    const summary = await runInstanceTick({ store: ports.store, clock: ports.clock, marketo, logger }, munchkinId, {
       remainingTimeMs: () => context.getRemainingTimeInMillis(),
       leaseOwner: context.awsRequestId,
       history: historyPolicy(ports.config),

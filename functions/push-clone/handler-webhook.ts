@@ -2,10 +2,10 @@ import { z } from 'zod';
 import { httpRoute, json, routeByKey } from '#shared/http/index.ts';
 import { createLogger } from '#shared/logging/logger.ts';
 import { createMetrics, DELIVERY_ACCEPTED_NONE_METRIC, MetricUnit } from '#shared/metrics.ts';
-import { destinationIdSchema } from './core/destination-input';
-import { acceptActivation, type AcceptedActivation } from './core/inbox';
-import { acceptedNone } from './core/intake-stats';
-import { issueWebhookToken } from './core/webhook-auth';
+import { destinationIdSchema } from '#functions/push-clone/core/setup/destination-input.ts';
+import { acceptActivation, type AcceptedActivation } from '#functions/push-clone/core/intake/accept-delivery.ts';
+import { acceptedNone } from '#functions/push-clone/core/intake/intake-stats.ts';
+import { issueWebhookToken } from '#functions/push-clone/core/intake/webhook-auth.ts';
 
 const logger = createLogger('push-clone-webhook');
 const metrics = createMetrics('push-clone-webhook');

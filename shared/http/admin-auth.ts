@@ -121,7 +121,7 @@ export function requirePermission(principal: AdminPrincipal, permission: Permiss
   }
 }
 
-export function requireInstance(principal: AdminPrincipal, munchkinId: string): void {
+export function requireInstanceAccess(principal: AdminPrincipal, munchkinId: string): void {
   if (!principal.instances.includes('*') && !principal.instances.includes(munchkinId)) {
     throw new ForbiddenError(`Your admin token does not cover instance ${munchkinId}.`, { code: 'instance_not_allowed' });
   }

@@ -5,7 +5,7 @@ export { parseInput, describeIssues } from './validation';
 export { httpErrorFor, marketoCodeOf } from './vendor-errors';
 export {
   authenticateAdmin,
-  requireInstance,
+  requireInstanceAccess,
   requirePermission,
   signAdminToken,
   PERMISSIONS,

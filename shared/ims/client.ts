@@ -1,7 +1,7 @@
 import { bearer, callIms, type FetchLike, type ImsHttpOptions } from './http';
 import { IdTokenVerifier, type IdTokenClaims } from './id-token';
 import { organizationsSchema, profileSchema, tokenResponseSchema, userInfoSchema } from './schemas';
-import { TokenCache } from './token-cache';
+import { ServerTokenCache } from './token-cache';
 
 /**
  * Scopes of the org-mapping sign-in: identity, email and names, the user's
@@ -63,7 +63,7 @@ function requireOption(condition: boolean, message: string): void {
 export class ImsClient {
   private readonly http: ImsHttpOptions;
   private readonly idTokens: IdTokenVerifier;
-  private readonly serverTokens: TokenCache;
+  private readonly serverTokens: ServerTokenCache;
 
   constructor(private readonly options: ImsClientOptions) {
     requireOption(URL.canParse(options.baseUrl), 'baseUrl must be an absolute URL');
@@ -81,7 +81,7 @@ export class ImsClient {
       timeoutMs: options.timeoutMs,
       now,
     });
-    this.serverTokens = new TokenCache(now);
+    this.serverTokens = new ServerTokenCache(now);
   }
 
   /** The authorize URL for a sign-in; PKCE is always S256, because IMS's default is plain. */

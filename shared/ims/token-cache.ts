@@ -12,7 +12,7 @@ const MAX_REFRESH_MARGIN_MS = 5 * 60_000;
  * throttles integrations that mint too many tokens (docs/vendors/ims.md), so
  * concurrent callers share one in-flight request instead of each minting.
  */
-export class TokenCache {
+export class ServerTokenCache {
   private readonly tokens = new Map<string, CachedToken>();
   private readonly inFlight = new Map<string, Promise<CachedToken>>();
 

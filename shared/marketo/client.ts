@@ -25,7 +25,7 @@ import {
   type RemoveFromListResult,
   type SyncLeadResult,
 } from './schemas';
-import { processTokenCache, TokenProvider, type MarketoCredentials, type TokenCache } from './token-provider';
+import { processTokenCache, TokenProvider, type MarketoCredentials, type MarketoTokenCache } from './token-provider';
 import { emptyStats, MarketoTransport, type CallGate, type MarketoClientStats, type MarketoRequest } from './transport';
 
 /** Records per call for every Lead Database endpoint we use. */
@@ -64,7 +64,7 @@ export interface MarketoClientOptions {
   random?: () => number;
   sleep?: (ms: number) => Promise<void>;
   now?: () => number;
-  tokenCache?: TokenCache;
+  tokenCache?: MarketoTokenCache;
 }
 
 const optionsSchema = z.object({

@@ -16,7 +16,7 @@ export {
 } from './errors';
 export { centralDay, nextCentralMidnight } from './central-time';
 export { csvField, CsvSyntaxError, parseCsv, toCsv, type CsvValue } from './csv';
-export { processTokenCache, TokenCache, type MarketoCredentials } from './token-provider';
+export { processTokenCache, MarketoTokenCache, type MarketoCredentials } from './token-provider';
 export type { CallGate, CallKind, MarketoClientStats } from './transport';
 export type {
   AddToListResult,

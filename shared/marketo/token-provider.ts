@@ -27,7 +27,7 @@ interface CachedToken {
 const EXPIRY_MARGIN_MS = 10_000;
 
 /** The tokens of this process, per (identity URL, REST host, client ID, secret digest). */
-export class TokenCache {
+export class MarketoTokenCache {
   private readonly tokens = new Map<string, CachedToken>();
   private readonly pending = new Map<string, Promise<CachedToken>>();
 
@@ -60,7 +60,7 @@ export class TokenCache {
   }
 }
 
-export const processTokenCache = new TokenCache();
+export const processTokenCache = new MarketoTokenCache();
 
 export interface TokenProviderOptions {
   munchkinId: string;
@@ -74,7 +74,7 @@ export interface TokenProviderOptions {
   backoff: BackoffOptions;
   now: () => number;
   sleep: (ms: number) => Promise<void>;
-  cache: TokenCache;
+  cache: MarketoTokenCache;
   /** Called once per identity request actually sent. */
   onTokenCall: () => void;
 }

@@ -5,7 +5,7 @@ import { BadRequestError, NotFoundError } from '#shared/errors.ts';
 import { imsOrgIdSchema, serviceUrlSchema } from '#shared/identifiers.ts';
 import { instanceSecretHosts, instanceSecretName, readInstance, writeInstance, type MarketoInstance } from '#shared/instances/instance-store.ts';
 import { INTERACTIVE_MARKETO } from '#shared/instances/marketo-for-instance.ts';
-import { budgetForInstance, budgetOptionsFromConfig, MarketoClient, TokenCache, type MarketoCredentials } from '#shared/marketo/index.ts';
+import { budgetForInstance, budgetOptionsFromConfig, MarketoClient, MarketoTokenCache, type MarketoCredentials } from '#shared/marketo/index.ts';
 import { assertOutboundAllowed, guardedFetch, type OutboundPolicyConfig } from '#shared/outbound/allowed-hosts.ts';
 import { putBoundSecret, readBoundSecret, type SecretStore } from '#shared/secrets/index.ts';
 import type { Store } from '#shared/store/index.ts';
@@ -47,7 +47,7 @@ export function credentialClient(ports: Pick<InstancePorts, 'config'>): Credenti
       credentials: async () => credentials,
       budget: budgetForInstance(target.munchkinId, budgetOptionsFromConfig(ports.config)),
       // A token of its own: a cached one would prove nothing about the secret given now.
-      tokenCache: new TokenCache(),
+      tokenCache: new MarketoTokenCache(),
       // Checked again on every host at call time, as every instance client is.
       fetch: guardedFetch('marketo', ports.config),
       ...INTERACTIVE_MARKETO,

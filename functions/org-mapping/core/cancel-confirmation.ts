@@ -2,7 +2,7 @@ import type { Clock } from '#shared/clock.ts';
 import { readOrgMapping } from '#shared/instances/org-mapping-store.ts';
 import type { Store } from '#shared/store/index.ts';
 import { readAttempt, saveAttempt } from './attempt-store';
-import { getMappingView, requireInstance, updateMapping, type MappingView } from './mapping';
+import { getMappingView, getRegisteredInstance, updateMapping, type MappingView } from './mapping';
 
 /**
  * Cancel (the admin closed or gave up on the sign-in popup): the pending
@@ -12,7 +12,7 @@ import { getMappingView, requireInstance, updateMapping, type MappingView } from
  * changes (a second Cancel is harmless).
  */
 export async function cancelConfirmation(ports: { store: Store; clock: Clock }, munchkinId: string): Promise<MappingView> {
-  await requireInstance(ports.store, munchkinId);
+  await getRegisteredInstance(ports.store, munchkinId);
   const pending = (await readOrgMapping(ports.store, munchkinId))?.lastAttempt;
   if (pending?.status === 'pending') {
     const at = new Date(ports.clock.now()).toISOString();

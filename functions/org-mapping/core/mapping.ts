@@ -22,7 +22,7 @@ export interface MappingView {
   lastAttempt?: OrgMapping['lastAttempt'] & { message?: string };
 }
 
-export async function requireInstance(store: Store, munchkinId: string): Promise<MarketoInstance> {
+export async function getRegisteredInstance(store: Store, munchkinId: string): Promise<MarketoInstance> {
   const instance = await readInstance(store, munchkinId);
   if (!instance) throw new NotFoundError(`Marketo instance ${munchkinId} is not registered: register it with PUT /marketo/instances/${munchkinId}.`, { code: 'instance_not_found' });
   return instance;
@@ -35,7 +35,7 @@ export function assertMappable(instance: MarketoInstance): void {
 }
 
 export async function getMappingView(ports: { store: Store; clock: Clock }, munchkinId: string): Promise<MappingView> {
-  const instance = await requireInstance(ports.store, munchkinId);
+  const instance = await getRegisteredInstance(ports.store, munchkinId);
   const mapping = await readOrgMapping(ports.store, munchkinId);
   const attempt = mapping?.lastAttempt ? await settledAttempt(ports, mapping.lastAttempt) : undefined;
   const lastAttempt = attempt ? { ...attempt, message: attempt.reason && isOutcomeCode(attempt.reason) ? outcomeMessage(attempt.reason) : undefined } : undefined;
@@ -78,7 +78,7 @@ function statusOf(draft: OrgMapping['draft'], confirmed: OrgMapping['confirmed']
 
 /** Edit, enter the org ID, OK: a draft beside any confirmed mapping, which stays in force. */
 export async function enterOrgId(ports: { store: Store; clock: Clock }, munchkinId: string, imsOrgId: string, actor: string): Promise<MappingView> {
-  const instance = await requireInstance(ports.store, munchkinId);
+  const instance = await getRegisteredInstance(ports.store, munchkinId);
   assertMappable(instance);
   const draft = { imsOrgId, enteredAt: new Date(ports.clock.now()).toISOString(), enteredBy: actor };
   await updateMapping(ports.store, munchkinId, (current) => ({ ...current, draft, lastAttempt: undefined }));

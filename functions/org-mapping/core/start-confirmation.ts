@@ -4,7 +4,7 @@ import { ConflictError } from '#shared/errors.ts';
 import { createPkcePair, randomToken, type ImsClient } from '#shared/ims/index.ts';
 import type { Store } from '#shared/store/index.ts';
 import { saveAttempt, savePendingState } from './attempt-store';
-import { assertMappable, requireInstance, updateMapping } from './mapping';
+import { assertMappable, getRegisteredInstance, updateMapping } from './mapping';
 import { readOrgMapping } from '#shared/instances/org-mapping-store.ts';
 
 export interface ConfirmationSettings {
@@ -33,7 +33,7 @@ export async function startConfirmation(
   marketoUserEmail: string,
   settings: ConfirmationSettings,
 ): Promise<StartedConfirmation> {
-  const instance = await requireInstance(ports.store, munchkinId);
+  const instance = await getRegisteredInstance(ports.store, munchkinId);
   assertMappable(instance);
   const mapping = await readOrgMapping(ports.store, munchkinId);
   if (!mapping?.draft) {

@@ -104,7 +104,7 @@ export const outcomeSchema = z.object({
   kind: z.enum(['added', 'removed', 'skipped', 'failed', 'expired']),
   /** For skipped and failed: a reason code (e.g. `not_found_in_marketo`, Marketo's `1006`). */
   reason: z.string().optional(),
-  /** For skipped, failed and expired: what happened and what to do, in words (outcome-reasons.ts). */
+  /** For skipped, failed and expired: what happened and what to do, in words (outcomes/outcome-reasons.ts). */
   message: z.string().optional(),
   /** For failed: attempts so far at this change, and when a transient failure is tried again. */
   attempts: z.number().int().positive().optional(),
@@ -131,7 +131,7 @@ export const membershipSchema = z.object({
   outcome: outcomeSchema.optional(),
   /** The Marketo lead ID once the runner knows it, so an exit costs neither a lookup nor a cache read. */
   leadId: z.number().int().positive().optional(),
-  /** What happened to this person, newest last, bounded (person-history.ts). */
+  /** What happened to this person, newest last, bounded (outcomes/person-history.ts). */
   hist: z.array(z.looseObject({ at: z.string(), kind: z.enum(['delivery', 'decision', 'marketo']) })).optional(),
   gsi1pk: z.string().optional(),
   gsi1sk: z.string().optional(),

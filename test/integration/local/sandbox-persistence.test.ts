@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { SandboxServer } from '#local/sandboxes/framework.ts';
 import { createMarketoSandbox, DEMO_LEAD_COUNT, type MarketoSandbox } from '#local/sandboxes/marketo/index.ts';
 import { demo } from '#local/demo-identities.ts';
-import { CallBudget, MarketoClient, TokenCache } from '#shared/marketo/index.ts';
+import { CallBudget, MarketoClient, MarketoTokenCache } from '#shared/marketo/index.ts';
 
 describe('sandbox state kept across restarts', () => {
   const stops: Array<() => Promise<void>> = [];
@@ -51,7 +51,7 @@ describe('sandbox state kept across restarts', () => {
         credentials: async () => ({ clientId: demo.marketo.clientId, clientSecret: demo.marketo.clientSecret }),
         budget: new CallBudget({ callsPerWindow: 100, windowMs: 1000, maxConcurrent: 5 }),
         timeoutMs: 10_000,
-        tokenCache: new TokenCache(),
+        tokenCache: new MarketoTokenCache(),
       });
       return { sandbox, client };
     };

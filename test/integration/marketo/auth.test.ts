@@ -3,7 +3,7 @@ import { demo } from '#local/demo-identities.ts';
 import type { MarketoSandbox } from '#local/sandboxes/marketo/index.ts';
 import { ManualClock } from '#shared/clock.ts';
 import { MarketoAuthError, MarketoUnavailableError } from '#shared/marketo/errors.ts';
-import { TokenCache } from '#shared/marketo/token-provider.ts';
+import { MarketoTokenCache } from '#shared/marketo/token-provider.ts';
 import { clientFor, startedSandbox } from './support';
 
 const listId = demo.marketo.staticListId;
@@ -48,7 +48,7 @@ describe('Marketo identity and tokens', () => {
   });
 
   it('reuses one token across calls and clients, and does not count identity calls as REST calls', async () => {
-    const tokens = new TokenCache();
+    const tokens = new MarketoTokenCache();
     const before = sandbox.stats();
     const one = clientFor(sandbox, { tokenCache: tokens, now: () => clock.now() });
     const two = clientFor(sandbox, { tokenCache: tokens, now: () => clock.now() });
@@ -62,7 +62,7 @@ describe('Marketo identity and tokens', () => {
   });
 
   it('does not hand a cached token to a client that has the client ID but not the secret', async () => {
-    const tokens = new TokenCache();
+    const tokens = new MarketoTokenCache();
     const owner = clientFor(sandbox, { tokenCache: tokens, now: () => clock.now() });
     await owner.getList(listId);
     const impostor = clientFor(sandbox, {

@@ -2,7 +2,7 @@ import { demo } from '#local/demo-identities.ts';
 import { createMarketoSandbox, type MarketoSandbox, type MarketoSandboxOptions } from '#local/sandboxes/marketo/index.ts';
 import { CallBudget, type CallBudgetOptions } from '#shared/marketo/call-budget.ts';
 import { MarketoClient, type MarketoClientOptions } from '#shared/marketo/client.ts';
-import { TokenCache } from '#shared/marketo/token-provider.ts';
+import { MarketoTokenCache } from '#shared/marketo/token-provider.ts';
 
 /** A started sandbox; stop it in afterAll. */
 export async function startedSandbox(options: MarketoSandboxOptions = {}): Promise<MarketoSandbox> {
@@ -31,7 +31,7 @@ export function clientFor(
     maxRetries: 4,
     backoffBaseMs: 5,
     backoffCapMs: 50,
-    tokenCache: new TokenCache(),
+    tokenCache: new MarketoTokenCache(),
     ...clientOverrides,
   });
 }

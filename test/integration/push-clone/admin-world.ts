@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { handler } from '#functions/push-clone/handler-api.ts';
-import { inboxItems } from '#functions/push-clone/core/inbox.ts';
+import { inboxItems } from '#functions/push-clone/core/intake/accept-delivery.ts';
 import { canonicalEmail, workMarkerTouch, type ActivationRecord } from '#functions/push-clone/core/model.ts';
-import { runPushBatch, type RunSummary } from '#functions/push-clone/core/runner.ts';
+import { runInstanceTick, type RunSummary } from '#functions/push-clone/core/runner/run-instance-tick.ts';
 import { readInstance } from '#shared/instances/instance-store.ts';
 import { marketoClientFor } from '#shared/instances/marketo-for-instance.ts';
-import { TokenCache } from '#shared/marketo/index.ts';
+import { MarketoTokenCache } from '#shared/marketo/index.ts';
 import { apiEvent, lambdaContext } from '#test/support/http-events.ts';
 import { adminToken } from '#test/support/local-ports.ts';
 import type { PushCloneWorld } from './setup-world';
@@ -66,8 +66,8 @@ export async function deliver(world: PushCloneWorld, destinationId: string, deli
 export async function tick(world: PushCloneWorld): Promise<RunSummary> {
   const instance = await readInstance(world.ports.store, world.munchkinId);
   if (!instance) throw new Error('instance not registered');
-  const marketo = marketoClientFor(instance, world.ports, { timeoutMs: 2_000, maxRetries: 1, tokenCache: new TokenCache() });
-  return runPushBatch({ store: world.ports.store, clock: world.ports.clock, marketo }, world.munchkinId, { remainingTimeMs: () => 600_000, leaseOwner: `tick-${randomUUID()}` });
+  const marketo = marketoClientFor(instance, world.ports, { timeoutMs: 2_000, maxRetries: 1, tokenCache: new MarketoTokenCache() });
+  return runInstanceTick({ store: world.ports.store, clock: world.ports.clock, marketo }, world.munchkinId, { remainingTimeMs: () => 600_000, leaseOwner: `tick-${randomUUID()}` });
 }
 
 /** The emails in a sandbox list, sorted. */

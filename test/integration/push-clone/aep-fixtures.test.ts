@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ingestInbox } from '#functions/push-clone/core/ingest.ts';
+import { ingestInbox } from '#functions/push-clone/core/ingest/ingest-inbox.ts';
 import { handler as apiHandler } from '#functions/push-clone/handler-api.ts';
 import { handler } from '#functions/push-clone/handler-webhook.ts';
 import { readInstance } from '#shared/instances/instance-store.ts';

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '#shared/clock.ts';
 import type { Store } from '#shared/store/index.ts';
-import { bulkKeys } from '#functions/push-clone/core/bulk-import.ts';
+import { bulkKeys } from '#functions/push-clone/core/marketo-batch/bulk-import.ts';
 import { keys, membershipSchema } from '#functions/push-clone/core/model.ts';
-import { runPushBatch, type RunnerOptions } from '#functions/push-clone/core/runner.ts';
-import { forEachLimit } from '#functions/push-clone/core/batch-parallel.ts';
+import { runInstanceTick, type RunnerOptions } from '#functions/push-clone/core/runner/run-instance-tick.ts';
+import { forEachLimit } from '#shared/collections.ts';
 import { freshStore } from '#test/support/dynamo.ts';
 import { clientOf, Process, SimulatedCrash, storeOf, type CrashPlan } from './crash-support';
 import { deliver, diffCalls, exit, listEmails, pendingCount, people, realize, restCalls, saveDestination, sorted, startInstance, type Instance } from './runner-world';
@@ -54,7 +54,7 @@ describe('push clone: bulk import for large first pushes', () => {
       { audienceId: 'big', email: long, presence: 'in', attributes: { firstName: 'x'.repeat(300) } },
     ]);
     const before = restCalls(sandbox);
-    const summary = await runPushBatch({ store, clock, marketo: instance.client }, munchkinId, options());
+    const summary = await runInstanceTick({ store, clock, marketo: instance.client }, munchkinId, options());
     expect(summary.stoppedBy).toBe('done');
     // One file, its status, both files; no sync and no list call for anyone.
     const calls = diffCalls(before, restCalls(sandbox)).byKind;
@@ -79,7 +79,7 @@ describe('push clone: bulk import for large first pushes', () => {
     const leaving = everyone.slice(0, 5);
     await deliver(store, clock, destination, exit('big', leaving));
     const exitBefore = restCalls(sandbox);
-    expect((await runPushBatch({ store, clock, marketo: instance.client }, munchkinId, options())).stoppedBy).toBe('done');
+    expect((await runInstanceTick({ store, clock, marketo: instance.client }, munchkinId, options())).stoppedBy).toBe('done');
     expect(diffCalls(exitBefore, restCalls(sandbox)).byKind).toEqual({ findLeads: 1, removeFromList: 1 });
     expect(listEmails(sandbox, LIST)).toEqual(sorted(everyone.slice(5).filter((email) => email !== twice)));
   });
@@ -88,7 +88,7 @@ describe('push clone: bulk import for large first pushes', () => {
     const { clock, instance, destination, everyone } = await world(19);
     await deliver(store, clock, destination, realize('big', everyone));
     const before = restCalls(instance.sandbox);
-    expect((await runPushBatch({ store, clock, marketo: instance.client }, instance.munchkinId, options())).stoppedBy).toBe('done');
+    expect((await runInstanceTick({ store, clock, marketo: instance.client }, instance.munchkinId, options())).stoppedBy).toBe('done');
     expect(diffCalls(before, restCalls(instance.sandbox)).byKind).toEqual({ syncLeads: 1, addToList: 1 });
     expect(instance.sandbox.imports()).toEqual([]);
   });
@@ -96,7 +96,7 @@ describe('push clone: bulk import for large first pushes', () => {
   it('falls back to REST for a job Marketo fails as a whole (a mapped field it does not know)', async () => {
     const { clock, instance, destination, everyone } = await world(25);
     await deliver(store, clock, destination, realize('big', everyone).map((activation) => ({ ...activation, attributes: { noSuchField: 'x' } })));
-    const summary = await runPushBatch({ store, clock, marketo: instance.client }, instance.munchkinId, options());
+    const summary = await runInstanceTick({ store, clock, marketo: instance.client }, instance.munchkinId, options());
     expect(summary.stoppedBy).toBe('done');
     expect(instance.sandbox.imports()).toMatchObject([{ status: 'Failed' }]);
     // REST then says why per person (1006), and nobody is left pending silently.
@@ -115,7 +115,7 @@ describe('push clone: bulk import for large first pushes', () => {
       for (let runs = 0; ; runs += 1) {
         if (runs > 12) throw new Error(`did not converge: ${JSON.stringify(plan)}`);
         try {
-          const summary = await runPushBatch({ store: storeOf(process, store), clock, marketo: clientOf(process, instance.client) }, munchkinId, options({ batchSize: 20 }));
+          const summary = await runInstanceTick({ store: storeOf(process, store), clock, marketo: clientOf(process, instance.client) }, munchkinId, options({ batchSize: 20 }));
           if (summary.stoppedBy === 'done' && !(await store.get(bulkKeys.job(munchkinId)))) break;
           if (summary.stoppedBy === 'lease_busy') clock.advance(LEASE_LAPSE);
         } catch (error) {

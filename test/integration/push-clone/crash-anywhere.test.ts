@@ -2,9 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '#shared/clock.ts';
 import type { Store } from '#shared/store/index.ts';
 import { membershipSchema, keys } from '#functions/push-clone/core/model.ts';
-import { runPushBatch } from '#functions/push-clone/core/runner.ts';
-import { destinationStatus } from '#functions/push-clone/core/status.ts';
-import { forEachLimit } from '#functions/push-clone/core/batch-parallel.ts';
+import { runInstanceTick } from '#functions/push-clone/core/runner/run-instance-tick.ts';
+import { destinationStatus } from '#functions/push-clone/core/outcomes/destination-status.ts';
+import { forEachLimit } from '#shared/collections.ts';
 import { freshStore } from '#test/support/dynamo.ts';
 import { clientOf, Process, SimulatedCrash, storeOf, type CrashPlan } from './crash-support';
 import { deliver, exit, listEmails, pendingCount, people, realize, saveDestination, sorted, startInstance, type Instance } from './runner-world';
@@ -56,7 +56,7 @@ describe('push clone: crash anywhere, run again, converge exactly', () => {
       for (let runs = 0; runs < 10; runs += 1) {
         try {
           const ports = { store: storeOf(process, store), clock, marketo: clientOf(process, client) };
-          const summary = await runPushBatch(ports, munchkinId, { remainingTimeMs: () => TIME_LEFT, leaseOwner: `runner-${runs}-${crashes}`, batchSize: 3 });
+          const summary = await runInstanceTick(ports, munchkinId, { remainingTimeMs: () => TIME_LEFT, leaseOwner: `runner-${runs}-${crashes}`, batchSize: 3 });
           if (summary.stoppedBy === 'done') return;
           // lease_busy: the dead runner's lease has not lapsed yet.
           clock.advance(TIME_LEFT + 60_000);

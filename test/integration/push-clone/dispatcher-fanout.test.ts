@@ -3,7 +3,7 @@ import { ManualClock } from '#shared/clock.ts';
 import type { Ports } from '#shared/runtime/ports.ts';
 import { setLocalInvoker, type FunctionInvoker } from '#shared/runtime/invoker.ts';
 import type { Store } from '#shared/store/index.ts';
-import { dispatch } from '#functions/push-clone/core/dispatcher.ts';
+import { dispatch } from '#functions/push-clone/core/runner/dispatcher.ts';
 import { keys } from '#functions/push-clone/core/model.ts';
 import { freshStore } from '#test/support/dynamo.ts';
 import { lambdaContext } from '#test/support/http-events.ts';

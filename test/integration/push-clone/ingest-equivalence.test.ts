@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { foldRecord, foldRecords } from '#functions/push-clone/core/ingest.ts';
+import { foldRecord, foldRecords } from '#functions/push-clone/core/ingest/ingest-inbox.ts';
 import { keys, membershipSchema, type ActivationRecord, type AppliedState, type Destination, type Presence } from '#functions/push-clone/core/model.ts';
 import type { Store } from '#shared/store/index.ts';
 import { freshStore } from '#test/support/dynamo.ts';

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { inboxItems } from '#functions/push-clone/core/inbox.ts';
-import { foldRecord, ingestInbox, type IngestResult } from '#functions/push-clone/core/ingest.ts';
+import { inboxItems } from '#functions/push-clone/core/intake/accept-delivery.ts';
+import { foldRecord, ingestInbox, type IngestResult } from '#functions/push-clone/core/ingest/ingest-inbox.ts';
 import { keys, membershipSchema, type ActivationRecord, type Destination, type Presence } from '#functions/push-clone/core/model.ts';
 import { ManualClock } from '#shared/clock.ts';
 import type { Store } from '#shared/store/index.ts';

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '#shared/clock.ts';
 import type { Store } from '#shared/store/index.ts';
-import { destinationStatus } from '#functions/push-clone/core/status.ts';
+import { destinationStatus } from '#functions/push-clone/core/outcomes/destination-status.ts';
 import { keys } from '#functions/push-clone/core/model.ts';
-import { runPushBatch, type RunnerOptions } from '#functions/push-clone/core/runner.ts';
+import { runInstanceTick, type RunnerOptions } from '#functions/push-clone/core/runner/run-instance-tick.ts';
 import { freshStore } from '#test/support/dynamo.ts';
 import { deliver, listEmails, people, realize, saveDestination, sorted, startInstance, type Instance } from './runner-world';
 
@@ -45,7 +45,7 @@ describe('push clone: the instance\'s daily quota is shared', () => {
     sandbox.spendDailyQuota(QUOTA - FLOOR - 30, 'crm.sync@example.com');
     const everyone = people('quota', 200);
     await deliver(store, clock, destination, realize('q', everyone));
-    const summary = await runPushBatch({ store, clock, marketo: instance.client }, munchkinId, options(5));
+    const summary = await runInstanceTick({ store, clock, marketo: instance.client }, munchkinId, options(5));
     expect(summary.stoppedBy).toBe('daily_quota');
     expect(summary.lastError).toContain('MARKETO_DAILY_FLOOR');
     const stats = sandbox.stats();
@@ -68,7 +68,7 @@ describe('push clone: the instance\'s daily quota is shared', () => {
     const { instance, destination } = await world();
     const everyone = people('plenty', 40);
     await deliver(store, clock, destination, realize('q', everyone));
-    const summary = await runPushBatch({ store, clock, marketo: instance.client }, instance.munchkinId, options(500));
+    const summary = await runInstanceTick({ store, clock, marketo: instance.client }, instance.munchkinId, options(500));
     expect(summary.stoppedBy).toBe('done');
     expect(instance.sandbox.stats().callsByKind.usage).toBe(1);
     expect(listEmails(instance.sandbox, LIST)).toEqual(sorted(everyone));
@@ -78,7 +78,7 @@ describe('push clone: the instance\'s daily quota is shared', () => {
     const { instance, destination } = await world();
     instance.sandbox.spendDailyQuota(QUOTA - FLOOR, 'crm.sync@example.com');
     await deliver(store, clock, destination, realize('q', people('none', 5)));
-    const summary = await runPushBatch({ store, clock, marketo: instance.client }, instance.munchkinId, options(500));
+    const summary = await runInstanceTick({ store, clock, marketo: instance.client }, instance.munchkinId, options(500));
     expect(summary).toMatchObject({ stoppedBy: 'daily_quota', batches: 0 });
     expect(instance.sandbox.stats().callsByKind).toMatchObject({ usage: 1, syncLeads: 0, addToList: 0 });
   });

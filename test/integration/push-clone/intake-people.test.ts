@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { acceptActivation } from '#functions/push-clone/core/inbox.ts';
-import { inboxItems } from '#functions/push-clone/core/inbox.ts';
-import { ingestInbox } from '#functions/push-clone/core/ingest.ts';
+import { acceptActivation } from '#functions/push-clone/core/intake/accept-delivery.ts';
+import { inboxItems } from '#functions/push-clone/core/intake/accept-delivery.ts';
+import { ingestInbox } from '#functions/push-clone/core/ingest/ingest-inbox.ts';
 import { keys, membershipSchema } from '#functions/push-clone/core/model.ts';
-import { readQuarantine } from '#functions/push-clone/core/quarantine.ts';
+import { readQuarantine } from '#functions/push-clone/core/ingest/quarantine.ts';
 import { demo } from '#local/demo-identities.ts';
 import { pushCloneWorld, saveTestDestination, type PushCloneWorld } from './setup-world';
 

@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { acceptActivation } from '#functions/push-clone/core/inbox.ts';
+import { acceptActivation } from '#functions/push-clone/core/intake/accept-delivery.ts';
 import { keys, membershipSchema } from '#functions/push-clone/core/model.ts';
-import { runPushBatch } from '#functions/push-clone/core/runner.ts';
-import { orderingKey } from '#functions/push-clone/core/timestamps.ts';
+import { runInstanceTick } from '#functions/push-clone/core/runner/run-instance-tick.ts';
+import { orderingKey } from '#functions/push-clone/core/intake/timestamps.ts';
 import { demo } from '#local/demo-identities.ts';
 import { readInstance } from '#shared/instances/instance-store.ts';
 import { marketoClientFor } from '#shared/instances/marketo-for-instance.ts';
@@ -59,7 +59,7 @@ describe('intake properties under random bodies', () => {
         });
         const receivedAt = world.ports.clock.now();
         await acceptActivation(world.ports, { destinationId, authorization: `Bearer ${world.webhookToken}`, imsOrgId: world.imsOrgId, body: JSON.stringify(profiles.map((profile) => profile.body)) });
-        const summary = await runPushBatch({ store: world.ports.store, clock: world.ports.clock, marketo }, world.munchkinId, { remainingTimeMs: () => 600_000, leaseOwner: `prop-${round}` });
+        const summary = await runInstanceTick({ store: world.ports.store, clock: world.ports.clock, marketo }, world.munchkinId, { remainingTimeMs: () => 600_000, leaseOwner: `prop-${round}` });
         expect(['done', 'lease_busy']).toContain(summary.stoppedBy);
 
         const stated = new Set<number>();

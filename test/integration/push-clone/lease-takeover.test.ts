@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '#shared/clock.ts';
 import { LeaseLock, type Store } from '#shared/store/index.ts';
 import { keys, membershipSchema } from '#functions/push-clone/core/model.ts';
-import { runnerLeaseName, runPushBatch, type RunSummary } from '#functions/push-clone/core/runner.ts';
+import { runnerLeaseName, runInstanceTick, type RunSummary } from '#functions/push-clone/core/runner/run-instance-tick.ts';
 import { freshStore } from '#test/support/dynamo.ts';
 import { clientOf as crashableClient, Process, SimulatedCrash, storeOf } from './crash-support';
 import { clientOf, deliver, listEmails, pendingCount, people, realize, saveDestination, sorted, startInstance, type Instance } from './runner-world';
@@ -101,7 +101,7 @@ describe('push clone: a short lease, renewed while the runner works', () => {
 
   it('keeps a runner that works longer than one lease alive by renewing it', async () => {
     const { clock, instance, everyone, sent, clientFor } = await world(40);
-    const summary = await runPushBatch({ store, clock, marketo: clientFor('A') }, instance.munchkinId, { remainingTimeMs: () => 600_000, leaseOwner: 'A', batchSize: 5 });
+    const summary = await runInstanceTick({ store, clock, marketo: clientFor('A') }, instance.munchkinId, { remainingTimeMs: () => 600_000, leaseOwner: 'A', batchSize: 5 });
     expect(summary.stoppedBy).toBe('done');
     // 8 batches of 2 calls at 5 s: longer than the 55 s lease, so it was renewed on the way.
     expect(sent.length * CALL_MS).toBeGreaterThan(LEASE_TTL_MS);
@@ -117,12 +117,12 @@ describe('push clone: a short lease, renewed while the runner works', () => {
     const { munchkinId, sandbox } = instance;
     const process = new Process({ target: 'marketo', ...plan });
     const ports = { store: storeOf(process, store), clock, marketo: crashableClient(process, clientFor('A')) };
-    await expect(runPushBatch(ports, munchkinId, { remainingTimeMs: () => 600_000, leaseOwner: 'A', batchSize: 5 })).rejects.toBeInstanceOf(SimulatedCrash);
+    await expect(runInstanceTick(ports, munchkinId, { remainingTimeMs: () => 600_000, leaseOwner: 'A', batchSize: 5 })).rejects.toBeInstanceOf(SimulatedCrash);
     const diedAt = clock.now();
     // Calls went on past the first lease's 55 s, so the lease left behind is a renewed one.
     if (plan.at === 14) expect(diedAt - sent[0]!.at).toBeGreaterThan(LEASE_TTL_MS);
 
-    const { summary, at } = await nextTickThatRuns(clock, () => runPushBatch({ store, clock, marketo: clientFor('B') }, munchkinId, { remainingTimeMs: () => 600_000, leaseOwner: `B-${clock.now()}`, batchSize: 5 }));
+    const { summary, at } = await nextTickThatRuns(clock, () => runInstanceTick({ store, clock, marketo: clientFor('B') }, munchkinId, { remainingTimeMs: () => 600_000, leaseOwner: `B-${clock.now()}`, batchSize: 5 }));
     expect(summary.stoppedBy).toBe('done');
     // Taken over within a lease (55 s) and one tick of the test's dispatcher; in production ticks are a minute apart: under two minutes.
     expect(at - diedAt).toBeGreaterThan(0);
@@ -148,7 +148,7 @@ describe('push clone: a short lease, renewed while the runner works', () => {
         };
       },
     });
-    const first = await runPushBatch({ store: unrenewable, clock, marketo: clientFor('A') }, munchkinId, { remainingTimeMs: () => 600_000, leaseOwner: 'A', batchSize: 5 });
+    const first = await runInstanceTick({ store: unrenewable, clock, marketo: clientFor('A') }, munchkinId, { remainingTimeMs: () => 600_000, leaseOwner: 'A', batchSize: 5 });
     expect(first.stoppedBy).toBe('lease_lost');
     const lease = await leaseOf(munchkinId);
     const lastOfA = sent.filter((call) => call.runner === 'A').at(-1)!;
@@ -156,7 +156,7 @@ describe('push clone: a short lease, renewed while the runner works', () => {
     expect(lastOfA.at + CALL_TIMEOUT_MS).toBeLessThanOrEqual(lease.expiresAtMs);
     expect(first.outcomes.added).toBeGreaterThan(0);
 
-    const { summary } = await nextTickThatRuns(clock, () => runPushBatch({ store, clock, marketo: clientFor('B') }, munchkinId, { remainingTimeMs: () => 600_000, leaseOwner: `B-${clock.now()}`, batchSize: 5 }));
+    const { summary } = await nextTickThatRuns(clock, () => runInstanceTick({ store, clock, marketo: clientFor('B') }, munchkinId, { remainingTimeMs: () => 600_000, leaseOwner: `B-${clock.now()}`, batchSize: 5 }));
     expect(summary.stoppedBy).toBe('done');
     expectNeverTwiceInFlight(sent);
     expect(listEmails(sandbox, LIST)).toEqual(sorted(everyone));
@@ -172,11 +172,11 @@ describe('push clone: a short lease, renewed while the runner works', () => {
     const pausing = clientFor('A', async () => {
       if (paused || sent.filter((call) => call.runner === 'A').length !== 4) return;
       paused = true;
-      const { summary, at } = await nextTickThatRuns(clock, () => runPushBatch({ store, clock, marketo: clientFor('B') }, munchkinId, { remainingTimeMs: () => 600_000, leaseOwner: `B-${clock.now()}`, batchSize: 5 }));
+      const { summary, at } = await nextTickThatRuns(clock, () => runInstanceTick({ store, clock, marketo: clientFor('B') }, munchkinId, { remainingTimeMs: () => 600_000, leaseOwner: `B-${clock.now()}`, batchSize: 5 }));
       expect(summary.stoppedBy).toBe('done');
       takenOverAt = at;
     });
-    const stale = await runPushBatch({ store, clock, marketo: pausing }, munchkinId, { remainingTimeMs: () => 600_000, leaseOwner: 'A', batchSize: 5 });
+    const stale = await runInstanceTick({ store, clock, marketo: pausing }, munchkinId, { remainingTimeMs: () => 600_000, leaseOwner: 'A', batchSize: 5 });
     expect(stale.stoppedBy).toBe('lease_lost');
     expect(takenOverAt).toBeGreaterThan(0);
     // Nothing sent by A once B held the lease, and no email in flight twice.

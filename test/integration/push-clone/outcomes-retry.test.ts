@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keys, membershipSchema } from '#functions/push-clone/core/model.ts';
-import { writeBack } from '#functions/push-clone/core/batch-writeback.ts';
-import { planRetry } from '#functions/push-clone/core/person-history.ts';
-import { RETRY_BACKOFF } from '#functions/push-clone/core/outcome-reasons.ts';
+import { writeBack } from '#functions/push-clone/core/marketo-batch/write-back.ts';
+import { planRetry } from '#functions/push-clone/core/outcomes/person-history.ts';
+import { RETRY_BACKOFF } from '#functions/push-clone/core/outcomes/outcome-reasons.ts';
 import { destinationApi, deliver, listEmails, tick } from './admin-world';
 import { pushCloneWorld, type PushCloneWorld } from './setup-world';
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appendHistory, type HistoryEntry } from '#functions/push-clone/core/person-history.ts';
+import { appendHistory, type HistoryEntry } from '#functions/push-clone/core/outcomes/person-history.ts';
 import { destinationApi, deliver, tick } from './admin-world';
 import { pushCloneWorld, type PushCloneWorld } from './setup-world';
 
@@ -91,7 +91,7 @@ describe('a person\'s history', () => {
   it('keeps history bounded: the newest entries within the retention', () => {
     const day = 86_400_000;
     const now = Date.parse('2026-06-01T00:00:00.000Z');
-    const entry = (ageDays: number, n: number): HistoryEntry => ({ at: new Date(now - ageDays * day).toISOString(), kind: 'decision', action: 'settle', message: `#${n}` });
+    const entry = (ageDays: number, n: number): HistoryEntry => ({ at: new Date(now - ageDays * day).toISOString(), kind: 'decision', action: 'in_step', message: `#${n}` });
     const old = [entry(40, 0), entry(10, 1), entry(5, 2), entry(1, 3)];
     const kept = appendHistory(old, [entry(0, 4), entry(0, 5)], now, { maxEntries: 4, retentionMs: 30 * day });
     expect(kept.map((e) => (e.kind === 'decision' ? e.message : ''))).toEqual(['#2', '#3', '#4', '#5']);

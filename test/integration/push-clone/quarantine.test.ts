@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '#shared/clock.ts';
 import type { Store } from '#shared/store/index.ts';
-import { inboxItems } from '#functions/push-clone/core/inbox.ts';
+import { inboxItems } from '#functions/push-clone/core/intake/accept-delivery.ts';
 import { keys, workMarkerTouch } from '#functions/push-clone/core/model.ts';
-import { destinationStatus } from '#functions/push-clone/core/status.ts';
+import { destinationStatus } from '#functions/push-clone/core/outcomes/destination-status.ts';
 import { freshStore } from '#test/support/dynamo.ts';
 import { deliver, listEmails, people, realize, run, runUntilDone, saveDestination, sorted, startInstance, type Instance } from './runner-world';
 

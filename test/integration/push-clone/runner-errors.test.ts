@@ -3,9 +3,9 @@ import { ManualClock } from '#shared/clock.ts';
 import { nextCentralMidnight } from '#shared/marketo/index.ts';
 import type { FunctionInvoker } from '#shared/runtime/invoker.ts';
 import { LeaseLock, type Store } from '#shared/store/index.ts';
-import { dispatch } from '#functions/push-clone/core/dispatcher.ts';
+import { dispatch } from '#functions/push-clone/core/runner/dispatcher.ts';
 import { destinationSchema, keys } from '#functions/push-clone/core/model.ts';
-import { runnerLeaseName } from '#functions/push-clone/core/runner.ts';
+import { runnerLeaseName } from '#functions/push-clone/core/runner/run-instance-tick.ts';
 import { freshStore } from '#test/support/dynamo.ts';
 import { callsUntilDone, deliver, diffCalls, listEmails, pendingCount, people, realize, restCalls, run, runUntilDone, saveDestination, sorted, startInstance, type Instance } from './runner-world';
 

@@ -4,7 +4,7 @@ import { ManualClock } from '#shared/clock.ts';
 import { instanceSecretName, writeInstance } from '#shared/instances/instance-store.ts';
 import { putBoundSecret } from '#shared/secrets/index.ts';
 import type { Ports } from '#shared/runtime/ports.ts';
-import type { RunSummary } from '#functions/push-clone/core/runner.ts';
+import type { RunSummary } from '#functions/push-clone/core/runner/run-instance-tick.ts';
 import { captureOutput, lambdaContext } from '#test/support/http-events.ts';
 import { useLocalPorts } from '#test/support/local-ports.ts';
 import { CLIENT_ID, CLIENT_SECRET, deliver, listEmails, nextMunchkinId, people, realize, saveDestination, sorted } from './runner-world';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { destinationStatus } from '#functions/push-clone/core/status.ts';
+import { destinationStatus } from '#functions/push-clone/core/outcomes/destination-status.ts';
 import { ManualClock } from '#shared/clock.ts';
 import type { MarketoClient } from '#shared/marketo/index.ts';
 import { createDynamoClient, Store } from '#shared/store/index.ts';

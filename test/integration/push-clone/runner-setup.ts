@@ -1,7 +1,7 @@
 import { afterAll, beforeAll } from 'vitest';
 import { ManualClock } from '#shared/clock.ts';
 import type { Store } from '#shared/store/index.ts';
-import type { RunnerPorts } from '#functions/push-clone/core/runner-types.ts';
+import type { RunnerPorts } from '#functions/push-clone/core/runner/run-context.ts';
 import { freshStore } from '#test/support/dynamo.ts';
 import { startInstance, type Instance, type InstanceOptions } from './runner-world';
 

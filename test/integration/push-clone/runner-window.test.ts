@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '#shared/clock.ts';
 import type { FunctionInvoker } from '#shared/runtime/invoker.ts';
 import type { Store } from '#shared/store/index.ts';
-import { dispatch } from '#functions/push-clone/core/dispatcher.ts';
+import { dispatch } from '#functions/push-clone/core/runner/dispatcher.ts';
 import { destinationSchema, keys, membershipSchema } from '#functions/push-clone/core/model.ts';
 import { freshStore } from '#test/support/dynamo.ts';
 import { deliver, diffCalls, exit, listEmails, pendingCount, people, realize, restCalls, run, runUntilDone, saveDestination, sorted, startInstance, type Instance } from './runner-world';

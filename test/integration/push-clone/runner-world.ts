@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { createMarketoSandbox, type MarketoSandbox, type MarketoSandboxOptions } from '#local/sandboxes/marketo/index.ts';
 import { ManualClock } from '#shared/clock.ts';
-import { CallBudget, MarketoClient, TokenCache, type MarketoClientOptions } from '#shared/marketo/index.ts';
+import { CallBudget, MarketoClient, MarketoTokenCache, type MarketoClientOptions } from '#shared/marketo/index.ts';
 import type { Store } from '#shared/store/index.ts';
-import { inboxItems } from '#functions/push-clone/core/inbox.ts';
+import { inboxItems } from '#functions/push-clone/core/intake/accept-delivery.ts';
 import { canonicalEmail, keys, workMarkerTouch, type ActivationRecord, type Destination, type StoredAudience } from '#functions/push-clone/core/model.ts';
-import { runPushBatch, type RunnerOptions, type RunnerPorts, type RunSummary } from '#functions/push-clone/core/runner.ts';
+import { runInstanceTick, type RunnerOptions, type RunnerPorts, type RunSummary } from '#functions/push-clone/core/runner/run-instance-tick.ts';
 
 /**
  * A push-clone world for runner tests: DynamoDB Local (a table per file), one
@@ -65,7 +65,7 @@ export function clientOf(munchkinId: string, sandbox: MarketoSandbox, limits: { 
     maxRetries: 4,
     backoffBaseMs: 5,
     backoffCapMs: 40,
-    tokenCache: new TokenCache(),
+    tokenCache: new MarketoTokenCache(),
     ...overrides,
   });
 }
@@ -133,7 +133,7 @@ export const exit = (audienceId: string, emails: readonly string[]): Activation[
 
 /** One runner invocation with plenty of time left. */
 export function run(ports: RunnerPorts, munchkinId: string, options: Partial<RunnerOptions> = {}): Promise<RunSummary> {
-  return runPushBatch(ports, munchkinId, { remainingTimeMs: () => 600_000, leaseOwner: `runner-${randomUUID()}`, ...options });
+  return runInstanceTick(ports, munchkinId, { remainingTimeMs: () => 600_000, leaseOwner: `runner-${randomUUID()}`, ...options });
 }
 
 /** Invocations until one finds nothing left (as the dispatcher would start them tick after tick). */

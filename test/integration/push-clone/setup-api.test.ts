@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { destinationInputSchema, saveDestination } from '#functions/push-clone/core/destinations.ts';
+import { destinationInputSchema, saveDestination } from '#functions/push-clone/core/setup/destinations.ts';
 import { handler } from '#functions/push-clone/handler-api.ts';
 import { keys } from '#functions/push-clone/core/model.ts';
 import { demo } from '#local/demo-identities.ts';
 import { readInstance, writeInstance } from '#shared/instances/instance-store.ts';
 import { marketoClientFor } from '#shared/instances/marketo-for-instance.ts';
-import { TokenCache } from '#shared/marketo/index.ts';
+import { MarketoTokenCache } from '#shared/marketo/index.ts';
 import type { Permission } from '#shared/http/index.ts';
 import { apiEvent, lambdaContext } from '#test/support/http-events.ts';
 import { adminToken } from '#test/support/local-ports.ts';
@@ -172,7 +172,7 @@ describe('PUT /push-clone/destinations/{destinationId}', () => {
   it('answers 502 and stores nothing when Marketo cannot be reached', async () => {
     const closedPort = 'http://127.0.0.1:9';
     const unreachable = saveDestination(world.ports, 'unreachable', destinationInputSchema.parse(body()), 'test-admin', (instance) =>
-      marketoClientFor(instance, world.ports, { restBaseUrl: closedPort, identityBaseUrl: `${closedPort}/identity`, maxRetries: 0, tokenCache: new TokenCache() }),
+      marketoClientFor(instance, world.ports, { restBaseUrl: closedPort, identityBaseUrl: `${closedPort}/identity`, maxRetries: 0, tokenCache: new MarketoTokenCache() }),
     );
     await expect(unreachable).rejects.toMatchObject({ status: 502, code: 'marketo_unavailable' });
     expect(await stored('unreachable')).toBeUndefined();

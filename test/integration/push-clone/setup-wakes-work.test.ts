@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { destinationInputSchema, saveDestination } from '#functions/push-clone/core/destinations.ts';
+import { destinationInputSchema, saveDestination } from '#functions/push-clone/core/setup/destinations.ts';
 import { keys, workMarkerSchema } from '#functions/push-clone/core/model.ts';
-import { markerIsIdle } from '#functions/push-clone/core/runner-marker.ts';
-import { stopDestination } from '#functions/push-clone/core/runner-destinations.ts';
+import { markerIsIdle } from '#functions/push-clone/core/instance/work-marker.ts';
+import { stopDestination } from '#functions/push-clone/core/instance/destination-state.ts';
 import { demo } from '#local/demo-identities.ts';
 import { pushCloneWorld, type PushCloneWorld } from './setup-world';
 
@@ -28,7 +28,7 @@ describe('saving a destination wakes its pending work', () => {
     return item ? { item, ...workMarkerSchema.parse(item) } : undefined;
   };
   /** What the runner leaves when it finds nothing due: no marker at all. */
-  const settleMarker = () => world.ports.store.delete(keys.workMarker(world.munchkinId));
+  const retireWorkMarker = () => world.ports.store.delete(keys.workMarker(world.munchkinId));
   const save = (audiences: Array<Record<string, unknown>> = [spring]) => saveDestination(world.ports, 'wake', input(audiences), 'test-admin');
 
   it('does not touch the marker when a new destination is created or saved unchanged', async () => {
@@ -41,14 +41,14 @@ describe('saving a destination wakes its pending work', () => {
   it('touches the marker when it reactivates a stopped destination', async () => {
     const { destination } = await save();
     await stopDestination(world.ports.store, destination, 'list 1002 was deleted');
-    await settleMarker();
+    await retireWorkMarker();
     const saved = await save();
     expect(saved.destination.state).toBe('active');
     expect(await marker()).toMatchObject({ munchkinId: world.munchkinId, version: 1 });
   });
 
   it('touches the marker when the audiences change, and makes an idle marker due at once', async () => {
-    await settleMarker();
+    await retireWorkMarker();
     await save([{ ...spring, endDate: '2026-06-01' }]);
     expect(await marker()).toMatchObject({ version: 1 });
     // The runner marked the instance idle until a later start date; a changed audience must not wait for it.

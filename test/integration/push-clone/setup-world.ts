@@ -7,8 +7,8 @@ import type { Ports } from '#shared/runtime/ports.ts';
 import type { Store } from '#shared/store/index.ts';
 import { keys, type Destination } from '#functions/push-clone/core/model.ts';
 import { useLocalPorts } from '#test/support/local-ports.ts';
-import { destinationInputSchema, saveDestination } from '#functions/push-clone/core/destinations.ts';
-import { storeCredentialSet } from '#functions/push-clone/core/webhook-credentials.ts';
+import { destinationInputSchema, saveDestination } from '#functions/push-clone/core/setup/destinations.ts';
+import { storeCredentialSet } from '#functions/push-clone/core/setup/webhook-credentials.ts';
 
 /**
  * What every push-clone test starts from, written the way the real capabilities

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { acceptActivation } from '#functions/push-clone/core/inbox.ts';
-import { ingestInbox } from '#functions/push-clone/core/ingest.ts';
+import { acceptActivation } from '#functions/push-clone/core/intake/accept-delivery.ts';
+import { ingestInbox } from '#functions/push-clone/core/ingest/ingest-inbox.ts';
 import { keys, MARKETO_CALLS_FIELD, statsFieldFor, STATS_LAST_ERROR_FIELD, STATS_LAST_RUN_FIELD } from '#functions/push-clone/core/model.ts';
 import { handler } from '#functions/push-clone/handler-api.ts';
 import { demo } from '#local/demo-identities.ts';

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ingestInbox } from '#functions/push-clone/core/ingest.ts';
+import { ingestInbox } from '#functions/push-clone/core/ingest/ingest-inbox.ts';
 import { keys, membershipSchema, workMarkerSchema } from '#functions/push-clone/core/model.ts';
 import { demo } from '#local/demo-identities.ts';
 import { apiEvent, captureOutput, lambdaContext } from '#test/support/http-events.ts';

@@ -2,7 +2,7 @@ import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { handler } from '#functions/push-clone/handler-webhook.ts';
 import { apiEvent, lambdaContext } from '#test/support/http-events.ts';
-import { rotateCredential, webhookCredentialSecretName } from '#functions/push-clone/core/webhook-credentials.ts';
+import { rotateCredential, webhookCredentialSecretName } from '#functions/push-clone/core/setup/webhook-credentials.ts';
 import { demo } from '#local/demo-identities.ts';
 import { pushCloneWorld, saveTestDestination, type PushCloneWorld } from './setup-world';
 

@@ -1,8 +1,8 @@
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { authenticateWebhook, ISSUED_TOKEN_TTL_SECONDS, issueWebhookToken } from '#functions/push-clone/core/webhook-auth.ts';
-import { rotateCredential } from '#functions/push-clone/core/webhook-credentials.ts';
+import { authenticateWebhook, ISSUED_TOKEN_TTL_SECONDS, issueWebhookToken } from '#functions/push-clone/core/intake/webhook-auth.ts';
+import { rotateCredential } from '#functions/push-clone/core/setup/webhook-credentials.ts';
 import { handler as apiHandler } from '#functions/push-clone/handler-api.ts';
 import { handler } from '#functions/push-clone/handler-webhook.ts';
 import { demo } from '#local/demo-identities.ts';

@@ -1,6 +1,6 @@
 import { DynamoDBServiceException } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { acceptActivation } from '#functions/push-clone/core/inbox.ts';
+import { acceptActivation } from '#functions/push-clone/core/intake/accept-delivery.ts';
 import { keys } from '#functions/push-clone/core/model.ts';
 import { demo } from '#local/demo-identities.ts';
 import { createLogger } from '#shared/logging/logger.ts';

@@ -14,7 +14,7 @@ import { ManualClock } from '#shared/clock.ts';
 import { parseConfig } from '#shared/config/index.ts';
 import { marketoClientFor } from '#shared/instances/marketo-for-instance.ts';
 import { instanceSecretHosts, instanceSecretName, readInstance, writeInstance } from '#shared/instances/instance-store.ts';
-import { MarketoAuthError, TokenCache } from '#shared/marketo/index.ts';
+import { MarketoAuthError, MarketoTokenCache } from '#shared/marketo/index.ts';
 import { AwsSecretStore } from '#shared/secrets/aws-secret-store.ts';
 import { putBoundSecret, SecretBoundElsewhereError } from '#shared/secrets/index.ts';
 import type { Store } from '#shared/store/index.ts';
@@ -88,7 +88,7 @@ describe('a secret cached by a warm container is never sent to a host the instan
   async function warmRunner(munchkinId: string) {
     const api = container();
     const runner = container();
-    const tokens = new TokenCache();
+    const tokens = new MarketoTokenCache();
     await registerInstance(api, munchkinId, instanceInput(`${marketo.baseUrl}/rest`, marketo.identityUrl, REAL_SECRET), 'admin@example.com');
     const before = await readInstance(store, munchkinId);
     // The runner works for the real instance: the real secret and a real token are now in its caches.

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '#shared/clock.ts';
 import { createPkcePair, randomToken, s256Challenge, sameOrg } from '#shared/ims/index.ts';
-import { TokenCache } from '#shared/ims/token-cache.ts';
+import { ServerTokenCache } from '#shared/ims/token-cache.ts';
 
 describe('PKCE and random tokens', () => {
   it('makes a 43-character base64url verifier whose S256 challenge is SHA-256 of it', () => {
@@ -37,10 +37,10 @@ describe('PKCE and random tokens', () => {
   });
 });
 
-describe('TokenCache', () => {
+describe('ServerTokenCache', () => {
   it('shares one mint between concurrent callers and reuses the token until a tenth of its life is left', async () => {
     const clock = new ManualClock();
-    const cache = new TokenCache(() => clock.now());
+    const cache = new ServerTokenCache(() => clock.now());
     let mints = 0;
     const mint = async () => ({ accessToken: `token-${++mints}`, expiresInSeconds: 3_000 });
     expect(await Promise.all([cache.get('s', mint), cache.get('s', mint), cache.get('s', mint)])).toEqual(['token-1', 'token-1', 'token-1']);
@@ -52,7 +52,7 @@ describe('TokenCache', () => {
   });
 
   it('mints again after a failed mint or after forget', async () => {
-    const cache = new TokenCache(() => 0);
+    const cache = new ServerTokenCache(() => 0);
     let calls = 0;
     const failing = async () => {
       calls += 1;

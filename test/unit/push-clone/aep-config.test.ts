@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parseActivation } from '#functions/push-clone/core/activation-parser.ts';
+import { parseActivation } from '#functions/push-clone/core/intake/activation-parser.ts';
 import { DEFAULT_EMAIL_SOURCES, DEFAULT_FIELD_MAPPINGS } from '#functions/push-clone/core/model.ts';
 import { pushCloneCapability } from '#functions/push-clone/catalog.ts';
 import { repoRoot } from '#local/runtime.ts';

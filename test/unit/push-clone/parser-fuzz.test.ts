@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseActivation, type ParserOptions } from '#functions/push-clone/core/activation-parser.ts';
+import { parseActivation, type ParserOptions } from '#functions/push-clone/core/intake/activation-parser.ts';
 import { DEFAULT_EMAIL_SOURCES, DEFAULT_FIELD_MAPPINGS, profileRecordSchema } from '#functions/push-clone/core/model.ts';
-import { ORDERING_KEY_WINDOW } from '#functions/push-clone/core/timestamps.ts';
+import { ORDERING_KEY_WINDOW } from '#functions/push-clone/core/intake/timestamps.ts';
 
 const MAPPED = ['aud-1', 'aud-2'];
 const RECEIVED_AT = Date.parse('2026-02-01T12:00:00Z');

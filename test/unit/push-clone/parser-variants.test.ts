@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { parseActivation, recordsOfProfile, type ParserOptions } from '#functions/push-clone/core/activation-parser.ts';
+import { parseActivation, recordsOfProfile, type ParserOptions } from '#functions/push-clone/core/intake/activation-parser.ts';
 import { DEFAULT_EMAIL_SOURCES, DEFAULT_FIELD_MAPPINGS } from '#functions/push-clone/core/model.ts';
-import { parseInstant } from '#functions/push-clone/core/timestamps.ts';
+import { parseInstant } from '#functions/push-clone/core/intake/timestamps.ts';
 import { aepProfile } from './parser-profiles';
 
 const RECEIVED_AT = Date.parse('2026-02-01T12:00:00Z');

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { classify } from '#functions/push-clone/core/runner-classify.ts';
-import { markerIsIdle, nextDueAt } from '#functions/push-clone/core/runner-marker.ts';
-import { WorkBuffer } from '#functions/push-clone/core/runner-queue.ts';
+import { planMembership } from '#functions/push-clone/core/runner/plan-membership.ts';
+import { markerIsIdle, nextDueAt } from '#functions/push-clone/core/instance/work-marker.ts';
+import { WorkBuffer } from '#functions/push-clone/core/runner/due-work.ts';
 import type { Destination, Membership } from '#functions/push-clone/core/model.ts';
-import type { WorkItem } from '#functions/push-clone/core/runner-types.ts';
+import type { WorkItem } from '#functions/push-clone/core/runner/run-context.ts';
 
 const NOW = Date.parse('2026-05-01T12:00:00Z');
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -37,30 +37,30 @@ const work = (action: WorkItem['action'], listId: number, email: string): WorkIt
   action,
 });
 
-describe('classify: what the runner does with one due membership', () => {
+describe('planMembership: what the runner does with one due membership', () => {
   const dests = (d: Destination) => new Map([[d.destinationId, d]]);
 
   it('adds, removes, and settles without a call when nothing would change', () => {
-    expect(classify(membership({ desired: 'in', applied: 'none' }), dests(destination()), NOW)?.action).toBe('add');
-    expect(classify(membership({ desired: 'out', applied: 'in' }), dests(destination()), NOW)?.action).toBe('remove');
-    expect(classify(membership({ desired: 'out', applied: 'none' }), dests(destination()), NOW)?.action).toBe('settle');
-    expect(classify(membership({ desired: 'in', applied: 'in' }), dests(destination()), NOW)?.action).toBe('settle');
+    expect(planMembership(membership({ desired: 'in', applied: 'none' }), dests(destination()), NOW)?.action).toBe('add');
+    expect(planMembership(membership({ desired: 'out', applied: 'in' }), dests(destination()), NOW)?.action).toBe('remove');
+    expect(planMembership(membership({ desired: 'out', applied: 'none' }), dests(destination()), NOW)?.action).toBe('in_step');
+    expect(planMembership(membership({ desired: 'in', applied: 'in' }), dests(destination()), NOW)?.action).toBe('in_step');
   });
 
   it('leaves the people of a stopped destination untouched, and expires those of a deleted one or an unmapped audience', () => {
-    expect(classify(membership(), dests(destination({ state: 'stopped' })), NOW)).toBeUndefined();
-    expect(classify(membership(), new Map(), NOW)).toMatchObject({ action: 'expire', reason: 'destination_not_found' });
-    expect(classify(membership({ audienceId: 'gone' }), dests(destination()), NOW)).toMatchObject({ action: 'expire', reason: 'audience_not_mapped' });
+    expect(planMembership(membership(), dests(destination({ state: 'stopped' })), NOW)).toBeUndefined();
+    expect(planMembership(membership(), new Map(), NOW)).toMatchObject({ action: 'expire', reason: 'destination_not_found' });
+    expect(planMembership(membership({ audienceId: 'gone' }), dests(destination()), NOW)).toMatchObject({ action: 'expire', reason: 'audience_not_mapped' });
   });
 
   it('after the end date: freeze expires every change; removeMembers removes whoever we added', () => {
     const ended = [{ audienceId: 'a1', listId: 1001, startDate: iso(NOW - 2 * 86_400_000), endDate: iso(NOW - 1) }];
     const freeze = dests(destination({ audiences: ended }));
-    expect(classify(membership({ desired: 'out', applied: 'in' }), freeze, NOW)).toMatchObject({ action: 'expire', reason: 'end_date' });
-    expect(classify(membership({ desired: 'in', applied: 'none' }), freeze, NOW)).toMatchObject({ action: 'expire', reason: 'end_date' });
+    expect(planMembership(membership({ desired: 'out', applied: 'in' }), freeze, NOW)).toMatchObject({ action: 'expire', reason: 'end_date' });
+    expect(planMembership(membership({ desired: 'in', applied: 'none' }), freeze, NOW)).toMatchObject({ action: 'expire', reason: 'end_date' });
     const remove = dests(destination({ audiences: ended, endDateBehavior: 'removeMembers' }));
-    expect(classify(membership({ desired: 'in', applied: 'in' }), remove, NOW)).toMatchObject({ action: 'remove', reason: 'end_date' });
-    expect(classify(membership({ desired: 'in', applied: 'none' }), remove, NOW)).toMatchObject({ action: 'expire' });
+    expect(planMembership(membership({ desired: 'in', applied: 'in' }), remove, NOW)).toMatchObject({ action: 'remove', reason: 'end_date' });
+    expect(planMembership(membership({ desired: 'in', applied: 'none' }), remove, NOW)).toMatchObject({ action: 'expire' });
   });
 });
 
@@ -69,9 +69,9 @@ describe('WorkBuffer: filling 300-record calls', () => {
     const buffer = new WorkBuffer();
     for (let i = 0; i < 7; i += 1) buffer.add(work('add', 1, `a${i}@x`));
     for (let i = 0; i < 2; i += 1) buffer.add(work('remove', 1, `r${i}@x`));
-    buffer.add(work('settle', 1, 's@x'));
+    buffer.add(work('in_step', 1, 's@x'));
     const full = buffer.takeFull(3);
-    expect(full.map((batch) => batch.map((item) => item.action))).toEqual([['add', 'add', 'add'], ['add', 'add', 'add'], ['settle']]);
+    expect(full.map((batch) => batch.map((item) => item.action))).toEqual([['add', 'add', 'add'], ['add', 'add', 'add'], ['in_step']]);
     expect(buffer.size).toBe(3);
     const rest = buffer.takeAll(3);
     expect(rest.map((batch) => batch.length)).toEqual([1, 2]);
