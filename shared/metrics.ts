@@ -43,9 +43,3 @@ export const OPERATIONAL_METRICS = {
 } as const satisfies Record<string, { name: string; service: string }>;
 
 export type OperationalMetric = keyof typeof OPERATIONAL_METRICS;
-
-/** Marketo answered 606/615 and the runner waited: the stack alarms on it, since our budget should prevent it. */
-export const RUNNER_THROTTLE_METRIC = OPERATIONAL_METRICS.marketoThrottled.name;
-
-/** A webhook delivery carried profiles and accepted none of them: the stack alarms on it (nothing dropped silently). */
-export const DELIVERY_ACCEPTED_NONE_METRIC = OPERATIONAL_METRICS.deliveriesNothingAccepted.name;

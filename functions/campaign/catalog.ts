@@ -1,5 +1,8 @@
 import type { Capability } from '#functions/catalog-types.ts';
 
+/** How often the scheduled Campaign sync looks for due accounts (also what makes an account stale: core/schedule.ts). */
+export const CAMPAIGN_SYNC_TICK_MINUTES = 15;
+
 export const campaignCapability: Capability = {
   functions: [
     {
@@ -40,7 +43,7 @@ export const campaignCapability: Capability = {
   schedules: [
     {
       name: 'campaign-sync-tick',
-      expression: 'rate(15 minutes)',
+      expression: `rate(${CAMPAIGN_SYNC_TICK_MINUTES} minutes)`,
       localEverySeconds: 300,
       function: 'campaign-sync',
       description: 'Syncs Campaign accounts that are due: a saved UMAPI cursor to resume, or a full sync at most every 2 hours',

@@ -4,7 +4,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import type { Context } from 'aws-lambda';
 import { BadRequestError } from '#shared/errors.ts';
 import { createLogger } from '#shared/logging/logger.ts';
-import { createMetrics } from '#shared/metrics.ts';
+import { createMetrics, MetricUnit, OPERATIONAL_METRICS } from '#shared/metrics.ts';
 import { defaultPorts } from '#shared/runtime/ports.ts';
 import { scheduledEventSchema } from '#shared/runtime/scheduled-event.ts';
 import { syncDueAccounts, type TickResult } from './core/schedule';
@@ -23,6 +23,9 @@ export const handler = middy<unknown, { synced: number; results: TickResult[] },
     const ports = defaultPorts();
     const results = await syncDueAccounts(campaignSyncPorts(ports, logger, metrics), () => context.getRemainingTimeInMillis());
     const failed = results.filter(({ result }) => result.status === 'failed');
+    const stale = results.filter((entry) => entry.stale);
+    metrics.addMetric(OPERATIONAL_METRICS.campaignStaleSyncs.name, MetricUnit.Count, stale.length);
+    if (stale.length > 0) logger.warn('campaign accounts not synced for too long', { accounts: stale.map(({ account }) => account) });
     logger.info('campaign sync tick', { schedule: parsed.data.schedule, accounts: results.length, failed: failed.length });
     // A failed account must reach the schedule's retry and dead-letter queue, not only a log line.
     if (failed.length > 0) throw new Error(`${failed.length} of ${results.length} Campaign syncs failed: ${failed.map(({ account }) => account).join(', ')}`);

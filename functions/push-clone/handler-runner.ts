@@ -6,12 +6,13 @@ import { readInstance } from '#shared/instances/instance-store.ts';
 import { marketoClientFor } from '#shared/instances/marketo-for-instance.ts';
 import { munchkinIdSchema } from '#shared/identifiers.ts';
 import { createLogger } from '#shared/logging/logger.ts';
-import { createMetrics, MetricUnit, RUNNER_THROTTLE_METRIC } from '#shared/metrics.ts';
+import { createMetrics, MetricUnit, OPERATIONAL_METRICS } from '#shared/metrics.ts';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { defaultPorts } from '#shared/runtime/ports.ts';
 import { historyPolicy } from '#functions/push-clone/core/outcomes/person-history.ts';
 import { QUOTA_RECHECK_EVERY } from '#functions/push-clone/core/instance/instance-quota.ts';
 import { runInstanceTick, type RunSummary } from '#functions/push-clone/core/runner/run-instance-tick.ts';
+import type { OutcomeKind } from '#functions/push-clone/core/runner/run-context.ts';
 
 const logger = createLogger('push-clone-runner');
 
@@ -42,10 +43,20 @@ export const handler = middy<unknown, RunSummary>()
     return summary;
   });
 
-/** What DevOps watch: outcomes, calls spent, and Marketo throttling (606/615 waits; alarmed in the stack). */
+/** One metric per outcome kind; `PeopleFailed` is alarmed. */
+const OUTCOME_METRICS: Record<OutcomeKind, string> = {
+  added: 'PeopleAdded',
+  removed: 'PeopleRemoved',
+  skipped: 'PeopleSkipped',
+  failed: OPERATIONAL_METRICS.peopleFailed.name,
+  expired: 'PeopleExpired',
+};
+
+/** What DevOps watch: outcomes, calls spent, Marketo throttling (606/615 waits) and quarantined items (both alarmed in the stack). */
 function recordRunMetrics(summary: RunSummary, throttledWaits: number): void {
-  metrics.addMetric('MarketoCalls', MetricUnit.Count, summary.marketoCalls);
-  metrics.addMetric(RUNNER_THROTTLE_METRIC, MetricUnit.Count, throttledWaits);
-  for (const [kind, count] of Object.entries(summary.outcomes)) metrics.addMetric(`People${kind[0]?.toUpperCase()}${kind.slice(1)}`, MetricUnit.Count, count);
+  metrics.addMetric(OPERATIONAL_METRICS.marketoCalls.name, MetricUnit.Count, summary.marketoCalls);
+  metrics.addMetric(OPERATIONAL_METRICS.marketoThrottled.name, MetricUnit.Count, throttledWaits);
+  for (const [kind, count] of Object.entries(summary.outcomes) as Array<[OutcomeKind, number]>) metrics.addMetric(OUTCOME_METRICS[kind], MetricUnit.Count, count);
+  metrics.addMetric(OPERATIONAL_METRICS.membershipsQuarantined.name, MetricUnit.Count, summary.quarantined);
   if (summary.stoppedBy === 'daily_quota') metrics.addMetric('DailyQuotaReached', MetricUnit.Count, 1);
 }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { httpRoute, json, routeByKey } from '#shared/http/index.ts';
 import { createLogger } from '#shared/logging/logger.ts';
-import { createMetrics, DELIVERY_ACCEPTED_NONE_METRIC, MetricUnit } from '#shared/metrics.ts';
+import { createMetrics, MetricUnit, OPERATIONAL_METRICS } from '#shared/metrics.ts';
 import { destinationIdSchema } from '#functions/push-clone/core/setup/destination-input.ts';
 import { acceptActivation, type AcceptedActivation } from '#functions/push-clone/core/intake/accept-delivery.ts';
 import { acceptedNone } from '#functions/push-clone/core/intake/intake-stats.ts';
@@ -39,12 +39,12 @@ export const activations = httpRoute(
  * its own metric, which the stack alarms on.
  */
 function reportIntake(destinationId: string, result: AcceptedActivation): void {
-  metrics.addMetric('ActivationProfiles', MetricUnit.Count, result.profiles);
+  metrics.addMetric(OPERATIONAL_METRICS.activationProfiles.name, MetricUnit.Count, result.profiles);
   metrics.addMetric('ActivationProfilesAccepted', MetricUnit.Count, result.acceptedProfiles);
-  metrics.addMetric('ActivationRecordsAccepted', MetricUnit.Count, result.accepted);
+  metrics.addMetric(OPERATIONAL_METRICS.activationRecordsAccepted.name, MetricUnit.Count, result.accepted);
   for (const [reason, count] of Object.entries(result.refused)) metrics.addMetric(`ActivationRefused_${reason}`, MetricUnit.Count, count);
   const noneAccepted = acceptedNone(result);
-  metrics.addMetric(DELIVERY_ACCEPTED_NONE_METRIC, MetricUnit.Count, noneAccepted ? 1 : 0);
+  metrics.addMetric(OPERATIONAL_METRICS.deliveriesNothingAccepted.name, MetricUnit.Count, noneAccepted ? 1 : 0);
   metrics.publishStoredMetrics();
   const { samples, ...counts } = result;
   const worrying = noneAccepted || Object.keys(result.refused).some((reason) => reason !== 'unmapped_audience');

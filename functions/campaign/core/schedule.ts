@@ -1,4 +1,5 @@
 import { describeError } from '#shared/http/index.ts';
+import { CAMPAIGN_SYNC_TICK_MINUTES } from '#functions/campaign/catalog.ts';
 import { listAccounts, readStatus } from './accounts';
 import { readCursorHead, type CursorHead } from './cursor';
 import type { SyncStatus } from './model';
@@ -20,7 +21,20 @@ export function isDue(status: SyncStatus, head: CursorHead | undefined, now: num
   return status.lastStartedAt === undefined || now - status.lastStartedAt >= FULL_SYNC_EVERY_MS;
 }
 
-export type TickResult = { account: string; result: SyncResult | { status: 'not_due' } | { status: 'failed'; code: string } };
+const SYNC_TICK_MS = CAMPAIGN_SYNC_TICK_MINUTES * 60_000;
+
+/**
+ * Stale: no sync of the account has completed for two ticks past the moment a
+ * full sync was due (an account never synced counts from its creation). One
+ * slow run is not stale; an account whose syncs keep failing or never finish
+ * is, and the tick counts it for the `CampaignSyncsStale` alarm.
+ */
+export function isStale(status: SyncStatus, createdAtMs: number, now: number): boolean {
+  const since = status.lastCompletedAt ?? createdAtMs;
+  return now - since > FULL_SYNC_EVERY_MS + 2 * SYNC_TICK_MS;
+}
+
+export type TickResult = { account: string; /** See isStale: still stale after this tick. */ stale: boolean; result: SyncResult | { status: 'not_due' } | { status: 'failed'; code: string } };
 
 /**
  * One scheduler tick: syncs every due account in turn, each with the time the
@@ -28,19 +42,21 @@ export type TickResult = { account: string; result: SyncResult | { status: 'not_
  */
 export async function syncDueAccounts(ports: SyncPorts, remainingTimeMs: () => number): Promise<TickResult[]> {
   const results: TickResult[] = [];
-  for (const { account } of await listAccounts(ports.store)) {
+  for (const { account, createdAt } of await listAccounts(ports.store)) {
     const [status, head] = await Promise.all([readStatus(ports.store, account), readCursorHead(ports.store, account)]);
+    const stale = isStale(status, Date.parse(createdAt), ports.clock.now());
     if (!isDue(status, head, ports.clock.now())) {
-      results.push({ account, result: { status: 'not_due' } });
+      results.push({ account, stale, result: { status: 'not_due' } });
       continue;
     }
     try {
-      results.push({ account, result: await runSync(ports, account, { dryRun: false, remainingTimeMs: remainingTimeMs() }) });
+      const result = await runSync(ports, account, { dryRun: false, remainingTimeMs: remainingTimeMs() });
+      results.push({ account, stale: stale && result.status !== 'completed', result });
     } catch (error) {
       // One account's bad credential must not stop the others; the handler fails the tick after the loop.
       const code = error instanceof Error && 'code' in error && typeof error.code === 'string' ? error.code : 'internal_error';
       ports.logger?.error('campaign sync failed', { account, code, error: describeError(error) });
-      results.push({ account, result: { status: 'failed', code } });
+      results.push({ account, stale, result: { status: 'failed', code } });
     }
   }
   return results;

@@ -3,7 +3,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { CampaignUnavailableError } from '#shared/campaign/index.ts';
 import type { Clock } from '#shared/clock.ts';
-import { MetricUnit } from '#shared/metrics.ts';
+import { MetricUnit, OPERATIONAL_METRICS } from '#shared/metrics.ts';
 import { LeaseLock, type Store } from '#shared/store/index.ts';
 import { UmapiThrottledError } from '#shared/umapi/index.ts';
 import { readOperatorGroups, requireAccount } from './accounts';
@@ -158,6 +158,8 @@ async function finish(ports: SyncPorts, account: CampaignAccount, state: CursorS
     ports.metrics.addMetric('CampaignOperatorsNotFound', MetricUnit.Count, notApplied.operatorNotFound);
     ports.metrics.addMetric('CampaignGroupsNotFound', MetricUnit.Count, notApplied.groupNotFound);
     ports.metrics.addMetric('CampaignLinksFailed', MetricUnit.Count, notApplied.failed);
+    // Alarmed (CampaignRemovalCap): a sync that held back its removals waits for a person to look.
+    ports.metrics.addMetric(OPERATIONAL_METRICS.campaignRemovalCapStops.name, MetricUnit.Count, changeSet.outcome === 'removal_cap_exceeded' ? 1 : 0);
   }
   return changeSet;
 }

@@ -103,12 +103,33 @@ describe('Campaign sync paging, 429 with a long Retry-After, and resuming', () =
     expect(await syncDueAccounts(world.ports(store), () => 600_000)).toMatchObject([{ result: { status: 'completed' } }]);
     const calls = world.umapi.stats().calls;
     world.clock.advance(FULL_SYNC_EVERY_MS - 60_000);
-    expect(await syncDueAccounts(world.ports(store), () => 600_000)).toEqual([{ account: ACCOUNT, result: { status: 'not_due' } }]);
+    expect(await syncDueAccounts(world.ports(store), () => 600_000)).toEqual([{ account: ACCOUNT, stale: false, result: { status: 'not_due' } }]);
     expect(world.umapi.stats().calls).toBe(calls);
     world.clock.advance(60_000);
     world.umapi.addUser(demo.org.id, { email: 'late.joiner@example.com', groups: ['Campaign - demo_tenant - admin'] });
     const due = await syncDueAccounts(world.ports(store), () => 600_000);
     // late.joiner has no operator in Campaign yet, like unverified.user: both are reported (and tried) again.
     expect(due).toMatchObject([{ result: { status: 'completed', changeSet: { usersAdded: [{ operatorGroup: 'admin', emails: ['late.joiner@example.com'] }, { operatorGroup: 'analyst', emails: [demo.imsUsers.unverified.email] }] } } }]);
+  });
+
+  it('counts an account as stale once no sync has completed for two ticks past its due time', async () => {
+    const store = await freshStore('campaign-stale');
+    await world.setUp({ store });
+    world.clock.advance(120_000);
+    expect(await syncDueAccounts(world.ports(store), () => 600_000)).toMatchObject([{ stale: false, result: { status: 'completed' } }]);
+    // From now on every sync fails (UMAPI down): the account is due, tried, and not synced.
+    world.umapi.server.around = async () => ({ status: 503, body: 'down' });
+    try {
+      world.clock.advance(FULL_SYNC_EVERY_MS + 2 * 15 * 60_000 - 60_000);
+      expect(await syncDueAccounts(world.ports(store), () => 600_000)).toMatchObject([{ stale: false, result: { status: 'failed' } }]);
+      // The failed start is not retried before its two hours are up, but the account is now stale.
+      world.clock.advance(120_000);
+      expect(await syncDueAccounts(world.ports(store), () => 600_000)).toMatchObject([{ stale: true, result: { status: 'not_due' } }]);
+    } finally {
+      world.umapi.server.around = undefined;
+    }
+    // The next full sync that completes ends it.
+    world.clock.advance(FULL_SYNC_EVERY_MS);
+    expect(await syncDueAccounts(world.ports(store), () => 600_000)).toMatchObject([{ stale: false, result: { status: 'completed' } }]);
   });
 });

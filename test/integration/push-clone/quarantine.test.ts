@@ -49,6 +49,8 @@ describe('quarantine: one bad record never stops an instance', () => {
 
     const summaries = await runUntilDone(ports, instance.munchkinId);
     expect(summaries.at(-1)?.stoppedBy).toBe('done');
+    // What the runner emits as MembershipsQuarantined (alarmed): the ingest's record and the queue's item.
+    expect(summaries.reduce((total, summary) => total + summary.quarantined, 0)).toBe(2);
     expect(listEmails(instance.sandbox, LIST)).toEqual(sorted(everyone));
 
     const status = await destinationStatus({ store, clock }, destination);
@@ -62,6 +64,7 @@ describe('quarantine: one bad record never stops an instance', () => {
     // The next ticks meet nothing of it again.
     const later = await run(ports, instance.munchkinId);
     expect(later.stoppedBy).toBe('done');
+    expect(later.quarantined).toBe(0);
     expect((await destinationStatus({ store, clock }, destination)).quarantine.count).toBe(2);
   });
 });

@@ -140,7 +140,7 @@ export async function advanceBulkImport(ctx: RunContext, settings: BulkSettings)
 
 /** Reads due memberships for an audience large enough for bulk, and records its people. */
 async function startJob(ctx: RunContext, settings: BulkSettings): Promise<BulkJob | undefined> {
-  const queue = new DueQueue(ctx.ports.store, ctx.munchkinId, 1_000);
+  const queue = new DueQueue(ctx.ports.store, ctx.munchkinId, 1_000, (count) => (ctx.summary.quarantined += count));
   const groups = new Map<string, { items: WorkItem[]; bytes: number }>();
   let read = 0;
   let chosen: { items: WorkItem[]; bytes: number } | undefined;

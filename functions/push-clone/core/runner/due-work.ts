@@ -24,6 +24,8 @@ export class DueQueue {
     private readonly store: Store,
     private readonly munchkinId: string,
     private readonly pageSize: number,
+    /** Told how many unreadable items a page set aside (the run's summary counts them). */
+    private readonly onQuarantined: (count: number) => void,
   ) {}
 
   /** The next page, or undefined when the pass has read everything due. */
@@ -49,7 +51,10 @@ export class DueQueue {
       else unreadable.push(item);
     }
     // One item that does not read must not stop the instance: set it aside with its reason, go on with the rest.
-    if (unreadable.length > 0) await quarantineUnreadableMemberships(this.store, unreadable, now);
+    if (unreadable.length > 0) {
+      await quarantineUnreadableMemberships(this.store, unreadable, now);
+      this.onQuarantined(unreadable.length);
+    }
     if (memberships.length === 0) return [];
     // The index answers late: re-read each listed membership consistently and keep only what is still due.
     const current = new Map((await this.store.getMany(memberships.map(keyOf), { consistent: true })).map((item) => [`${item.pk}\u0000${item.sk}`, item]));

@@ -20,7 +20,7 @@ export type IngestFn = (
   ports: { store: Store; clock: Clock },
   munchkinId: string,
   options: { shouldContinue: () => boolean; destinations: ReadonlyMap<string, Destination> },
-) => Promise<unknown>;
+) => Promise<{ quarantined: number } | undefined>;
 
 export interface RunnerOptions {
   /** The Lambda's remaining time; the runner stops before a batch when less than `safetyMarginMs` is left. */
@@ -78,6 +78,8 @@ export interface RunSummary {
   /** People whose write-back found a newer activation (they stay pending). */
   conflicts: number;
   stoppedDestinations: string[];
+  /** Records and memberships set aside this run (ingest's and the queue's): alarmed as MembershipsQuarantined. */
+  quarantined: number;
   marker: 'deleted' | 'idle' | 'kept' | 'absent';
   lastError?: string;
 }
@@ -123,6 +125,7 @@ export function emptySummary(munchkinId: string): RunSummary {
     outcomes: { added: 0, removed: 0, skipped: 0, failed: 0, expired: 0 },
     conflicts: 0,
     stoppedDestinations: [],
+    quarantined: 0,
     marker: 'absent',
   };
 }

@@ -101,7 +101,8 @@ export async function runInstanceTick(ports: RunnerPorts, munchkinId: string, op
     if (parked) return { ...summary, stoppedBy: 'parked', lastError: `parked until ${parked}` };
     const marker = await readMarker(store, munchkinId);
     ctx.destinations = await listInstanceDestinations(store, munchkinId);
-    await settings.ingest({ store, clock }, munchkinId, { shouldContinue: () => !keeper.lost && settings.remainingTimeMs() >= settings.safetyMarginMs, destinations: ctx.destinations });
+    const ingested = await settings.ingest({ store, clock }, munchkinId, { shouldContinue: () => !keeper.lost && settings.remainingTimeMs() >= settings.safetyMarginMs, destinations: ctx.destinations });
+    summary.quarantined += ingested?.quarantined ?? 0;
     const ended = (await carryOutDeletions(ctx)) ?? (await carryOutEndDates(ctx));
     if (!ended && settings.bulk) ctx.bulkJob = await advanceBulkImport(ctx, settings.bulk);
     summary.stoppedBy = ended ?? (await drainQueue(ctx));
@@ -138,7 +139,7 @@ async function drainQueue(ctx: RunContext): Promise<StopReason> {
 /** One pass over what is due now; returns why to stop, or undefined when the pass is complete. */
 async function passOverQueue(ctx: RunContext, pipeline: BatchPipeline): Promise<StopReason | undefined> {
   const { batchSize, maxBuffered } = ctx.settings;
-  const queue = new DueQueue(ctx.ports.store, ctx.munchkinId, QUEUE_PAGE);
+  const queue = new DueQueue(ctx.ports.store, ctx.munchkinId, QUEUE_PAGE, (count) => (ctx.summary.quarantined += count));
   const buffer = new WorkBuffer();
   for (;;) {
     const page = await queue.nextPage(ctx.now());
