@@ -11,6 +11,7 @@ import { freshStore } from '#test/support/dynamo.ts';
 import { lambdaContext } from '#test/support/http-events.ts';
 import { useLocalPorts } from '#test/support/local-ports.ts';
 import { startMoto, type Moto } from '#test/support/moto.ts';
+import { startCampaignWorld } from './world';
 
 const REGION = 'us-east-1';
 const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
@@ -161,5 +162,41 @@ describe('Campaign events on EventBridge (moto_server), read back through a rule
     const consumer = new DedupingConsumer(sqs, queueUrl);
     await consumer.drain(1);
     expect([...consumer.seen.keys()]).toEqual([set.changeSetId]);
+  }, 60_000);
+
+  it('carries a real sync end to end: what the sync wrote to Campaign is what the bus delivers, once; a dry run sends nothing', async () => {
+    const world = await startCampaignWorld('campaign-sync-to-bus');
+    try {
+      await world.setUp();
+      const sink = new EventBridgeSink(eventBridge, BUS);
+      const drain = () => drainOutbox({ store: world.store, sink, now: () => world.clock.now() });
+
+      expect(await world.sync({ dryRun: true })).toMatchObject({ status: 'completed', changeSet: { outcome: 'dry_run' } });
+      expect(await drain()).toMatchObject({ sent: 0, failed: 0 });
+
+      const applied = await world.sync();
+      if (applied.status !== 'completed') throw new Error(`the sync did not complete: ${applied.status}`);
+      const { changeSet: set } = applied;
+      expect(set.outcome).toBe('applied');
+      expect(await drain()).toMatchObject({ sent: 1, failed: 0 });
+      // Nothing new to apply: the next sync's change set is empty and publishes nothing.
+      await world.sync();
+      expect(await drain()).toMatchObject({ sent: 0 });
+
+      const consumer = new DedupingConsumer(sqs, queueUrl);
+      await consumer.drain(1);
+      expect([...consumer.seen.keys()]).toEqual([set.changeSetId]);
+      expect(consumer.duplicates).toBe(0);
+      const { detail } = consumer.seen.get(set.changeSetId) ?? { detail: {} };
+      expect(detail).toMatchObject({ account: set.account, usersAdded: set.usersAdded, usersRemoved: set.usersRemoved, campaign: { sent: set.campaign?.sent } });
+      // The event tells the truth about Campaign: every user it reports added is a member of that operator group there.
+      for (const { operatorGroup, emails } of set.usersAdded) {
+        const added = emails.filter((email) => set.campaign?.links.some((link) => link.email === email && link.operatorGroup === operatorGroup && link.status === 'added'));
+        expect(world.campaign.instance.membersOf(operatorGroup)).toEqual(expect.arrayContaining(added));
+      }
+      expect(set.campaign?.links.filter((link) => link.status === 'added').length).toBeGreaterThan(0);
+    } finally {
+      await world.stop();
+    }
   }, 60_000);
 });
