@@ -24,10 +24,19 @@ export type MarketoErrorKind =
   /** One record was refused: skip it and report it; the call itself worked. */
   | 'record';
 
+/**
+ * What a refusal is about, so the admin knows where the fix lies: `setup`
+ * (the destination's mapping or partition, the API user's role: fixing it
+ * helps every person it refused) or `data` (this person's own values or
+ * state in Marketo).
+ */
+export type MarketoRefusalSubject = 'setup' | 'data';
+
 /** What a record-level code means for the one person whose record it refused. */
 export interface MarketoRecordRule {
   /** How the person's outcome is counted: `skipped` (nothing wrong with our setup or data), `failed` (their data was refused). */
   outcome: 'skipped' | 'failed';
+  about: MarketoRefusalSubject;
   /** The lead ID names no person any more (deleted or merged): forget it and look the person up again. */
   leadGone?: true;
   /** On a removal from a list, the person is already out of it: the removal did what it had to. */
@@ -60,19 +69,21 @@ const RULES: Readonly<Record<string, CodeRule>> = {
   '612': { kind: 'configuration' }, // Invalid content type
   '613': { kind: 'configuration' }, // Invalid multipart request
   '1013': { kind: 'configuration' }, // Object (e.g. static list) not found
-  '1001': { kind: 'record', record: { outcome: 'failed' } }, // Invalid value for a field's type
-  '1002': { kind: 'record', record: { outcome: 'failed' } }, // Missing value for a required parameter
-  '1003': { kind: 'record', record: { outcome: 'failed' } }, // Invalid data (also, response-level, "too many results match the filter")
-  '1004': { kind: 'record', record: { outcome: 'skipped', leadGone: true, absentFromList: true } }, // Lead not found
-  '1005': { kind: 'record', record: { outcome: 'failed' } }, // Lead already exists
-  '1006': { kind: 'record', record: { outcome: 'failed' } }, // Field not found
-  '1007': { kind: 'record', record: { outcome: 'skipped' } }, // Multiple leads match the lookup criteria
-  '1008': { kind: 'record', record: { outcome: 'failed' } }, // Access denied to partition
-  '1015': { kind: 'record', record: { outcome: 'skipped', absentFromList: true } }, // Lead not in list (harmless on remove)
+  '1001': { kind: 'record', record: { outcome: 'failed', about: 'data' } }, // Invalid value for a field's type
+  '1002': { kind: 'record', record: { outcome: 'failed', about: 'data' } }, // Missing value for a required parameter
+  '1003': { kind: 'record', record: { outcome: 'failed', about: 'data' } }, // Invalid data (also, response-level, "too many results match the filter")
+  '1004': { kind: 'record', record: { outcome: 'skipped', about: 'data', leadGone: true, absentFromList: true } }, // Lead not found
+  '1005': { kind: 'record', record: { outcome: 'failed', about: 'data' } }, // Lead already exists
+  '1006': { kind: 'record', record: { outcome: 'failed', about: 'setup' } }, // Field not found (the field mapping names it)
+  '1007': { kind: 'record', record: { outcome: 'skipped', about: 'data' } }, // Multiple leads match the lookup criteria
+  '1008': { kind: 'record', record: { outcome: 'failed', about: 'setup' } }, // Access denied to partition (the API user's role)
+  '1009': { kind: 'record', record: { outcome: 'failed', about: 'setup' } }, // Partition name must be specified
+  '1010': { kind: 'record', record: { outcome: 'failed', about: 'setup' } }, // Partition update not allowed: the person lives in another partition than the destination's
+  '1015': { kind: 'record', record: { outcome: 'skipped', about: 'data', absentFromList: true } }, // Lead not in list (harmless on remove)
 };
 
 /** A record refused with a code we do not know (or none): count it as failed, so someone looks. */
-export const DEFAULT_RECORD_RULE: MarketoRecordRule = { outcome: 'failed' };
+export const DEFAULT_RECORD_RULE: MarketoRecordRule = { outcome: 'failed', about: 'data' };
 
 /**
  * Unknown codes are treated as configuration errors: Marketo refused the request
@@ -89,6 +100,17 @@ export function classifyMarketoCode(code: string): MarketoErrorKind {
 /** What a record-level code (in `result[].reasons[]`) means for that one person. */
 export function marketoRecordRule(code: string): MarketoRecordRule {
   return RULES[code]?.record ?? DEFAULT_RECORD_RULE;
+}
+
+/**
+ * What a refusal with this code is about: a record-level code says so in its
+ * rule; a response-level `configuration` code (permission, missing list,
+ * request shape) is about our setup; anything else is about the data sent.
+ */
+export function marketoRefusalSubject(code: string): MarketoRefusalSubject {
+  const rule = RULES[code];
+  if (rule?.record) return rule.record.about;
+  return rule?.kind === 'configuration' ? 'setup' : 'data';
 }
 
 /**

@@ -5,6 +5,7 @@ export {
   DEFAULT_KIND,
   DEFAULT_RECORD_RULE,
   marketoRecordRule,
+  marketoRefusalSubject,
   MarketoError,
   MarketoAuthError,
   MarketoConfigError,
@@ -13,6 +14,7 @@ export {
   MarketoUnavailableError,
   type MarketoErrorKind,
   type MarketoRecordRule,
+  type MarketoRefusalSubject,
 } from './errors';
 export { centralDay, nextCentralMidnight } from './central-time';
 export { csvField, CsvSyntaxError, parseCsv, toCsv, type CsvValue } from './csv';

@@ -30,14 +30,15 @@ export const campaignPageScript = String.raw`
   }
 
   function outcomeText(c) { return { applied: 'applied', dry_run: 'dry run', removal_cap_exceeded: 'additions applied, removals held back (cap)' }[c.outcome] || c.outcome; }
-  /** Adobe users Campaign has no operator for: reported by the sync, never created, so never counted as added. */
-  function withoutOperator(c) {
+  /** Why Campaign cannot take a link: reported by the sync, never created in Campaign, so never counted as added. */
+  var UNRESOLVED = { operator_not_found: 'no Campaign operator has this email as its login', group_not_found: 'Campaign has no operator group with this name' };
+  function unresolved(c) {
     var keys = {};
-    ((c.campaign && c.campaign.links) || []).forEach(function (l) { if (l.status === 'operator_not_found') keys[l.operatorGroup + ' ' + l.email.toLowerCase()] = l; });
+    ((c.campaign && c.campaign.links) || []).forEach(function (l) { if (UNRESOLVED[l.status]) keys[l.operatorGroup + ' ' + l.email.toLowerCase()] = l; });
     return keys;
   }
   function applicable(c, list) {
-    var missing = withoutOperator(c);
+    var missing = unresolved(c);
     return list.map(function (g) { return { operatorGroup: g.operatorGroup, emails: g.emails.filter(function (e) { return !missing[g.operatorGroup + ' ' + e.toLowerCase()]; }) }; });
   }
   function users(list) { return list.reduce(function (t, g) { return t + g.emails.length; }, 0); }
@@ -67,14 +68,17 @@ export const campaignPageScript = String.raw`
     if (c.removals && c.removals.count) {
       parts.push(el('p', { class: 'notice' + (c.removals.count > c.removals.cap ? ' error' : ''), text: ob.count(c.removals.count) + ' removals, cap ' + ob.count(c.removals.cap) + ' per run: ' + (c.removals.count > c.removals.cap ? 'over the cap, so no removal is applied (a mistyped mask cannot empty Campaign).' : 'within the cap.') }));
     }
-    var missing = withoutOperator(c);
+    var missing = unresolved(c);
     var missingKeys = Object.keys(missing);
     if (missingKeys.length) {
       parts.push(el('table', { class: 'unmatched' }, [
-        el('caption', { text: 'Adobe users with no Campaign operator (not linked, never created: create the operator in Campaign with this email as its login)' }),
-        el('thead', {}, [el('tr', {}, [el('th', { scope: 'col', text: 'Operator group' }), el('th', { scope: 'col', text: 'User' })])]),
-        el('tbody', {}, missingKeys.slice(0, MAX_ROWS).map(function (k) { return el('tr', {}, [el('td', { class: 'mono', text: missing[k].operatorGroup }), el('td', { text: missing[k].email })]); }))
+        el('caption', { text: 'Adobe users Campaign cannot link (never created: create the operator or the operator group in Campaign, and the next sync links them)' }),
+        el('thead', {}, [el('tr', {}, [el('th', { scope: 'col', text: 'Operator group' }), el('th', { scope: 'col', text: 'User' }), el('th', { scope: 'col', text: 'Why' })])]),
+        el('tbody', {}, missingKeys.slice(0, MAX_ROWS).map(function (k) {
+          return el('tr', { 'data-status': missing[k].status }, [el('td', { class: 'mono', text: missing[k].operatorGroup }), el('td', { text: missing[k].email }), el('td', { text: UNRESOLVED[missing[k].status] })]);
+        }))
       ]));
+      if (missingKeys.length > MAX_ROWS) parts.push(el('p', { class: 'hint', text: 'and ' + ob.count(missingKeys.length - MAX_ROWS) + ' more users (the API answer holds them all).' }));
     }
     if (c.unmatchedProfiles.length) {
       parts.push(el('table', { class: 'unmatched' }, [
@@ -98,29 +102,45 @@ export const campaignPageScript = String.raw`
     });
   }
 
+  /**
+   * Every outcome of a sync button lands in the #sync-result status region
+   * (emptied when the button is pressed, so the same sentence twice is still
+   * a change screen readers announce), never only in the page's announcer.
+   */
+  function showResult(text, kind) {
+    ob.fill($('sync-result'), el('p', { class: 'notice' + (kind ? ' ' + kind : ''), text: text }));
+  }
+
+  /** What a dry run found, in one sentence: the counts, or that there is nothing to change (and why some users stay unlinked). */
+  function dryRunText(c) {
+    if (!c.empty) return 'Dry run: ' + counts(c) + '.';
+    var unlinked = Object.keys(unresolved(c)).length;
+    return 'Nothing to change: Campaign already matches the Admin Console' + (unlinked ? ' (' + ob.count(unlinked) + ' Adobe users cannot be linked until Campaign has their operator or group; see below).' : '.');
+  }
+
   $('dry-run').addEventListener('click', function () {
     ob.clear($('sync-result'));
     ob.act($('dry-run'), function () {
       return sync('true').then(function (c) {
-        if (typeof c === 'string') return c;
+        if (typeof c === 'string') return showResult(c);
         ob.fill($('diff'), [el('h3', { text: 'What a sync would change now' })].concat(changeSetParts(c)));
         $('apply').hidden = c.empty;
         if (!c.empty) $('apply').focus();
-        return c.empty ? 'No change to apply.' : 'Dry run: ' + counts(c) + '.';
+        showResult(dryRunText(c), c.empty ? 'ok' : '');
       });
     }, $('sync-errors'));
   });
 
   $('apply').addEventListener('click', function () {
+    ob.clear($('sync-result'));
     ob.act($('apply'), function () {
       return sync('false').then(function (c) {
-        if (typeof c === 'string') return c;
+        if (typeof c === 'string') return showResult(c);
         $('apply').hidden = true;
         ob.fill($('diff'), [el('h3', { text: 'Applied' })].concat(changeSetParts(c)));
-        var text = c.outcome === 'removal_cap_exceeded' ? 'Additions applied; removals held back by the cap.' : 'Applied: ' + counts(c) + '.';
-        ob.fill($('sync-result'), el('p', { class: 'notice ok', text: text }));
+        showResult(c.outcome === 'removal_cap_exceeded' ? 'Additions applied; removals held back by the cap.' : 'Applied: ' + counts(c) + '.', 'ok');
         $('dry-run').focus();
-        return load().then(function () { return text; });
+        return load();
       });
     }, $('sync-errors'));
   });

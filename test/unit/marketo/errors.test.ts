@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { centralDay, nextCentralMidnight } from '#shared/marketo/central-time.ts';
-import { classifyMarketoCode, DEFAULT_KIND, DEFAULT_RECORD_RULE, MarketoDailyQuotaError, marketoRecordRule } from '#shared/marketo/errors.ts';
+import { classifyMarketoCode, DEFAULT_KIND, DEFAULT_RECORD_RULE, MarketoDailyQuotaError, marketoRecordRule, marketoRefusalSubject } from '#shared/marketo/errors.ts';
+import { failureClass } from '#functions/push-clone/core/outcomes/outcome-reasons.ts';
 
 describe('Marketo error classification', () => {
   it.each([
@@ -68,14 +69,16 @@ describe('the daily quota reset (midnight US Central)', () => {
 
 describe('Marketo record-level codes, from the same table', () => {
   it.each([
-    ['1004', { outcome: 'skipped', leadGone: true, absentFromList: true }],
-    ['1007', { outcome: 'skipped' }],
-    ['1015', { outcome: 'skipped', absentFromList: true }],
-    ['1001', { outcome: 'failed' }],
-    ['1003', { outcome: 'failed' }],
-    ['1005', { outcome: 'failed' }],
-    ['1006', { outcome: 'failed' }],
-    ['1008', { outcome: 'failed' }],
+    ['1004', { outcome: 'skipped', about: 'data', leadGone: true, absentFromList: true }],
+    ['1007', { outcome: 'skipped', about: 'data' }],
+    ['1015', { outcome: 'skipped', about: 'data', absentFromList: true }],
+    ['1001', { outcome: 'failed', about: 'data' }],
+    ['1003', { outcome: 'failed', about: 'data' }],
+    ['1005', { outcome: 'failed', about: 'data' }],
+    ['1006', { outcome: 'failed', about: 'setup' }],
+    ['1008', { outcome: 'failed', about: 'setup' }],
+    ['1009', { outcome: 'failed', about: 'setup' }],
+    ['1010', { outcome: 'failed', about: 'setup' }],
   ])('says what %s means for the one person', (code, rule) => {
     expect(classifyMarketoCode(code)).toBe('record');
     expect(marketoRecordRule(code)).toEqual(rule);
@@ -83,6 +86,34 @@ describe('Marketo record-level codes, from the same table', () => {
 
   it('counts a record refused with an unknown code, or none, as failed so someone looks', () => {
     expect(marketoRecordRule('1999')).toEqual(DEFAULT_RECORD_RULE);
-    expect(marketoRecordRule('unspecified')).toEqual({ outcome: 'failed' });
+    expect(marketoRecordRule('unspecified')).toEqual({ outcome: 'failed', about: 'data' });
+  });
+});
+
+describe('what a refusal is about (setup or data), from the same table', () => {
+  it.each([
+    ['1006', 'setup'],
+    ['1008', 'setup'],
+    ['1009', 'setup'],
+    ['1010', 'setup'],
+    ['603', 'setup'],
+    ['1013', 'setup'],
+    ['610', 'setup'],
+    ['1001', 'data'],
+    ['1003', 'data'],
+    ['1007', 'data'],
+    ['1999', 'data'],
+    ['too-many-records', 'data'],
+  ])('%s is about %s', (code, about) => {
+    expect(marketoRefusalSubject(code)).toBe(about);
+  });
+
+  it('is what the push clone classes a failed person by, transient codes apart', () => {
+    expect(failureClass('1006')).toBe('setup');
+    expect(failureClass('1008')).toBe('setup');
+    expect(failureClass('603')).toBe('setup');
+    expect(failureClass('1001')).toBe('data');
+    expect(failureClass('608')).toBe('transient');
+    expect(failureClass('no_result')).toBe('transient');
   });
 });

@@ -1,10 +1,11 @@
-import { classifyMarketoCode } from '#shared/marketo/index.ts';
+import { classifyMarketoCode, marketoRefusalSubject, type MarketoRefusalSubject } from '#shared/marketo/index.ts';
 import type { Outcome } from '#functions/push-clone/core/model.ts';
 
 /**
  * What each per-person outcome reason means and what to do about it: the one
- * home of the words the status, the person lookup and the logs show, and of
- * the rule that decides whether a failure is retried by itself.
+ * home of the words the status, the person lookup and the logs show. Which
+ * failures are transient and what a Marketo refusal is about (setup or data)
+ * are rules of Marketo's code table (`shared/marketo/errors.ts`), read here.
  *
  * - `transient`: nothing is wrong with the setup or the person; the runner
  *   tries again on a later tick, with backoff (RETRY_BACKOFF).
@@ -13,15 +14,11 @@ import type { Outcome } from '#functions/push-clone/core/model.ts';
  *   the destination's failed people) or asks for a retry.
  * - `data`: Marketo refused this person's data; the person waits, as for setup.
  */
-export type FailureClass = 'transient' | 'setup' | 'data';
-
-/** Record-level codes that are about the setup, not the person (Marketo's error-codes page). */
-const SETUP_CODES = new Set(['1006', '1008', '1009', '1010', '603', '1013']);
+export type FailureClass = 'transient' | MarketoRefusalSubject;
 
 export function failureClass(code: string): FailureClass {
   if (code === 'no_result' || classifyMarketoCode(code) === 'transient') return 'transient';
-  if (SETUP_CODES.has(code)) return 'setup';
-  return 'data';
+  return marketoRefusalSubject(code);
 }
 
 /** Transient failures are retried after 1, 2, 4 ... minutes (at most an hour apart), six times, then wait for an admin. */
