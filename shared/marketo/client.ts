@@ -7,6 +7,7 @@ import {
   describedFieldSchema,
   partitionSchema,
   dailyUsageSchema,
+  exportStatusSchema,
   importStatusSchema,
   leadSchema,
   memberOfListResultSchema,
@@ -15,7 +16,9 @@ import {
   syncLeadResultSchema,
   type AddToListResult,
   type DailyUsage,
+  type ExportStatus,
   type ImportStatus,
+  type LeadExportRequest,
   type LeadField,
   type MarketoEnvelope,
   type MarketoPartition,
@@ -331,6 +334,44 @@ export class MarketoClient {
    */
   async getImportFile(batchId: number, which: 'failures' | 'warnings'): Promise<string> {
     return this.transport.sendForFile({ kind: 'importFiles', method: 'GET', path: `/bulk/v1/leads/batch/${batchId}/${which}.json`, operation: `getImport${which === 'failures' ? 'Failures' : 'Warnings'}`, target: `import batch ${batchId}` });
+  }
+
+  /**
+   * Creates a bulk lead extract job (status `Created`: nothing runs until it
+   * is enqueued). 1029 (the day's export allowance is spent) is thrown at once
+   * as MarketoUnavailableError: it lasts until midnight US Central.
+   * https://experienceleague.adobe.com/en/docs/marketo-developer/marketo/rest/bulk-extract/bulk-lead-extract
+   */
+  async createLeadExport(request: LeadExportRequest): Promise<ExportStatus> {
+    const body = { fields: request.fields, format: 'CSV', filter: request.filter, ...(request.columnHeaderNames ? { columnHeaderNames: request.columnHeaderNames } : {}) };
+    const envelope = await this.send({ kind: 'exportLeads', method: 'POST', path: '/bulk/v1/leads/export/create.json', body: { json: body }, operation: 'createLeadExport', noRetry: ['1029'] });
+    return this.firstOf(exportStatusSchema, envelope, 'createLeadExport');
+  }
+
+  /**
+   * Queues a created job. 1029 (queue full, allowance spent, or already
+   * queued) is thrown at once as MarketoUnavailableError: none of them passes
+   * within a retry's seconds, and "already queued" is an answer, not a fault.
+   */
+  async enqueueLeadExport(exportId: string): Promise<ExportStatus> {
+    const envelope = await this.send({ kind: 'exportEnqueue', method: 'POST', path: `/bulk/v1/leads/export/${encodeURIComponent(exportId)}/enqueue.json`, operation: 'enqueueLeadExport', target: `export ${exportId}`, noRetry: ['1029'] });
+    return this.firstOf(exportStatusSchema, envelope, 'enqueueLeadExport');
+  }
+
+  /** A job's status; Marketo updates it at most once a minute. */
+  async getLeadExportStatus(exportId: string): Promise<ExportStatus> {
+    const envelope = await this.send({ kind: 'exportStatus', method: 'GET', path: `/bulk/v1/leads/export/${encodeURIComponent(exportId)}/status.json`, operation: 'getLeadExportStatus', target: `export ${exportId}` });
+    return this.firstOf(exportStatusSchema, envelope, 'getLeadExportStatus');
+  }
+
+  /** A completed job's file (CSV, the requested fields as header, `null` for an empty value; parse it with `parseCsv`). */
+  async getLeadExportFile(exportId: string): Promise<string> {
+    return this.transport.sendForFile({ kind: 'exportFile', method: 'GET', path: `/bulk/v1/leads/export/${encodeURIComponent(exportId)}/file.json`, operation: 'getLeadExportFile', target: `export ${exportId}` });
+  }
+
+  async cancelLeadExport(exportId: string): Promise<ExportStatus> {
+    const envelope = await this.send({ kind: 'exportCancel', method: 'POST', path: `/bulk/v1/leads/export/${encodeURIComponent(exportId)}/cancel.json`, operation: 'cancelLeadExport', target: `export ${exportId}` });
+    return this.firstOf(exportStatusSchema, envelope, 'cancelLeadExport');
   }
 
   private send(request: MarketoRequest): Promise<MarketoEnvelope> {

@@ -61,7 +61,7 @@ const RULES: Readonly<Record<string, CodeRule>> = {
   '713': { kind: 'transient' }, // Transient error: "wait and retry"
   '1016': { kind: 'transient' }, // Too many imports queued (max 10, two processing)
   '1019': { kind: 'transient' }, // Import in progress into the same list
-  '1029': { kind: 'transient' }, // Too many bulk extract jobs queued / export quota
+  '1029': { kind: 'transient' }, // Bulk extract: too many jobs in queue (10), export daily quota exceeded (500 MB), or job already queued
   '603': { kind: 'configuration' }, // Access denied: the API user's role lacks a permission, or IP allowlist
   '605': { kind: 'configuration' }, // HTTP method not supported
   '609': { kind: 'configuration' }, // Invalid JSON
@@ -69,6 +69,7 @@ const RULES: Readonly<Record<string, CodeRule>> = {
   '612': { kind: 'configuration' }, // Invalid content type
   '613': { kind: 'configuration' }, // Invalid multipart request
   '1013': { kind: 'configuration' }, // Object (e.g. static list) not found
+  '1035': { kind: 'configuration' }, // Bulk lead extract: filter type not available in this subscription (updatedAt, smart lists)
   '1001': { kind: 'record', record: { outcome: 'failed', about: 'data' } }, // Invalid value for a field's type
   '1002': { kind: 'record', record: { outcome: 'failed', about: 'data' } }, // Missing value for a required parameter
   '1003': { kind: 'record', record: { outcome: 'failed', about: 'data' } }, // Invalid data (also, response-level, "too many results match the filter")
@@ -189,6 +190,8 @@ export function configurationMessage(code: string, munchkinId: string, operation
   switch (code) {
     case '1013':
       return `${subject} was not found in instance ${munchkinId}: check the mapping ID`;
+    case 'file-not-found':
+      return `${subject} has no file in instance ${munchkinId}: the job is not completed, unknown, or its file is past Marketo's seven days`;
     case '603':
       return `access to ${subject} was denied in instance ${munchkinId}: give the API-only user's role the permission ${operation} needs, or allow our address in the IP allowlist`;
     default:

@@ -23,7 +23,9 @@ export type { CallGate, CallKind, MarketoClientStats } from './transport';
 export type {
   AddToListResult,
   DailyUsage,
+  ExportStatus,
   ImportStatus,
+  LeadExportRequest,
   LeadField,
   MarketoLead,
   MarketoPartition,

@@ -84,6 +84,34 @@ export const importStatusSchema = z.object({
 export type ImportStatus = z.infer<typeof importStatusSchema>;
 
 /**
+ * A bulk lead extract job's status. Adobe's pages spell the cancelled state
+ * both `Canceled` (the list of states) and `Cancelled` (the cancel example):
+ * both are read as one.
+ * https://experienceleague.adobe.com/en/docs/marketo-developer/marketo/rest/bulk-extract/bulk-extract
+ */
+export const exportStatusSchema = z.looseObject({
+  exportId: z.string().min(1),
+  status: z.enum(['Created', 'Queued', 'Processing', 'Completed', 'Failed', 'Cancelled', 'Canceled']).transform((status) => (status === 'Canceled' ? 'Cancelled' : status)),
+  format: z.string().optional(),
+  createdAt: z.string().optional(),
+  queuedAt: z.string().optional(),
+  startedAt: z.string().optional(),
+  finishedAt: z.string().optional(),
+  numberOfRecords: z.number().int().nonnegative().optional(),
+  fileSize: z.number().int().nonnegative().optional(),
+  fileChecksum: z.string().optional(),
+  errorMsg: z.string().optional(),
+});
+export type ExportStatus = z.infer<typeof exportStatusSchema>;
+
+/** What a lead extract is asked for: REST field names (the file's header, unless renamed) and one filter. */
+export interface LeadExportRequest {
+  fields: readonly string[];
+  filter: { staticListId: number } | { staticListName: string } | { createdAt: { startAt: string; endAt: string } };
+  columnHeaderNames?: Readonly<Record<string, string>>;
+}
+
+/**
  * One field of Describe Lead (`GET /rest/v1/leads/describe.json`): a field is
  * usable over REST only when `rest` is present; `rest.name` is its REST name.
  * https://experienceleague.adobe.com/en/docs/marketo-developer/marketo/rest/lead-database/leads#describe

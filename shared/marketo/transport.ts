@@ -27,6 +27,11 @@ export type CallKind =
   | 'partitions'
   | 'browseLists'
   | 'importFiles'
+  | 'exportLeads'
+  | 'exportEnqueue'
+  | 'exportStatus'
+  | 'exportFile'
+  | 'exportCancel'
   | 'usage';
 
 export interface MarketoClientStats {
@@ -55,6 +60,11 @@ export function emptyStats(): MarketoClientStats {
       partitions: 0,
       browseLists: 0,
       importFiles: 0,
+      exportLeads: 0,
+      exportEnqueue: 0,
+      exportStatus: 0,
+      exportFile: 0,
+      exportCancel: 0,
       usage: 0,
     },
     tokenCalls: 0,
@@ -73,7 +83,7 @@ export interface MarketoRequest {
   /** For messages: what we were doing and to what, e.g. 'addToList', 'list 1001'. */
   operation: string;
   target?: string;
-  /** The answer is a file (a bulk import's failures or warnings), not a JSON envelope; Marketo's errors still come as envelopes. */
+  /** The answer is a file (a bulk import's failures or warnings, a bulk extract's file), not a JSON envelope; Marketo's errors still come as envelopes. */
   file?: boolean;
   /** Transient codes not worth retrying now (a bulk import's 1016/1019: the queue drains in minutes): thrown at once as MarketoUnavailableError. */
   noRetry?: readonly string[];
@@ -211,6 +221,8 @@ export class MarketoTransport {
     // HTTP-level errors Marketo documents: 413 body over 1 MB (10 MB for imports), 414 URI over 8 KB.
     if (status === 413 || status === 414) return { type: 'failed', code, kind: 'record', detail: status === 413 ? 'body too large' : 'URI too long' };
     if (status === 429) return { type: 'failed', code, kind: 'throttle', detail: 'too many requests' };
+    // A bulk extract's file endpoint answers 404 in plain text for a job not completed, unknown, or past its seven days.
+    if (status === 404 && file) return { type: 'failed', code: 'file-not-found', kind: 'configuration', detail: 'no such file: the job is not completed, unknown, or past its retention' };
     if (status !== 200) return { type: 'failed', code, kind: 'configuration', detail: `HTTP ${status}: check the REST endpoint URL` };
     const parsed = envelopeSchema.safeParse(parseJson(text));
     if (file && !parsed.success) return { type: 'ok', envelope: { success: true }, text };

@@ -5,6 +5,7 @@ import { TokenIssuer } from './auth';
 import { success } from './envelope';
 import { bulkRoutes, ImportQueue, type ImportJob } from './bulk';
 import { failure } from './envelope';
+import { DEFAULT_DAILY_EXPORT_BYTES, ExportQueue, extractRoutes, type ExportJob } from './extract';
 import { defineMarketoFaults } from './faults';
 import { leadRoutes } from './leads';
 import { gateRestCall, InstanceLimits, type LimitCounters } from './limits';
@@ -16,6 +17,7 @@ export { MARKETO_FAULT_KINDS } from './faults';
 export { DEMO_LEAD_COUNT, DEMO_LIST_MEMBER_COUNT } from './seed';
 export type { FieldValue, SandboxLead, SandboxList } from './state';
 export type { ImportJob } from './bulk';
+export type { ExportJob } from './extract';
 
 export interface MarketoSandboxOptions {
   munchkinId?: string;
@@ -31,6 +33,10 @@ export interface MarketoSandboxOptions {
   processingLatencyMs?: number;
   /** Time a bulk import job spends importing. */
   importDurationMs?: number;
+  /** Time a bulk lead extract job spends processing. */
+  exportDurationMs?: number;
+  /** Bytes of extract files a day (Marketo's default allowance: 500 MB). */
+  dailyExportBytes?: number;
   /** Custom lead fields the instance knows besides the standard ones. */
   customFields?: string[];
   /** Seed the demo leads and lists (default true) when no saved state is restored. */
@@ -64,9 +70,14 @@ export function endpointKind(request: Pick<SandboxRequest, 'method' | 'path' | '
   if (/^\/rest\/v1\/lists\/[^/]+\.json$/.test(path)) return 'getList';
   if (path === '/bulk/v1/leads.json') return 'importLeads';
   if (path.startsWith('/bulk/v1/leads/batch/')) return 'importStatus';
+  if (path === '/bulk/v1/leads/export/create.json') return 'exportLeads';
+  const extract = /^\/bulk\/v1\/leads\/export\/[^/]+\/(enqueue|status|file|cancel)\.json$/.exec(path)?.[1];
+  if (extract) return EXTRACT_KINDS[extract as keyof typeof EXTRACT_KINDS];
   if (path === '/rest/v1/stats/usage.json') return 'usage';
   return 'other';
 }
+
+const EXTRACT_KINDS = { enqueue: 'exportEnqueue', status: 'exportStatus', file: 'exportFile', cancel: 'exportCancel' } as const;
 
 export type MarketoSandbox = ReturnType<typeof createMarketoSandbox>;
 
@@ -84,6 +95,8 @@ export function createMarketoSandbox(options: MarketoSandboxOptions = {}) {
     tokenTtlSeconds: options.tokenTtlSeconds ?? 3600,
     processingLatencyMs: options.processingLatencyMs ?? 0,
     importDurationMs: options.importDurationMs ?? 200,
+    exportDurationMs: options.exportDurationMs ?? 200,
+    dailyExportBytes: options.dailyExportBytes ?? DEFAULT_DAILY_EXPORT_BYTES,
   };
   const server = new SandboxServer('marketo');
   const state = new MarketoState(now);
@@ -96,8 +109,9 @@ export function createMarketoSandbox(options: MarketoSandboxOptions = {}) {
   const limitOptions = { ...settings, now };
   const limits = new InstanceLimits(limitOptions);
   const imports = new ImportQueue(state, now, settings.importDurationMs);
+  const exports = new ExportQueue(state, now, settings.exportDurationMs, settings.dailyExportBytes);
   const callsByKind = Object.fromEntries(
-    ['identity', 'syncLeads', 'findLeads', 'getList', 'addToList', 'removeFromList', 'listMembers', 'isMember', 'importLeads', 'importStatus', 'describeLeads', 'partitions', 'browseLists', 'usage', 'other'].map((kind) => [kind, 0]),
+    ['identity', 'syncLeads', 'findLeads', 'getList', 'addToList', 'removeFromList', 'listMembers', 'isMember', 'importLeads', 'importStatus', 'exportLeads', 'exportEnqueue', 'exportStatus', 'exportFile', 'exportCancel', 'describeLeads', 'partitions', 'browseLists', 'usage', 'other'].map((kind) => [kind, 0]),
   ) as Record<EndpointKind, number>;
 
   const identity = (request: SandboxRequest) => tokens.answer(request);
@@ -106,6 +120,7 @@ export function createMarketoSandbox(options: MarketoSandboxOptions = {}) {
   leadRoutes(server, state, { processingLatencyMs: settings.processingLatencyMs });
   listRoutes(server, state);
   bulkRoutes(server, state, imports);
+  extractRoutes(server, exports);
   // Get Daily Usage (https://experienceleague.adobe.com/en/docs/marketo-developer/marketo/rest/usage): every API user's calls today, this one included.
   server.route('GET', '/rest/v1/stats/usage.json', () => success([limits.usage()]));
   defineMarketoFaults(server);
@@ -153,6 +168,8 @@ export function createMarketoSandbox(options: MarketoSandboxOptions = {}) {
     listMemberIds: (listId: number): number[] => state.memberIds(listId),
     duplicateEmails: (): string[] => state.duplicateEmails(),
     imports: (): ImportJob[] => imports.all(),
+    /** Bulk lead extract jobs, every state. */
+    exports: (): ExportJob[] => exports.all(),
     stats: (): MarketoSandboxStats => ({
       ...limits.counters,
       callsByKind: { ...callsByKind },
