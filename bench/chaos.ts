@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { startDynamoLocal } from '#local/dynamodb-local.ts';
 import { destinationStatus } from '#functions/push-clone/core/outcomes/destination-status.ts';
 import { ManualClock } from '#shared/clock.ts';
+import { parseConfig } from '#shared/config/index.ts';
 import { createDynamoClient, ensureTable, Store } from '#shared/store/index.ts';
 import { deliver, exit, listEmails, pendingCount, people, realize, saveDestination, startInstance } from '#test/integration/push-clone/runner-world.ts';
 import { progress, type BenchRow } from './report';
@@ -86,7 +87,7 @@ export async function benchChaos(): Promise<BenchRow[]> {
     await deliver(store, clock, destination, exit('chaos', leaving));
     await phase(`${leaving.length} people out`, Math.floor(kills / 2));
 
-    const [status] = (await destinationStatus({ store, clock }, destination)).audiences;
+    const [status] = (await destinationStatus({ store, clock, config: parseConfig({}) }, destination)).audiences;
     const inList = listEmails(instance.sandbox, listId).length;
     const pending = await pendingCount(store, instance.munchkinId);
     const duplicates = instance.sandbox.duplicateEmails().length;

@@ -14,7 +14,7 @@ export const putInstance = httpRoute({ logger, auth: 'admin', params, body: inst
   requirePermission(admin, 'marketo-admin');
   requireInstanceAccess(admin, params.munchkinId);
   const { instance, created, checks, warnings } = await registerInstance(ports, params.munchkinId, body, admin.subject);
-  logger.info('instance registered', { munchkinId: instance.munchkinId, created, missingPermissions: warnings.length });
+  logger.info('instance registered', { munchkinId: instance.munchkinId, created, warnings: warnings.length });
   return json(created ? 201 : 200, { ...instance, checks, warnings });
 });
 

@@ -2,7 +2,7 @@ import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { z } from 'zod';
 import { BadRequestError, NotFoundError } from '#shared/errors.ts';
-import { readInstance } from '#shared/instances/instance-store.ts';
+import { instanceDailyQuota, readInstance } from '#shared/instances/instance-store.ts';
 import { marketoClientFor } from '#shared/instances/marketo-for-instance.ts';
 import { munchkinIdSchema } from '#shared/identifiers.ts';
 import { createLogger } from '#shared/logging/logger.ts';
@@ -37,7 +37,7 @@ export const handler = middy<unknown, RunSummary>()
       remainingTimeMs: () => context.getRemainingTimeInMillis(),
       leaseOwner: context.awsRequestId,
       history: historyPolicy(ports.config),
-      quota: { dailyQuota: ports.config.MARKETO_DAILY_QUOTA, floor: ports.config.MARKETO_DAILY_FLOOR, recheckEvery: QUOTA_RECHECK_EVERY },
+      quota: { dailyQuota: instanceDailyQuota(instance, ports.config), floor: ports.config.MARKETO_DAILY_FLOOR, recheckEvery: QUOTA_RECHECK_EVERY },
     });
     recordRunMetrics(summary, marketo.stats.throttledWaits);
     return summary;

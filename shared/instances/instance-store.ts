@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { Config } from '#shared/config/index.ts';
 import type { Store } from '#shared/store/index.ts';
 
 /** A registered Marketo instance. Its API user's client secret lives in the secret store, never here. */
@@ -13,7 +14,7 @@ export const marketoInstanceSchema = z.object({
   hipaaReady: z.boolean(),
   /** Set for subscriptions onboarded to the Adobe Business Platform / IMS: the org ID is then read-only. */
   onboardedImsOrgId: z.string().optional(),
-  /** The instance's daily API quota (Admin > Web Services); Marketo's common default when not given. */
+  /** The instance's daily API quota (Admin > Web Services); the deployment's MARKETO_DAILY_QUOTA when not given (instanceDailyQuota). */
   dailyQuota: z.number().int().positive().optional(),
   createdAt: z.string(),
   updatedAt: z.string(),
@@ -30,8 +31,14 @@ const directoryKey = (munchkinId: string) => ({ pk: INSTANCE_DIRECTORY_PARTITION
 /** Where the instance's API-only user's client secret is kept. */
 export const instanceSecretName = (munchkinId: string) => `marketo/${munchkinId}/client-secret`;
 
-/** Marketo's most common daily API quota, shown when an instance's own is not registered. */
-export const DEFAULT_DAILY_QUOTA = 50_000;
+/**
+ * The instance's daily API quota: the one registered for it, else the
+ * deployment's MARKETO_DAILY_QUOTA. The one answer both the push runner's
+ * budget (it parks the instance by it) and the status and console use.
+ */
+export function instanceDailyQuota(instance: Pick<MarketoInstance, 'dailyQuota'> | undefined, config: Pick<Config, 'MARKETO_DAILY_QUOTA'>): number {
+  return instance?.dailyQuota ?? config.MARKETO_DAILY_QUOTA;
+}
 
 /**
  * The hosts the instance's secret (and the tokens it buys) may be sent to: the

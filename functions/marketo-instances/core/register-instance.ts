@@ -3,7 +3,7 @@ import type { Clock } from '#shared/clock.ts';
 import type { Config } from '#shared/config/index.ts';
 import { BadRequestError, NotFoundError } from '#shared/errors.ts';
 import { imsOrgIdSchema, serviceUrlSchema } from '#shared/identifiers.ts';
-import { instanceSecretHosts, instanceSecretName, readInstance, writeInstance, type MarketoInstance } from '#shared/instances/instance-store.ts';
+import { instanceDailyQuota, instanceSecretHosts, instanceSecretName, readInstance, writeInstance, type MarketoInstance } from '#shared/instances/instance-store.ts';
 import { INTERACTIVE_MARKETO } from '#shared/instances/marketo-for-instance.ts';
 import { budgetForInstance, budgetOptionsFromConfig, MarketoClient, MarketoTokenCache, type MarketoCredentials } from '#shared/marketo/index.ts';
 import { assertOutboundAllowed, guardedFetch, type OutboundPolicyConfig } from '#shared/outbound/allowed-hosts.ts';
@@ -20,7 +20,7 @@ export const instanceInputSchema = z.object({
   clientSecret: z.string().min(1).max(500).optional(),
   hipaaReady: z.boolean().default(false),
   onboardedImsOrgId: imsOrgIdSchema.optional(),
-  /** The instance's daily API quota as Admin > Web Services shows it (shown beside the calls spent today). */
+  /** The instance's daily API quota as Admin > Web Services shows it: the push runner budgets by it, the status shows it (MARKETO_DAILY_QUOTA when omitted). */
   dailyQuota: z.number().int().positive().max(10_000_000).optional(),
 });
 export type InstanceInput = z.infer<typeof instanceInputSchema>;
@@ -29,7 +29,7 @@ export type InstanceInput = z.infer<typeof instanceInputSchema>;
 export type InstanceView = MarketoInstance & { clientSecretStored: true };
 
 export interface InstancePorts {
-  config: OutboundPolicyConfig & Pick<Config, 'MARKETO_CALLS_PER_WINDOW' | 'MARKETO_WINDOW_SECONDS' | 'MARKETO_MAX_CONCURRENT'>;
+  config: OutboundPolicyConfig & Pick<Config, 'MARKETO_CALLS_PER_WINDOW' | 'MARKETO_WINDOW_SECONDS' | 'MARKETO_MAX_CONCURRENT' | 'MARKETO_DAILY_QUOTA' | 'MARKETO_DAILY_FLOOR'>;
   store: Store;
   secrets: SecretStore;
   clock: Clock;
@@ -100,7 +100,16 @@ export async function registerInstance(
     updatedBy: actor,
   };
   await writeInstance(ports.store, instance);
-  return { instance: { ...instance, clientSecretStored: true }, created: !existing, checks: report, warnings };
+  return { instance: { ...instance, clientSecretStored: true }, created: !existing, checks: report, warnings: [...warnings, ...quotaWarnings(instance, ports.config)] };
+}
+
+/** A quota the floor eats whole would leave the push runner parked every day: say so when it is registered. */
+function quotaWarnings(instance: MarketoInstance, config: Pick<Config, 'MARKETO_DAILY_QUOTA' | 'MARKETO_DAILY_FLOOR'>): string[] {
+  const quota = instanceDailyQuota(instance, config);
+  if (quota > config.MARKETO_DAILY_FLOOR) return [];
+  return [
+    `The daily quota of instance ${instance.munchkinId} (${quota} calls) is not above MARKETO_DAILY_FLOOR (${config.MARKETO_DAILY_FLOOR} calls kept for its other integrations): push clone will never call it. Register the instance's real quota, or lower MARKETO_DAILY_FLOOR.`,
+  ];
 }
 
 function credentialTargetChanged(existing: MarketoInstance, input: InstanceInput): boolean {

@@ -68,6 +68,15 @@ describe('instance setup checked against Marketo', () => {
     expect(saved.body.warnings).toEqual([]);
   });
 
+  it('warns when the registered daily quota leaves push clone nothing above the floor kept for other integrations', async () => {
+    const tight = await put('321-OKK-009', { ...body, dailyQuota: ports.config.MARKETO_DAILY_FLOOR });
+    expect(tight.status).toBe(201);
+    expect(tight.body.dailyQuota).toBe(ports.config.MARKETO_DAILY_FLOOR);
+    expect(tight.body.warnings).toEqual([expect.stringContaining('is not above MARKETO_DAILY_FLOOR')]);
+    const roomy = await put('321-OKK-009', { ...body, dailyQuota: ports.config.MARKETO_DAILY_FLOOR + 1 });
+    expect(roomy.body.warnings).toEqual([]);
+  });
+
   it('says which permission the API user lacks, and still registers', async () => {
     sandbox.denyAccess('browseLists');
     try {

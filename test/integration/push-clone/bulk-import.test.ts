@@ -1,8 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '#shared/clock.ts';
+import { parseConfig } from '#shared/config/index.ts';
 import type { Store } from '#shared/store/index.ts';
 import { bulkKeys } from '#functions/push-clone/core/marketo-batch/bulk-import.ts';
 import { keys, membershipSchema } from '#functions/push-clone/core/model.ts';
+import { destinationStatus } from '#functions/push-clone/core/outcomes/destination-status.ts';
+import { lookUpPerson } from '#functions/push-clone/core/outcomes/person-lookup.ts';
+import { DEFAULT_HISTORY_POLICY } from '#functions/push-clone/core/outcomes/person-history.ts';
 import { runInstanceTick, type RunnerOptions } from '#functions/push-clone/core/runner/run-instance-tick.ts';
 import { forEachLimit } from '#shared/collections.ts';
 import { freshStore } from '#test/support/dynamo.ts';
@@ -72,6 +76,27 @@ describe('push clone: bulk import for large first pushes', () => {
     expect(memberships.get(long)).toMatchObject({ applied: 'in', outcome: { kind: 'added', reason: expect.stringContaining('bulk_import_warning') } });
     expect(memberships.get(everyone[0]!)).toMatchObject({ applied: 'in', outcome: { kind: 'added' } });
     expect(summary.outcomes).toMatchObject({ added: 59, failed: 1 });
+    // The person lookup explains a person the import added, added with a warning, or refused, as it does for REST.
+    const lookUp = async (email: string) => (await lookUpPerson({ store, clock }, destination, email, DEFAULT_HISTORY_POLICY)).audiences[0]!;
+    const byImport = `Marketo's bulk import (batch ${job!.batchId})`;
+    const refused = await lookUp(twice);
+    expect(refused.current).toMatchObject({ state: 'failed', inList: 'never added', message: expect.stringContaining(`${byImport} refused this person: "Multiple lead match`) });
+    expect(refused.history.map((entry) => entry.kind === 'decision' ? `decision ${entry.action}` : `${entry.kind} ${entry.kind === 'marketo' ? entry.outcome : entry.status}`)).toEqual([
+      'delivery realized',
+      'marketo failed',
+      'decision wait_for_admin',
+    ]);
+    expect(refused.history[1]).toMatchObject({ code: expect.stringContaining('bulk_import: Multiple lead match'), message: expect.stringContaining(byImport) });
+    const warned = await lookUp(long);
+    expect(warned.current).toMatchObject({ state: 'added', inList: 'yes' });
+    expect(warned.history.at(-1)).toMatchObject({ kind: 'marketo', outcome: 'added', message: expect.stringMatching(new RegExp(`^Added to list ${LIST} by .*with Marketo's warning: "Value longer than`)) });
+    const added = await lookUp(everyone[0]!);
+    expect(added.current).toMatchObject({ state: 'added', inList: 'yes' });
+    expect(added.history.map((entry) => entry.kind)).toEqual(['delivery', 'marketo']);
+    expect(added.history.at(-1)).toMatchObject({ outcome: 'added', message: `Added to list ${LIST} by ${byImport}.` });
+    // The status groups the refusal with its words.
+    const [failures] = (await destinationStatus({ store, clock, config: parseConfig({}) }, destination)).audiences.map((audience) => audience.failuresByReason);
+    expect(failures).toEqual([expect.objectContaining({ count: 1, samples: [twice], message: expect.stringContaining(byImport) })]);
     expect(await pendingCount(store, munchkinId)).toBe(0);
     expect(await store.get(bulkKeys.job(munchkinId))).toBeUndefined();
 

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '#shared/clock.ts';
+import { parseConfig } from '#shared/config/index.ts';
 import type { Store } from '#shared/store/index.ts';
 import { membershipSchema, keys } from '#functions/push-clone/core/model.ts';
 import { runInstanceTick } from '#functions/push-clone/core/runner/run-instance-tick.ts';
@@ -78,7 +79,7 @@ describe('push clone: crash anywhere, run again, converge exactly', () => {
 
     const memberships = await store.queryAll({ partition: keys.membershipPartition(create.destinationId, 'a1') });
     const counters = async (destination: typeof create) =>
-      (await destinationStatus({ store, clock }, destination)).audiences.map(({ audienceId, added, removed, failed, expired, skipped }) => ({ audienceId, added, removed, failed, expired, skipped }));
+      (await destinationStatus({ store, clock, config: parseConfig({}) }, destination)).audiences.map(({ audienceId, added, removed, failed, expired, skipped }) => ({ audienceId, added, removed, failed, expired, skipped }));
     return {
       counters: [...(await counters(create)), ...(await counters(match))],
       crashes,

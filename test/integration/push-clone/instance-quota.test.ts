@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '#shared/clock.ts';
+import { parseConfig } from '#shared/config/index.ts';
 import type { Store } from '#shared/store/index.ts';
 import { destinationStatus } from '#functions/push-clone/core/outcomes/destination-status.ts';
 import { keys } from '#functions/push-clone/core/model.ts';
@@ -58,7 +59,7 @@ describe('push clone: the instance\'s daily quota is shared', () => {
     expect(park?.resumeAt).toBe('2026-05-05T05:00:00.000Z');
 
     // The status shows the day as Marketo counted it: ours and the others'.
-    const status = await destinationStatus({ store, clock }, destination);
+    const status = await destinationStatus({ store, clock, config: parseConfig({ MARKETO_DAILY_QUOTA: String(QUOTA) }) }, destination);
     expect(status.marketoUsageToday).toMatchObject({ day: '2026-05-04', ours: status.marketoCallsToday.calls });
     expect(status.marketoUsageToday!.others).toBeGreaterThanOrEqual(QUOTA - FLOOR - 30);
     expect(status.marketoUsageToday!.total).toBe(status.marketoUsageToday!.others + status.marketoUsageToday!.ours);

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '#shared/clock.ts';
+import { parseConfig } from '#shared/config/index.ts';
 import type { Store } from '#shared/store/index.ts';
 import { inboxItems } from '#functions/push-clone/core/intake/accept-delivery.ts';
 import { keys, workMarkerTouch } from '#functions/push-clone/core/model.ts';
@@ -53,7 +54,7 @@ describe('quarantine: one bad record never stops an instance', () => {
     expect(summaries.reduce((total, summary) => total + summary.quarantined, 0)).toBe(2);
     expect(listEmails(instance.sandbox, LIST)).toEqual(sorted(everyone));
 
-    const status = await destinationStatus({ store, clock }, destination);
+    const status = await destinationStatus({ store, clock, config: parseConfig({}) }, destination);
     expect(status.quarantine.byReason).toEqual({ bad_timestamp: 1, unreadable_membership: 1 });
     expect(status.quarantine.entries.map((entry) => [entry.subject, entry.reason, entry.stage])).toEqual([
       ['broken@example.com', 'unreadable_membership', 'runner'],
@@ -65,6 +66,6 @@ describe('quarantine: one bad record never stops an instance', () => {
     const later = await run(ports, instance.munchkinId);
     expect(later.stoppedBy).toBe('done');
     expect(later.quarantined).toBe(0);
-    expect((await destinationStatus({ store, clock }, destination)).quarantine.count).toBe(2);
+    expect((await destinationStatus({ store, clock, config: parseConfig({}) }, destination)).quarantine.count).toBe(2);
   });
 });

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { destinationStatus } from '#functions/push-clone/core/outcomes/destination-status.ts';
 import { ManualClock } from '#shared/clock.ts';
+import { parseConfig } from '#shared/config/index.ts';
 import type { MarketoClient } from '#shared/marketo/index.ts';
 import { createDynamoClient, Store } from '#shared/store/index.ts';
 import { dynamoEndpoint, freshStore } from '#test/support/dynamo.ts';
@@ -81,7 +82,7 @@ describe('a runner never sends the same person\'s change twice without a crash',
     expect(sent.filter((entry) => entry.startsWith('addToList')).length).toBe(30);
     expect(sent.filter((entry) => entry.startsWith('removeFromList')).length).toBe(10);
     expect(listEmails(sandbox, 7001)).toEqual(sorted(people('twice', 20, 10)));
-    const [status] = (await destinationStatus({ store, clock }, destination)).audiences;
+    const [status] = (await destinationStatus({ store, clock, config: parseConfig({}) }, destination)).audiences;
     expect(status).toMatchObject({ added: 30, removed: 10, pending: 0 });
   });
 });

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { MarketoUnavailableError, parseCsv, toCsv, type CsvValue } from '#shared/marketo/index.ts';
 import { ConditionFailedError, type Store } from '#shared/store/index.ts';
 import { writeResults } from '#functions/push-clone/core/marketo-batch/call-marketo.ts';
+import { bulkImportOutcome } from '#functions/push-clone/core/outcomes/outcome-reasons.ts';
 import { chunks } from '#shared/collections.ts';
 import { planMembership } from '#functions/push-clone/core/runner/plan-membership.ts';
 import { DueQueue } from '#functions/push-clone/core/runner/due-work.ts';
@@ -266,9 +267,9 @@ async function collect(ctx: RunContext, job: BulkJob, hasFailures: boolean, hasW
         // Written back already (a run that died after this chunk): nothing to do, and its counters stay as they are.
         if (membership.version === recorded && membership.gsi1pk === undefined) continue;
         const item: WorkItem = { membership: { ...membership, version: recorded }, destination, audience, action: 'add' };
-        const failure = failures.get(membership.email);
-        if (failure !== undefined) results.push({ item, outcome: { kind: 'failed', reason: `bulk_import: ${failure}`, at: atIso } });
-        else results.push({ item, applied: 'in', outcome: { kind: 'added', ...(warnings.has(membership.email) ? { reason: `bulk_import_warning: ${warnings.get(membership.email)}` } : {}), at: atIso } });
+        // Outcome and history in words, as the REST path writes them (writeResults records both).
+        const outcome = bulkImportOutcome({ failure: failures.get(membership.email), warning: warnings.get(membership.email) }, { batchId: job.batchId!, listId: job.listId }, atIso);
+        results.push(outcome.kind === 'failed' ? { item, outcome } : { item, applied: 'in', outcome });
       }
       written += await writeResults(ctx, { results, atIso });
     }

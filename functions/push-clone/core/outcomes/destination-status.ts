@@ -2,7 +2,8 @@ import { z } from 'zod';
 import type { Clock } from '#shared/clock.ts';
 import { centralDay } from '#shared/marketo/index.ts';
 import type { Store } from '#shared/store/index.ts';
-import { DEFAULT_DAILY_QUOTA, readInstance } from '#shared/instances/instance-store.ts';
+import type { Config } from '#shared/config/index.ts';
+import { instanceDailyQuota, readInstance } from '#shared/instances/instance-store.ts';
 import { failuresByReason, skipsByReason, type FailureGroup, type ReasonGroup } from '#functions/push-clone/core/outcomes/failed-people.ts';
 import { readIntake, refusedOf, type IntakeSummary } from '#functions/push-clone/core/intake/intake-stats.ts';
 import { audienceStatsSchema, keys, MARKETO_CALLS_FIELD, membershipSchema, SKIPPED_FIELD_PREFIX, type Destination, type Membership, type RefusalCounts, type StoredAudience } from '#functions/push-clone/core/model.ts';
@@ -72,7 +73,7 @@ const callsSchema = z.looseObject({ [MARKETO_CALLS_FIELD]: z.number().default(0)
 
 /** docs/push-clone.md, step 7: the setup and, per audience, what is pending and what the runner did. */
 export async function destinationStatus(
-  ports: { store: Store; clock: Clock },
+  ports: { store: Store; clock: Clock; config: Pick<Config, 'MARKETO_DAILY_QUOTA'> },
   destination: Destination,
   /** Pending counts of the instance's destinations, when the caller read them once for several destinations. */
   pendingByDestination?: ReadonlyMap<string, Map<string, PendingCounts>>,
@@ -127,7 +128,7 @@ export async function destinationStatus(
     audiences,
     marketoCallsToday: { day, calls: ours },
     callsToday: ours,
-    dailyQuota: instance?.dailyQuota ?? DEFAULT_DAILY_QUOTA,
+    dailyQuota: instanceDailyQuota(instance, ports.config),
     lastRun,
     intake,
     quarantine: quarantined,

@@ -78,6 +78,28 @@ export function explainReason(code: string, marketoMessage?: string): string {
   }
 }
 
+/**
+ * A person's outcome from a finished bulk import, in words like the REST
+ * path's: Marketo's failures and warnings files give a sentence per row, not
+ * a code, so the reason keeps that sentence (people refused for the same one
+ * are grouped) and the message says which import it was and what to do.
+ */
+export function bulkImportOutcome(row: { failure?: string; warning?: string }, job: { batchId: number; listId: number }, atIso: string): Outcome {
+  const by = `Marketo's bulk import (batch ${job.batchId})`;
+  if (row.failure !== undefined) {
+    return {
+      kind: 'failed',
+      reason: `bulk_import: ${row.failure}`,
+      message: `${by} refused this person: "${row.failure}". Check the person's data in AEP and in Marketo (duplicate people, values the field's type refuses), fix the field mapping if it is the cause, then retry the failed people.`,
+      at: atIso,
+    };
+  }
+  if (row.warning !== undefined) {
+    return { kind: 'added', reason: `bulk_import_warning: ${row.warning}`, message: `Added to list ${job.listId} by ${by}, with Marketo's warning: "${row.warning}".`, at: atIso };
+  }
+  return { kind: 'added', message: `Added to list ${job.listId} by ${by}.`, at: atIso };
+}
+
 /** A failed or skipped outcome for a Marketo code, with its explanation. */
 export function refusedOutcome(kind: 'failed' | 'skipped', code: string, marketoMessage: string | undefined, atIso: string): Outcome {
   return { kind, reason: code, message: explainReason(code, marketoMessage), at: atIso };

@@ -1,4 +1,5 @@
 import type { Clock } from '#shared/clock.ts';
+import type { Config } from '#shared/config/index.ts';
 import type { Store } from '#shared/store/index.ts';
 import { listInstanceDestinations } from '#functions/push-clone/core/setup/destinations.ts';
 import { countPending, destinationStatus, type AudienceStatus } from '#functions/push-clone/core/outcomes/destination-status.ts';
@@ -17,7 +18,7 @@ export interface DestinationSummary {
 }
 
 /** Every destination of an instance with its per-audience status; the instance's work queue is read once for all. */
-export async function listDestinationSummaries(ports: { store: Store; clock: Clock }, munchkinId: string): Promise<DestinationSummary[]> {
+export async function listDestinationSummaries(ports: { store: Store; clock: Clock; config: Pick<Config, 'MARKETO_DAILY_QUOTA'> }, munchkinId: string): Promise<DestinationSummary[]> {
   const [destinations, pending] = await Promise.all([
     listInstanceDestinations(ports.store, munchkinId),
     countPending(ports.store, munchkinId, new Date(ports.clock.now()).toISOString()),
