@@ -47,5 +47,7 @@ function recordRunMetrics(summary: RunSummary, throttledWaits: number): void {
   metrics.addMetric('MarketoCalls', MetricUnit.Count, summary.marketoCalls);
   metrics.addMetric(RUNNER_THROTTLE_METRIC, MetricUnit.Count, throttledWaits);
   for (const [kind, count] of Object.entries(summary.outcomes)) metrics.addMetric(`People${kind[0]?.toUpperCase()}${kind.slice(1)}`, MetricUnit.Count, count);
+  metrics.addMetric('BulkLeadIdsLearned', MetricUnit.Count, summary.leadIdsLearned);
+  metrics.addMetric('BulkLeadIdExtractsFailed', MetricUnit.Count, summary.leadIdExtractsFailed);
   if (summary.stoppedBy === 'daily_quota') metrics.addMetric('DailyQuotaReached', MetricUnit.Count, 1);
 }
