@@ -58,5 +58,7 @@ function recordRunMetrics(summary: RunSummary, throttledWaits: number): void {
   metrics.addMetric(OPERATIONAL_METRICS.marketoThrottled.name, MetricUnit.Count, throttledWaits);
   for (const [kind, count] of Object.entries(summary.outcomes) as Array<[OutcomeKind, number]>) metrics.addMetric(OUTCOME_METRICS[kind], MetricUnit.Count, count);
   metrics.addMetric(OPERATIONAL_METRICS.membershipsQuarantined.name, MetricUnit.Count, summary.quarantined);
+  metrics.addMetric('BulkLeadIdsLearned', MetricUnit.Count, summary.leadIdsLearned);
+  metrics.addMetric('BulkLeadIdExtractsFailed', MetricUnit.Count, summary.leadIdExtractsFailed);
   if (summary.stoppedBy === 'daily_quota') metrics.addMetric('DailyQuotaReached', MetricUnit.Count, 1);
 }

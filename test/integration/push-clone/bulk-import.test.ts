@@ -3,7 +3,7 @@ import { ManualClock } from '#shared/clock.ts';
 import { parseConfig } from '#shared/config/index.ts';
 import type { Store } from '#shared/store/index.ts';
 import { bulkKeys } from '#functions/push-clone/core/marketo-batch/bulk-import.ts';
-import { keys, membershipSchema } from '#functions/push-clone/core/model.ts';
+import { keys, leadIdItemSchema, membershipSchema } from '#functions/push-clone/core/model.ts';
 import { destinationStatus } from '#functions/push-clone/core/outcomes/destination-status.ts';
 import { lookUpPerson } from '#functions/push-clone/core/outcomes/person-lookup.ts';
 import { DEFAULT_HISTORY_POLICY } from '#functions/push-clone/core/outcomes/person-history.ts';
@@ -20,7 +20,7 @@ import { deliver, diffCalls, exit, listEmails, pendingCount, people, realize, re
  * twice side by side, nobody created twice).
  */
 const LIST = 8001;
-const BULK: RunnerOptions['bulk'] = { minPeople: 20, pollMs: 10, maxPollMs: 60_000, sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)) };
+const BULK: RunnerOptions['bulk'] = { minPeople: 20, pollMs: 10, extractPollMs: 10, maxPollMs: 60_000, sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)) };
 const LEASE_LAPSE = 60_000;
 
 describe('push clone: bulk import for large first pushes', () => {
@@ -35,8 +35,8 @@ describe('push clone: bulk import for large first pushes', () => {
 
   async function world(count: number) {
     const clock = new ManualClock(Date.now());
-    // The job is done by its first status poll: the sandbox imports on the real clock, so a longer import would make the number of polls (and of crash points) depend on the machine's load.
-    const instance = await startInstance({ sandbox: { importDurationMs: 0 } });
+    // The job (and the lead extract) is done by its first status poll: the sandbox runs them on the real clock, so a longer one would make the number of polls (and of crash points) depend on the machine's load.
+    const instance = await startInstance({ sandbox: { importDurationMs: 0, exportDurationMs: 0 } });
     instances.push(instance);
     instance.sandbox.addList('bulk list', LIST);
     const destination = await saveDestination(store, { munchkinId: instance.munchkinId, mode: 'createMissing', partitionName: 'Default', audiences: [{ audienceId: 'big', listId: LIST, startDate: new Date(clock.now() - 60_000).toISOString() }] }, clock);
@@ -50,6 +50,9 @@ describe('push clone: bulk import for large first pushes', () => {
     const { clock, instance, destination, everyone } = await world(60);
     const { munchkinId, sandbox } = instance;
     const [twice, long] = [everyone[7]!, everyone[8]!];
+    // The list already holds someone this audience does not: the extract returns them too, and they are not ours to cache.
+    const outsider = sandbox.addLead({ email: 'outsider@example.com' });
+    sandbox.addToList(LIST, [outsider.id]);
     // Marketo already holds two leads for one email: the import cannot tell which to update.
     sandbox.addLead({ email: twice });
     sandbox.addLead({ email: twice });
@@ -60,14 +63,18 @@ describe('push clone: bulk import for large first pushes', () => {
     const before = restCalls(sandbox);
     const summary = await runInstanceTick({ store, clock, marketo: instance.client }, munchkinId, options());
     expect(summary.stoppedBy).toBe('done');
-    // One file, its status, both files; no sync and no list call for anyone.
+    // One file, its status, both files; no sync and no list call for anyone; then one lead extract of the list: create, enqueue, status, file.
     const calls = diffCalls(before, restCalls(sandbox)).byKind;
     expect(calls.importLeads).toBe(1);
     expect(calls.syncLeads ?? 0).toBe(0);
     expect(calls.addToList ?? 0).toBe(0);
+    expect(calls.findLeads ?? 0).toBe(0);
+    expect([calls.exportLeads, calls.exportEnqueue, calls.exportStatus, calls.exportFile]).toEqual([1, 1, 1, 1]);
+    expect(sandbox.exports()).toMatchObject([{ status: 'Completed', fields: ['id', 'email'], filter: { staticListId: LIST } }]);
+    expect(summary.leadIdsLearned).toBe(59);
     const [job] = sandbox.imports();
     expect(job).toMatchObject({ listId: LIST, partitionName: 'Default', numOfRowsFailed: 1, numOfRowsWithWarning: 1 });
-    expect(listEmails(sandbox, LIST)).toEqual(sorted(everyone.filter((email) => email !== twice)));
+    expect(listEmails(sandbox, LIST)).toEqual(sorted([...everyone.filter((email) => email !== twice), 'outsider@example.com']));
     expect(sandbox.duplicateEmails()).toEqual([twice]);
 
     const memberships = new Map((await store.queryAll({ partition: keys.membershipPartition(destination.destinationId, 'big') })).map((item) => { const m = membershipSchema.parse(item); return [m.email, m]; }));
@@ -100,13 +107,47 @@ describe('push clone: bulk import for large first pushes', () => {
     expect(await pendingCount(store, munchkinId)).toBe(0);
     expect(await store.get(bulkKeys.job(munchkinId))).toBeUndefined();
 
-    // Later exits need no lead ID learnt up front: one lookup per 300 exits, then the removal.
+    // The lead IDs are learnt for this audience's people only: in the cache and on the memberships, as Marketo holds them.
+    const cached = new Map((await store.queryAll({ partition: `LEADS#${munchkinId}` })).map((item) => [item.sk, leadIdItemSchema.parse(item).leadId]));
+    const imported = everyone.filter((email) => email !== twice);
+    expect(sorted(cached.keys())).toEqual(sorted(imported));
+    for (const email of imported) expect(cached.get(email)).toBe(sandbox.leadsByEmail(email)[0]?.id);
+    const after = new Map((await store.queryAll({ partition: keys.membershipPartition(destination.destinationId, 'big') })).map((item) => { const m = membershipSchema.parse(item); return [m.email, m]; }));
+    for (const email of imported) expect(after.get(email)?.leadId).toBe(cached.get(email));
+    expect(after.get(twice)?.leadId).toBeUndefined();
+  });
+
+  it('needs no lookup for the exit of a bulk-imported person: the removal alone', async () => {
+    const { clock, instance, destination, everyone } = await world(30);
+    const { munchkinId, sandbox } = instance;
+    await deliver(store, clock, destination, realize('big', everyone));
+    expect((await runInstanceTick({ store, clock, marketo: instance.client }, munchkinId, options())).stoppedBy).toBe('done');
+    expect(sandbox.imports()).toHaveLength(1);
     const leaving = everyone.slice(0, 5);
     await deliver(store, clock, destination, exit('big', leaving));
-    const exitBefore = restCalls(sandbox);
+    const before = restCalls(sandbox);
     expect((await runInstanceTick({ store, clock, marketo: instance.client }, munchkinId, options())).stoppedBy).toBe('done');
-    expect(diffCalls(exitBefore, restCalls(sandbox)).byKind).toEqual({ findLeads: 1, removeFromList: 1 });
-    expect(listEmails(sandbox, LIST)).toEqual(sorted(everyone.slice(5).filter((email) => email !== twice)));
+    expect(diffCalls(before, restCalls(sandbox)).byKind).toEqual({ removeFromList: 1 });
+    expect(listEmails(sandbox, LIST)).toEqual(sorted(everyone.slice(5)));
+  });
+
+  it('falls back to lookups at exit when the lead extract is refused: logged, counted, every outcome kept', async () => {
+    const { clock, instance, destination, everyone } = await world(30);
+    const { munchkinId, sandbox } = instance;
+    // The API user's role lacks the permission bulk extract needs: 603.
+    sandbox.denyAccess('exportLeads');
+    await deliver(store, clock, destination, realize('big', everyone));
+    const summary = await runInstanceTick({ store, clock, marketo: instance.client }, munchkinId, options());
+    expect(summary).toMatchObject({ stoppedBy: 'done', leadIdsLearned: 0, leadIdExtractsFailed: 1, outcomes: { added: 30 } });
+    expect(await store.get(bulkKeys.job(munchkinId))).toBeUndefined();
+    expect(await pendingCount(store, munchkinId)).toBe(0);
+    expect(listEmails(sandbox, LIST)).toEqual(sorted(everyone));
+    const leaving = everyone.slice(0, 5);
+    await deliver(store, clock, destination, exit('big', leaving));
+    const before = restCalls(sandbox);
+    expect((await runInstanceTick({ store, clock, marketo: instance.client }, munchkinId, options())).stoppedBy).toBe('done');
+    expect(diffCalls(before, restCalls(sandbox)).byKind).toEqual({ findLeads: 1, removeFromList: 1 });
+    expect(listEmails(sandbox, LIST)).toEqual(sorted(everyone.slice(5)));
   });
 
   it('keeps a push below the threshold on REST', async () => {
@@ -150,10 +191,14 @@ describe('push clone: bulk import for large first pushes', () => {
           clock.advance(LEASE_LAPSE);
         }
       }
-      return { crashes, process, sandbox, everyone, munchkinId, kinds: sandbox.imports().length };
+      const cached = new Map((await store.queryAll({ partition: `LEADS#${munchkinId}` })).map((item) => [item.sk, leadIdItemSchema.parse(item).leadId]));
+      const learnt = everyone.filter((email) => cached.get(email) !== undefined && cached.get(email) === sandbox.leadsByEmail(email)[0]?.id).length;
+      const withId = (await store.queryAll({ partition: keys.membershipPartition(destination.destinationId, 'big') })).filter((item) => membershipSchema.parse(item).leadId !== undefined).length;
+      return { crashes, process, sandbox, everyone, munchkinId, kinds: sandbox.imports().length, learnt, withId };
     };
     const clean = await scenario();
     expect(clean.kinds).toBe(1);
+    expect([clean.sandbox.exports().length, clean.learnt, clean.withId]).toEqual([1, 45, 45]);
     const plans: CrashPlan[] = [];
     for (let at = 1; at <= clean.process.marketoSteps; at += 1) plans.push({ target: 'marketo', at, when: 'after' }, { target: 'marketo', at, when: 'before' });
     for (let at = 1; at <= clean.process.storeWrites; at += 1) plans.push({ target: 'store', at, when: at % 2 === 0 ? 'after' : 'before' });
@@ -167,6 +212,10 @@ describe('push clone: bulk import for large first pushes', () => {
       if (outcome.sandbox.leads().length !== outcome.everyone.length) problems.push(`${outcome.sandbox.leads().length} leads`);
       // A second import only after the first one's answer was lost, and never beside it (1019).
       if (outcome.kinds > 2) problems.push(`${outcome.kinds} imports`);
+      // At most one more extract, only after a create's answer was lost; never two that run.
+      const extracts = outcome.sandbox.exports();
+      if (extracts.length > 2 || extracts.filter((job) => job.status !== 'Created').length !== 1) problems.push(`extracts ${JSON.stringify(extracts.map((job) => job.status))}`);
+      if (outcome.learnt !== outcome.everyone.length || outcome.withId !== outcome.everyone.length) problems.push(`lead IDs learnt ${outcome.learnt}, on memberships ${outcome.withId}`);
       if ((await pendingCount(store, outcome.munchkinId)) !== 0) problems.push('pending left');
       if (problems.length > 0) failures.push(`${JSON.stringify(plan)}: ${problems.join(', ')}`);
     });

@@ -53,7 +53,7 @@ export class Process {
 
 const STORE_WRITES = new Set(['put', 'update', 'delete', 'putMany', 'transact']);
 const STORE_READS = new Set(['get', 'getMany', 'query', 'queryAll', 'count']);
-const MARKETO_CALLS = new Set(['syncLeads', 'findLeadsByEmail', 'addToList', 'removeFromList', 'getList', 'listMembers', 'isMember', 'importLeadsCsv', 'getImportStatus', 'getImportFile']);
+const MARKETO_CALLS = new Set(['syncLeads', 'findLeadsByEmail', 'addToList', 'removeFromList', 'getList', 'listMembers', 'isMember', 'importLeadsCsv', 'getImportStatus', 'getImportFile', 'createLeadExport', 'enqueueLeadExport', 'getLeadExportStatus', 'getLeadExportFile', 'cancelLeadExport']);
 
 /** The real store, seen through a process that may die (a fenced view of it too). */
 export function storeOf(process: Process, store: Store): Store {

@@ -9,6 +9,7 @@ import { planMembership } from '#functions/push-clone/core/runner/plan-membershi
 import { DueQueue } from '#functions/push-clone/core/runner/due-work.ts';
 import { keys, membershipSchema, type Membership } from '#functions/push-clone/core/model.ts';
 import type { ItemResult, RunContext, WorkItem } from '#functions/push-clone/core/runner/run-context.ts';
+import { isLearning, learnLeadIds, LEARNING_STATES } from '#functions/push-clone/core/marketo-batch/learn-lead-ids.ts';
 
 /**
  * Bulk lead import for large first pushes (create mode): when at least
@@ -36,15 +37,16 @@ import type { ItemResult, RunContext, WorkItem } from '#functions/push-clone/cor
  *   again). Complete: the failures and warnings files are read, and every
  *   person's outcome is written back conditioned on the version recorded
  *   (a newer activation stays pending, what the list now holds is still
- *   recorded), then the job item is deleted. Failed as a whole: the job is
+ *   recorded), then the job moves to `learning`. Failed as a whole: the job is
  *   marked `failed`, its people go by REST, and bulk waits a day for that
  *   instance.
  * While a job is open, the REST push leaves that audience's additions alone
  * (`holdsAdd`), so no email is ever sent both ways at once.
  *
- * Lead IDs are not fetched after the import: an exit looks the person up
- * (one call per 300 exits), which costs less than paging the list (one call
- * per 300 members) unless most people leave (docs/scale.md).
+ * - `learning` and after: the imported people's lead IDs are learnt with one
+ *   bulk lead extract of the list (learn-lead-ids.ts), so their exits need no
+ *   lookup; then the job item is deleted. The REST push no longer holds
+ *   the audience's additions.
  */
 export interface BulkSettings {
   /** Due additions of one audience, with no lead ID known, from which bulk is used (below it REST is as cheap: see docs/scale.md). */
@@ -58,6 +60,10 @@ export interface BulkSettings {
   maxPollMs: number;
   /** Due memberships read looking for a large enough audience. */
   scanLimit: number;
+  /** Lead extract status polls: Marketo updates the status at most once a minute. */
+  extractPollMs: number;
+  /** After this long, learning lead IDs is given up (exits look people up): Marketo's extract queue is shared and may be full for hours. */
+  maxExtractMs: number;
   sleep: (ms: number) => Promise<void>;
 }
 
@@ -68,6 +74,8 @@ export const BULK_DEFAULTS: BulkSettings = {
   pollMs: 10_000,
   maxPollMs: 120_000,
   scanLimit: 200_000,
+  extractPollMs: 60_000,
+  maxExtractMs: 6 * 3600_000,
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
 };
 
@@ -80,7 +88,7 @@ const FAILED_PAUSE_MS = 24 * 3600_000;
 
 const jobSchema = z.object({
   jobId: z.string(),
-  state: z.enum(['building', 'ready', 'submitted', 'failed']),
+  state: z.enum(['building', 'ready', 'submitted', 'failed', ...LEARNING_STATES]),
   munchkinId: z.string(),
   destinationId: z.string(),
   audienceId: z.string(),
@@ -92,6 +100,10 @@ const jobSchema = z.object({
   createdAt: z.string(),
   failedAt: z.string().optional(),
   message: z.string().optional(),
+  /** When the outcomes were written and learning lead IDs began. */
+  learningSince: z.string().optional(),
+  /** The lead extract learning the IDs. */
+  exportId: z.string().optional(),
 });
 export type BulkJob = z.infer<typeof jobSchema>;
 
@@ -111,7 +123,7 @@ export async function readBulkJob(store: Store, munchkinId: string): Promise<Bul
 
 /** Whether the REST push must leave this item to the open job. */
 export function holdsAdd(job: BulkJob | undefined, item: WorkItem): boolean {
-  return job !== undefined && job.state !== 'failed' && item.action === 'add' && item.membership.destinationId === job.destinationId && item.membership.audienceId === job.audienceId;
+  return job !== undefined && job.state !== 'failed' && !isLearning(job) && item.action === 'add' && item.membership.destinationId === job.destinationId && item.membership.audienceId === job.audienceId;
 }
 
 /**
@@ -136,6 +148,7 @@ export async function advanceBulkImport(ctx: RunContext, settings: BulkSettings)
   if (!job) return undefined;
   if (job.state === 'ready') job = await submit(ctx, job);
   if (job.state === 'submitted') job = await pollAndCollect(ctx, job, settings);
+  if (job && isLearning(job)) job = await learnLeadIds(ctx, job, settings, { move: moveJob, close: deleteJob, chunk: readChunk });
   return job && job.state !== 'failed' ? job : undefined;
 }
 
@@ -234,8 +247,7 @@ async function pollAndCollect(ctx: RunContext, job: BulkJob, settings: BulkSetti
     if (stop) return job;
     const status = await ctx.ports.marketo.getImportStatus(batchId);
     if (status.status === 'Complete') {
-      await collect(ctx, job, (status.numOfRowsFailed ?? 0) > 0, (status.numOfRowsWithWarning ?? 0) > 0);
-      return undefined;
+      return collect(ctx, job, (status.numOfRowsFailed ?? 0) > 0, (status.numOfRowsWithWarning ?? 0) > 0);
     }
     if (status.status === 'Failed') {
       const failed = { state: 'failed' as const, failedAt: new Date(ctx.now()).toISOString(), message: status.message ?? 'Import failed' };
@@ -248,8 +260,8 @@ async function pollAndCollect(ctx: RunContext, job: BulkJob, settings: BulkSetti
   }
 }
 
-/** Writes every person's outcome back (failures and warnings from Marketo's files), then closes the job. */
-async function collect(ctx: RunContext, job: BulkJob, hasFailures: boolean, hasWarnings: boolean): Promise<void> {
+/** Writes every person's outcome back (failures and warnings from Marketo's files), then moves the job on to learning its lead IDs. */
+async function collect(ctx: RunContext, job: BulkJob, hasFailures: boolean, hasWarnings: boolean): Promise<BulkJob> {
   const { marketo, store, logger } = ctx.ports;
   const failures = hasFailures ? reasonsByEmail(await marketo.getImportFile(job.batchId!, 'failures')) : new Map<string, string>();
   const warnings = hasWarnings ? reasonsByEmail(await marketo.getImportFile(job.batchId!, 'warnings')) : new Map<string, string>();
@@ -275,8 +287,10 @@ async function collect(ctx: RunContext, job: BulkJob, hasFailures: boolean, hasW
     }
   }
   if (failures.size > 0 || warnings.size > 0) logger?.warn('bulk import finished with failed or warned rows', { jobId: job.jobId, batchId: job.batchId, failed: failures.size, warned: warnings.size });
-  await deleteJob(store, job);
+  const learning = { state: 'learning' as const, learningSince: new Date(ctx.now()).toISOString() };
+  await moveJob(store, job, 'submitted', learning);
   logger?.info('bulk import collected', { jobId: job.jobId, batchId: job.batchId, written, failed: failures.size, warned: warnings.size });
+  return { ...job, ...learning };
 }
 
 function rowOf(membership: Membership): Record<string, CsvValue> {

@@ -77,6 +77,10 @@ export interface RunSummary {
   outcomes: Record<OutcomeKind, number>;
   /** People whose write-back found a newer activation (they stay pending). */
   conflicts: number;
+  /** Lead IDs learnt after a bulk import (its exits then need no lookup). */
+  leadIdsLearned: number;
+  /** Bulk imports whose lead IDs could not be learnt (their people's exits look them up). */
+  leadIdExtractsFailed: number;
   stoppedDestinations: string[];
   /** Records and memberships set aside this run (ingest's and the queue's): alarmed as MembershipsQuarantined. */
   quarantined: number;
@@ -124,6 +128,8 @@ export function emptySummary(munchkinId: string): RunSummary {
     tokenCalls: 0,
     outcomes: { added: 0, removed: 0, skipped: 0, failed: 0, expired: 0 },
     conflicts: 0,
+    leadIdsLearned: 0,
+    leadIdExtractsFailed: 0,
     stoppedDestinations: [],
     quarantined: 0,
     marker: 'absent',
