@@ -70,4 +70,42 @@ describe('sandbox state kept across restarts', () => {
     expect(next[0]?.id).toBe(leadId + 1);
     expect(second.sandbox.leadsByEmail('KEPT.person@example.com').map((lead) => lead.id)).toEqual([leadId]);
   });
+
+  it('the Marketo sandbox keeps the lead partitions and lead fields added or removed at runtime, so setup checks answer the same after a restart', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'orgbridge-marketo-schema-')), 'marketo.json');
+    const start = async () => {
+      const sandbox: MarketoSandbox = createMarketoSandbox({ stateFile: file });
+      await sandbox.start(0);
+      stops.push(() => sandbox.stop());
+      const client = new MarketoClient({
+        munchkinId: demo.marketo.munchkinId,
+        restBaseUrl: sandbox.baseUrl,
+        identityBaseUrl: sandbox.identityUrl,
+        credentials: async () => ({ clientId: demo.marketo.clientId, clientSecret: demo.marketo.clientSecret }),
+        budget: new CallBudget({ callsPerWindow: 100, windowMs: 1000, maxConcurrent: 5 }),
+        timeoutMs: 10_000,
+        tokenCache: new MarketoTokenCache(),
+      });
+      return { sandbox, client };
+    };
+    const restFields = async (client: MarketoClient) => (await client.describeLeads()).map((field) => field.name);
+    const first = await start();
+    expect((await first.client.leadPartitions()).map((partition) => partition.name)).toEqual(['Default']);
+    first.sandbox.addPartition('Europe', 'People created from EU audiences');
+    first.sandbox.addField('favouriteColour');
+    first.sandbox.removeField('title');
+    const partitionsBefore = await first.client.leadPartitions();
+    const fieldsBefore = await restFields(first.client);
+    expect(partitionsBefore.map((partition) => partition.name)).toEqual(['Default', 'Europe']);
+    expect(fieldsBefore).toContain('favouriteColour');
+    expect(fieldsBefore).not.toContain('title');
+    await first.sandbox.stop();
+
+    const second = await start();
+    // Exactly as before the restart: the partition and its ID, the new field, and the removed one still gone (not put back by the defaults).
+    expect(await second.client.leadPartitions()).toEqual(partitionsBefore);
+    expect(await restFields(second.client)).toEqual(fieldsBefore);
+    const refused = await second.client.syncLeads({ action: 'createOrUpdate', lookupField: 'email', input: [{ email: 'titled@example.com', title: 'CTO' }] });
+    expect(refused[0]).toMatchObject({ status: 'skipped', reasons: [expect.objectContaining({ code: '1006' })] });
+  });
 });
