@@ -66,6 +66,8 @@ export const marketoLauncher: SandboxLauncher = {
         adminEmail: demo.marketo.adminEmail,
       },
       stop: () => sandbox.server.stop(),
+      // For tests that play the Marketo admin in-process (Field Management has no REST call the sandbox answers).
+      sandbox,
     };
   },
 };
