@@ -217,15 +217,17 @@ describe('the admin console in headless Chromium', () => {
     expect(await page.locator('#person-result').textContent()).toContain('1007');
   });
 
-  it('destination: a field the mapping names is gone from Marketo: the failure shows why; fixed, "Retry failed people" (keyboard only) and the next tick add the person, and the lookup tells the story', async () => {
+  /**
+   * A destination whose mapping names a custom field that existed when it was
+   * set up (setup refuses unknown fields) and that a Marketo admin then
+   * deleted (Admin > Field Management): Marketo refuses its person with 1006.
+   */
+  async function destinationWithDeletedField(destinationId: string, audienceId: string, person: ReturnType<typeof demoPerson>) {
     const sandbox = runtime.sandboxes.marketo!.sandbox as MarketoSandbox;
-    const destinationId = 'retry-demo';
-    const audienceId = 'retry-audience';
-    const listId = sandbox.addList('orgbridge retry list').id;
-    // The mapping names a custom field that exists when the destination is set up (setup refuses unknown fields)...
+    const listId = sandbox.addList(`orgbridge ${destinationId} list`).id;
     sandbox.addField('organisation');
     await client.call('PUT', `/push-clone/destinations/${destinationId}`, {
-      name: 'Retry demo',
+      name: `Retry demo ${destinationId}`,
       munchkinId: demo.marketo.munchkinId,
       personCreationMode: 'createMissing',
       fieldMappings: [
@@ -235,13 +237,18 @@ describe('the admin console in headless Chromium', () => {
       ],
       audiences: [{ audienceId, mappingId: listId, startDate: '2026-01-01' }],
     });
-    // ...and that a Marketo admin then deletes (Admin > Field Management): Marketo refuses the person with 1006.
     sandbox.removeField('organisation');
-    const person = demoPerson(800);
     await client.activate(destinationId, audienceId, [person], 'realized');
     await client.pushUntilDone(destinationId);
+    return { sandbox, listId };
+  }
 
-    const page = await open(`/admin/destinations/${destinationId}`);
+  it('destination: a field the mapping names is gone from Marketo: the failure shows why; fixed, "Retry failed people" (keyboard only) and the next tick add the person, and the lookup tells the story', async () => {
+    const audienceId = 'retry-audience';
+    const person = demoPerson(800);
+    const { sandbox, listId } = await destinationWithDeletedField('retry-demo', audienceId, person);
+
+    const page = await open('/admin/destinations/retry-demo');
     const row = `#audiences tr[data-audience-id="${audienceId}"]`;
     await page.locator(row).waitFor();
     expect(await cell(page, row, 'failed')).toBe('1');
@@ -265,7 +272,7 @@ describe('the admin console in headless Chromium', () => {
     expect(await focused(page)).toBe('button#pause');
 
     // The runner's next tick (the local scheduler's endpoint) adds the person.
-    await client.pushUntilDone(destinationId);
+    await client.pushUntilDone('retry-demo');
     await page.reload();
     await expect.poll(() => cell(page, row, 'added'), { timeout: BROWSER_WAIT_MS }).toBe('1');
     expect(await cell(page, row, 'failed')).toBe('0');
@@ -287,7 +294,30 @@ describe('the admin console in headless Chromium', () => {
       expect.stringMatching(/^marketo: (?=.*outcome added)/),
     ]);
     expect(await seriousAccessibilityViolations(page)).toEqual([]);
-  });
+  }, 60_000);
+
+  it('destination: the same failure fixed by correcting the field mapping in the setup form: the save requeues the person and the next tick adds them', async () => {
+    const audienceId = 'mapping-fix-audience';
+    const person = demoPerson(801);
+    const { sandbox, listId } = await destinationWithDeletedField('mapping-fix-demo', audienceId, person);
+    const page = await open('/admin/destinations/mapping-fix-demo');
+    const row = `#audiences tr[data-audience-id="${audienceId}"]`;
+    await page.locator(row).waitFor();
+    expect(await cell(page, row, 'failed')).toBe('1');
+    // The picker says the mapped field is not one of the instance's; the admin picks Marketo's own company field.
+    const target = page.getByLabel('Marketo field 3');
+    await expect.poll(() => target.locator('option:checked').textContent(), { timeout: BROWSER_WAIT_MS }).toBe('organisation (not a field of this instance)');
+    await target.selectOption('company');
+    await page.getByRole('button', { name: 'Save setup' }).click();
+    await expect.poll(() => page.locator('#setup-result').textContent(), { timeout: BROWSER_WAIT_MS }).toBe('Saved. 1 failed people will be retried on the next run.');
+    await client.pushUntilDone('mapping-fix-demo');
+    await page.reload();
+    await expect.poll(() => cell(page, row, 'added'), { timeout: BROWSER_WAIT_MS }).toBe('1');
+    expect(await cell(page, row, 'failed')).toBe('0');
+    expect(await page.locator('#retry-failed').isHidden()).toBe(true);
+    expect(await marketo.listEmails(listId)).toEqual([person.email]);
+    expect(sandbox.leadsByEmail(person.email)[0]?.fields.company).toBe(person.company);
+  }, 60_000);
 
   it('destination: pause keeps new deliveries waiting, and resume pushes them (keyboard only)', async () => {
     const { destinationId, audienceId } = consoleDemo.newsletter;
