@@ -4,6 +4,9 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SandboxServer } from '#local/sandboxes/framework.ts';
 import { createMarketoSandbox, DEMO_LEAD_COUNT, type MarketoSandbox } from '#local/sandboxes/marketo/index.ts';
+import { createCampaignSandbox } from '#local/sandboxes/campaign/index.ts';
+import { SoapCampaignDirectory } from '#functions/campaign/core/campaign-connector.ts';
+import { CampaignClient } from '#shared/campaign/index.ts';
 import { demo } from '#local/demo-identities.ts';
 import { CallBudget, MarketoClient, MarketoTokenCache } from '#shared/marketo/index.ts';
 
@@ -107,5 +110,34 @@ describe('sandbox state kept across restarts', () => {
     expect(await restFields(second.client)).toEqual(fieldsBefore);
     const refused = await second.client.syncLeads({ action: 'createOrUpdate', lookupField: 'email', input: [{ email: 'titled@example.com', title: 'CTO' }] });
     expect(refused[0]).toMatchObject({ status: 'skipped', reasons: [expect.objectContaining({ code: '1006' })] });
+  });
+
+  it('the Campaign sandbox keeps the operator group links a sync wrote (and its operators and groups) across a restart; logon sessions end with it', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'orgbridge-campaign-state-')), 'campaign.json');
+    const TOKEN = 'technical-account-token';
+    const start = async () => {
+      const sandbox = createCampaignSandbox({ validateToken: (token) => (token === TOKEN ? { clientId: demo.serverToServerClient.clientId } : undefined), stateFile: file });
+      await sandbox.server.start(0);
+      stops.push(() => sandbox.server.stop());
+      const directory = new SoapCampaignDirectory(new CampaignClient({ baseUrl: sandbox.url(), token: async () => TOKEN }));
+      return { sandbox, directory };
+    };
+    const first = await start();
+    expect(first.sandbox.instance.membersOf('analyst')).toEqual([]);
+    const groups = await first.directory.groupIds(['analyst']);
+    const operators = await first.directory.operatorIds(['ana.lyst@example.com']);
+    const link = { operatorId: operators.get('ana.lyst@example.com')!, groupId: groups.get('analyst')! };
+    await first.directory.write({ add: [link], remove: [] });
+    expect(first.sandbox.instance.membersOf('analyst')).toEqual(['ana.lyst@example.com']);
+    const sessionsBefore = first.sandbox.instance.sessions.size;
+    expect(sessionsBefore).toBeGreaterThan(0);
+    await first.sandbox.server.stop();
+
+    const second = await start();
+    // The link is there (orgbridge's table and Campaign still agree), with the same IDs; the seed did not run over it.
+    expect(second.sandbox.instance.membersOf('analyst')).toEqual(['ana.lyst@example.com']);
+    expect(second.sandbox.instance.snapshot()).toEqual(first.sandbox.instance.snapshot());
+    expect(second.sandbox.instance.sessions.size).toBe(0);
+    expect(await second.directory.linksOf([link.groupId])).toEqual(new Set([`${link.operatorId}:${link.groupId}`]));
   });
 });
