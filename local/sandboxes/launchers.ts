@@ -66,6 +66,8 @@ export const marketoLauncher: SandboxLauncher = {
         adminEmail: demo.marketo.adminEmail,
       },
       stop: () => sandbox.server.stop(),
+      // For tests that play the Marketo admin in-process (Field Management has no REST call the sandbox answers).
+      sandbox,
     };
   },
 };
@@ -73,10 +75,10 @@ export const marketoLauncher: SandboxLauncher = {
 export const campaignLauncher: SandboxLauncher = {
   name: 'campaign',
   defaultPort: 3104,
-  async start({ port, others }) {
+  async start({ port, others, stateDir }) {
     const ims = (others.ims as { sandbox?: ReturnType<typeof createImsSandbox> } | undefined)?.sandbox;
     if (!ims) throw new Error('The Campaign sandbox needs the IMS sandbox to validate bearer tokens; start IMS first.');
-    const sandbox = createCampaignSandbox({ validateToken: (token) => ims.introspect(token) });
+    const sandbox = createCampaignSandbox({ validateToken: (token) => ims.introspect(token), ...(stateDir ? { stateFile: join(stateDir, 'campaign.json') } : {}) });
     const url = await sandbox.server.start(port);
     return {
       url,

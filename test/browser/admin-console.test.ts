@@ -6,6 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { consoleDemo, seedConsoleDemo } from '#local/console-demo.ts';
 import { demo } from '#local/demo-identities.ts';
 import { DemoClient, DemoMarketo, demoPerson } from '#local/demo-steps.ts';
+import type { MarketoSandbox } from '#local/sandboxes/marketo/index.ts';
 import { startLocalRuntime, type LocalRuntime } from '#local/runtime.ts';
 import { focused, seriousAccessibilityViolations } from '#test/support/admin-pages.ts';
 import { BROWSER_WAIT_MS, launchChromium } from '#test/support/browser.ts';
@@ -215,6 +216,108 @@ describe('the admin console in headless Chromium', () => {
     await expect.poll(() => page.locator('#person-result .person-state').first().textContent(), { timeout: BROWSER_WAIT_MS }).toMatch(/^added/);
     expect(await page.locator('#person-result').textContent()).toContain('1007');
   });
+
+  /**
+   * A destination whose mapping names a custom field that existed when it was
+   * set up (setup refuses unknown fields) and that a Marketo admin then
+   * deleted (Admin > Field Management): Marketo refuses its person with 1006.
+   */
+  async function destinationWithDeletedField(destinationId: string, audienceId: string, person: ReturnType<typeof demoPerson>) {
+    const sandbox = runtime.sandboxes.marketo!.sandbox as MarketoSandbox;
+    const listId = sandbox.addList(`orgbridge ${destinationId} list`).id;
+    sandbox.addField('organisation');
+    await client.call('PUT', `/push-clone/destinations/${destinationId}`, {
+      name: `Retry demo ${destinationId}`,
+      munchkinId: demo.marketo.munchkinId,
+      personCreationMode: 'createMissing',
+      fieldMappings: [
+        { source: 'person.name.firstName', target: 'firstName' },
+        { source: 'person.name.lastName', target: 'lastName' },
+        { source: 'companyName', target: 'organisation' },
+      ],
+      audiences: [{ audienceId, mappingId: listId, startDate: '2026-01-01' }],
+    });
+    sandbox.removeField('organisation');
+    await client.activate(destinationId, audienceId, [person], 'realized');
+    await client.pushUntilDone(destinationId);
+    return { sandbox, listId };
+  }
+
+  it('destination: a field the mapping names is gone from Marketo: the failure shows why; fixed, "Retry failed people" (keyboard only) and the next tick add the person, and the lookup tells the story', async () => {
+    const audienceId = 'retry-audience';
+    const person = demoPerson(800);
+    const { sandbox, listId } = await destinationWithDeletedField('retry-demo', audienceId, person);
+
+    const page = await open('/admin/destinations/retry-demo');
+    const row = `#audiences tr[data-audience-id="${audienceId}"]`;
+    await page.locator(row).waitFor();
+    expect(await cell(page, row, 'failed')).toBe('1');
+    expect(await cell(page, row, 'added')).toBe('0');
+    const reason = page.locator('#reasons table[data-kind="failures"] tr[data-code="1006"] td');
+    expect(await reason.nth(1).textContent()).toContain("Marketo has no lead field 'organisation'");
+    expect(await reason.nth(2).textContent()).toBe('1');
+    expect(await reason.nth(3).textContent()).toBe(person.email);
+    expect(await page.locator('#retry-failed').isVisible()).toBe(true);
+    expect(await seriousAccessibilityViolations(page)).toEqual([]);
+
+    // The Marketo admin creates the field again; the orgbridge admin asks for a retry, with the keyboard alone.
+    sandbox.addField('organisation');
+    await page.locator('#retry-failed').focus();
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.locator('#action-result').textContent(), { timeout: BROWSER_WAIT_MS }).toBe('1 failed people will be retried on the next run.');
+    expect(await cell(page, row, 'pending')).toBe('1');
+    expect(await cell(page, row, 'failed')).toBe('0');
+    // Nothing failed any more, so the button goes and the keyboard lands on the next action.
+    expect(await page.locator('#retry-failed').isHidden()).toBe(true);
+    expect(await focused(page)).toBe('button#pause');
+
+    // The runner's next tick (the local scheduler's endpoint) adds the person.
+    await client.pushUntilDone('retry-demo');
+    await page.reload();
+    await expect.poll(() => cell(page, row, 'added'), { timeout: BROWSER_WAIT_MS }).toBe('1');
+    expect(await cell(page, row, 'failed')).toBe('0');
+    expect(await page.locator('#reasons').textContent()).toBe('No person failed or was skipped.');
+    expect(await page.locator('#retry-failed').isHidden()).toBe(true);
+    expect(await marketo.listEmails(listId)).toEqual([person.email]);
+    expect(sandbox.leadsByEmail(person.email)[0]?.fields.organisation).toBe(person.company);
+
+    // The person lookup explains it all: the delivery, Marketo's refusal and why, the wait, the retry, the addition.
+    await page.getByLabel('Email', { exact: true }).fill(person.email);
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.locator('#person-result .person-state').first().textContent(), { timeout: BROWSER_WAIT_MS }).toMatch(/^added/);
+    const history = await page.locator('#person-result table.history tbody tr').evaluateAll((rows) => rows.map((r) => `${r.getAttribute('data-kind')}: ${r.children[2]?.textContent}`));
+    expect(history).toEqual([
+      expect.stringMatching(/^delivery: (?=.*status realized)/),
+      expect.stringMatching(/^marketo: (?=.*outcome failed)(?=.*code 1006)(?=.*Marketo has no lead field 'organisation')(?=.*retry the failed people)/),
+      expect.stringMatching(/^decision: (?=.*action wait_for_admin)(?=.*reason 1006)/),
+      expect.stringMatching(/^decision: (?=.*action requeue)(?=.*reason 1006)(?=.*An admin asked to retry the failed people\.)/),
+      expect.stringMatching(/^marketo: (?=.*outcome added)/),
+    ]);
+    expect(await seriousAccessibilityViolations(page)).toEqual([]);
+  }, 60_000);
+
+  it('destination: the same failure fixed by correcting the field mapping in the setup form: the save requeues the person and the next tick adds them', async () => {
+    const audienceId = 'mapping-fix-audience';
+    const person = demoPerson(801);
+    const { sandbox, listId } = await destinationWithDeletedField('mapping-fix-demo', audienceId, person);
+    const page = await open('/admin/destinations/mapping-fix-demo');
+    const row = `#audiences tr[data-audience-id="${audienceId}"]`;
+    await page.locator(row).waitFor();
+    expect(await cell(page, row, 'failed')).toBe('1');
+    // The picker says the mapped field is not one of the instance's; the admin picks Marketo's own company field.
+    const target = page.getByLabel('Marketo field 3');
+    await expect.poll(() => target.locator('option:checked').textContent(), { timeout: BROWSER_WAIT_MS }).toBe('organisation (not a field of this instance)');
+    await target.selectOption('company');
+    await page.getByRole('button', { name: 'Save setup' }).click();
+    await expect.poll(() => page.locator('#setup-result').textContent(), { timeout: BROWSER_WAIT_MS }).toBe('Saved. 1 failed people will be retried on the next run.');
+    await client.pushUntilDone('mapping-fix-demo');
+    await page.reload();
+    await expect.poll(() => cell(page, row, 'added'), { timeout: BROWSER_WAIT_MS }).toBe('1');
+    expect(await cell(page, row, 'failed')).toBe('0');
+    expect(await page.locator('#retry-failed').isHidden()).toBe(true);
+    expect(await marketo.listEmails(listId)).toEqual([person.email]);
+    expect(sandbox.leadsByEmail(person.email)[0]?.fields.company).toBe(person.company);
+  }, 60_000);
 
   it('destination: pause keeps new deliveries waiting, and resume pushes them (keyboard only)', async () => {
     const { destinationId, audienceId } = consoleDemo.newsletter;

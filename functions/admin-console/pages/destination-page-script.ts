@@ -46,7 +46,7 @@ export const destinationPageScript = String.raw`
         el('td', { class: 'num', 'data-count': 'added', text: ob.count(a.added) }),
         el('td', { class: 'num', 'data-count': 'removed', text: ob.count(a.removed) }),
         el('td', { class: 'num', 'data-count': 'skipped', text: ob.count(skippedTotal(a)) }),
-        el('td', { class: 'num', 'data-count': 'failed', text: ob.count(a.failed) }),
+        el('td', { class: 'num', 'data-count': 'failed', text: ob.count(a.failingNow) }),
         el('td', { class: 'num', 'data-count': 'expired', text: ob.count(a.expired) }),
         el('td', {}, [ob.when(a.lastRunAt)].concat(a.lastError ? [el('div', { class: 'hint removed', text: a.lastError })] : []))
       ]);
@@ -73,9 +73,8 @@ export const destinationPageScript = String.raw`
     audiences.forEach(function (a) {
       var failures = a.failuresByReason || [];
       var skips = a.skippedByReason || [];
-      if (a.failed) anyFailed = true;
+      if (a.failingNow) anyFailed = true;
       if (failures.length) parts.push(reasonTable('Failed in audience ' + a.audienceId, failures, 'failures'));
-      else if (a.failed) parts.push(el('p', { text: ob.count(a.failed) + ' people failed in audience ' + a.audienceId + '.' }));
       if (skips.length) parts.push(reasonTable('Skipped in audience ' + a.audienceId, skips, 'skips'));
       else if (skippedTotal(a)) parts.push(reasonTable('Skipped in audience ' + a.audienceId, Object.keys(a.skipped).map(function (code) { return { code: code, message: '', count: a.skipped[code] }; }), 'skips'));
     });

@@ -56,7 +56,7 @@ export function instancePage(munchkinId: string): HttpResponse {
         el('td', { class: 'num', text: ob.count(sum(audiences, 'added')) }),
         el('td', { class: 'num', text: ob.count(sum(audiences, 'removed')) }),
         el('td', { class: 'num', text: ob.count(skipped(audiences)) }),
-        el('td', { class: 'num', text: ob.count(sum(audiences, 'failed')) }),
+        el('td', { class: 'num', text: ob.count(sum(audiences, 'failingNow')) }),
         el('td', { text: ob.when(d.lastRun) })
       ]);
     });

@@ -16,8 +16,10 @@ export interface CampaignSandboxOptions {
   /** Who an IMS bearer token belongs to (the IMS sandbox's `introspect`); undefined = refused. */
   validateToken: (token: string) => { clientId: string } | undefined | Promise<{ clientId: string } | undefined>;
   clock?: Clock;
-  /** Seed the demo operators, groups and technical account (default true). */
+  /** Seed the demo operators, groups and technical account (default true) when no saved state is restored. */
   seed?: boolean;
+  /** Keep operators, groups and their links in this JSON file across restarts (npm start: `<state dir>/sandboxes/campaign.json`); in memory without it. */
+  stateFile?: string;
   sessionTtlMs?: number;
 }
 
@@ -59,7 +61,10 @@ export function createCampaignSandbox(options: CampaignSandboxOptions): Campaign
   const server = new SandboxServer('campaign');
   const now = () => (options.clock ?? Date).now();
   const instance = new CampaignInstance('demo_tenant', now, options.sessionTtlMs ?? SESSION_TTL_MS);
-  if (options.seed ?? true) seedDemoInstance(instance);
+  // A saved instance replaces the seed: the links a sync wrote are still there after a restart, as orgbridge's table says.
+  const restored = options.stateFile ? server.persistTo(options.stateFile, instance) : false;
+  if (!restored && (options.seed ?? true)) seedDemoInstance(instance);
+  server.saveState();
   const methodCalls: CampaignMethodCall[] = [];
 
   const answer = (name: string, response: SandboxResponse, fault?: SoapFault): SandboxResponse => {
@@ -122,11 +127,11 @@ export function createCampaignSandbox(options: CampaignSandboxOptions): Campaign
     .defineFault('timeout', () => 'hang');
 
   const reset = () => {
-    for (const map of [instance.operators, instance.groups, instance.technicalAccounts, instance.sessions]) map.clear();
-    instance.links.clear();
+    instance.clear();
     methodCalls.length = 0;
     server.clearFaults();
     if (options.seed ?? true) seedDemoInstance(instance);
+    server.saveState();
   };
   return { server, instance, methodCalls, url: () => server.baseUrl, reset };
 }

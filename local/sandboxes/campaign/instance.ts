@@ -28,6 +28,15 @@ export interface CampaignSession {
   expiresAt: number;
 }
 
+/** What the instance keeps across `npm start` restarts: everything but its logon sessions. */
+export interface CampaignSnapshot {
+  nextId: number;
+  operators: CampaignOperator[];
+  groups: CampaignGroup[];
+  links: string[];
+  technicalAccounts: Array<[string, number]>;
+}
+
 /** Campaign's default session and security token life (serverConf.xml, 24 h). */
 export const SESSION_TTL_MS = 24 * 3_600_000;
 
@@ -46,6 +55,34 @@ export class CampaignInstance {
     private readonly now: () => number,
     readonly sessionTtlMs = SESSION_TTL_MS,
   ) {}
+
+  /** Operators, groups, their links and the technical accounts, as JSON (sessions end with the process, as a server restart ends them). */
+  snapshot(): CampaignSnapshot {
+    return {
+      nextId: this.nextId,
+      operators: [...this.operators.values()],
+      groups: [...this.groups.values()],
+      links: [...this.links],
+      technicalAccounts: [...this.technicalAccounts],
+    };
+  }
+
+  /** Replaces everything with a snapshot's content; no session survives. */
+  restore(raw: unknown): void {
+    const snapshot = raw as CampaignSnapshot;
+    this.clear();
+    this.nextId = snapshot.nextId;
+    for (const operator of snapshot.operators) this.operators.set(operator.id, { ...operator, rights: [...operator.rights] });
+    for (const group of snapshot.groups) this.groups.set(group.id, { ...group });
+    for (const link of snapshot.links) this.links.add(link);
+    for (const [clientId, operatorId] of snapshot.technicalAccounts) this.technicalAccounts.set(clientId, operatorId);
+  }
+
+  /** Forgets every operator, group, link, technical account and session. */
+  clear(): void {
+    for (const map of [this.operators, this.groups, this.technicalAccounts, this.sessions]) map.clear();
+    this.links.clear();
+  }
 
   addOperator(input: { name: string; label?: string; rights?: string[] }): CampaignOperator {
     const operator = { id: this.nextId++, name: input.name, label: input.label ?? input.name, rights: input.rights ?? [] };

@@ -41,7 +41,7 @@ export interface MarketoSandboxOptions {
   customFields?: string[];
   /** Seed the demo leads and lists (default true) when no saved state is restored. */
   seed?: boolean;
-  /** Keep leads, lists and fields in this JSON file across restarts (npm start: `<state dir>/sandboxes/marketo.json`); in memory without it. */
+  /** Keep leads, lists, fields and partitions in this JSON file across restarts (npm start: `<state dir>/sandboxes/marketo.json`); in memory without it. */
   stateFile?: string;
   now?: () => number;
 }

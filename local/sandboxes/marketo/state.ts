@@ -1,6 +1,6 @@
 /**
- * The Marketo sandbox's database: leads, static lists and the lead fields the
- * instance knows. Inspection methods return copies so tests cannot change
+ * The Marketo sandbox's database: leads, static lists, the lead fields and
+ * the lead partitions the instance knows (all of it in its snapshot). Inspection methods return copies so tests cannot change
  * state behind the sandbox's back.
  */
 export type FieldValue = string | number | boolean | null;
@@ -95,7 +95,10 @@ function displayNameOf(name: string): string {
 export interface MarketoSnapshot {
   leads: SandboxLead[];
   lists: SandboxList[];
+  /** The writable lead fields, as they are now (added and removed ones included). */
   fields: string[];
+  /** Absent from files saved before partitions were kept: the default partition alone is assumed. */
+  partitions?: SandboxPartition[];
   nextLeadId: number;
   nextListId: number;
 }
@@ -120,6 +123,7 @@ export class MarketoState {
       leads: [...this.leadsById.values()],
       lists: this.allLists().map(({ memberIds, ...list }) => ({ ...list, memberIds })),
       fields: [...this.writableFields],
+      partitions: this.partitions(),
       nextLeadId: this.nextLeadId,
       nextListId: this.nextListId,
     };
@@ -136,7 +140,13 @@ export class MarketoState {
       this.writeFields(this.leadsById.get(lead.id) as SandboxLead, lead.fields);
     }
     for (const list of snapshot.lists) this.listsById.set(list.id, { id: list.id, name: list.name, members: new Set(list.memberIds), createdAt: list.createdAt, updatedAt: list.updatedAt });
+    // The fields and partitions as they were, not merged with the defaults: a field removed before the restart stays removed.
+    this.writableFields.clear();
     for (const field of snapshot.fields) this.writableFields.add(field);
+    if (snapshot.partitions) {
+      this.partitionsByName.clear();
+      for (const partition of snapshot.partitions) this.partitionsByName.set(partition.name, { ...partition });
+    }
     this.nextLeadId = snapshot.nextLeadId;
     this.nextListId = snapshot.nextListId;
   }

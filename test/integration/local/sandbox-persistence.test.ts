@@ -4,6 +4,9 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SandboxServer } from '#local/sandboxes/framework.ts';
 import { createMarketoSandbox, DEMO_LEAD_COUNT, type MarketoSandbox } from '#local/sandboxes/marketo/index.ts';
+import { createCampaignSandbox } from '#local/sandboxes/campaign/index.ts';
+import { SoapCampaignDirectory } from '#functions/campaign/core/campaign-connector.ts';
+import { CampaignClient } from '#shared/campaign/index.ts';
 import { demo } from '#local/demo-identities.ts';
 import { CallBudget, MarketoClient, MarketoTokenCache } from '#shared/marketo/index.ts';
 
@@ -69,5 +72,72 @@ describe('sandbox state kept across restarts', () => {
     const next = await second.client.syncLeads({ action: 'createOrUpdate', lookupField: 'email', input: [{ email: 'next.person@example.com' }] });
     expect(next[0]?.id).toBe(leadId + 1);
     expect(second.sandbox.leadsByEmail('KEPT.person@example.com').map((lead) => lead.id)).toEqual([leadId]);
+  });
+
+  it('the Marketo sandbox keeps the lead partitions and lead fields added or removed at runtime, so setup checks answer the same after a restart', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'orgbridge-marketo-schema-')), 'marketo.json');
+    const start = async () => {
+      const sandbox: MarketoSandbox = createMarketoSandbox({ stateFile: file });
+      await sandbox.start(0);
+      stops.push(() => sandbox.stop());
+      const client = new MarketoClient({
+        munchkinId: demo.marketo.munchkinId,
+        restBaseUrl: sandbox.baseUrl,
+        identityBaseUrl: sandbox.identityUrl,
+        credentials: async () => ({ clientId: demo.marketo.clientId, clientSecret: demo.marketo.clientSecret }),
+        budget: new CallBudget({ callsPerWindow: 100, windowMs: 1000, maxConcurrent: 5 }),
+        timeoutMs: 10_000,
+        tokenCache: new MarketoTokenCache(),
+      });
+      return { sandbox, client };
+    };
+    const restFields = async (client: MarketoClient) => (await client.describeLeads()).map((field) => field.name);
+    const first = await start();
+    expect((await first.client.leadPartitions()).map((partition) => partition.name)).toEqual(['Default']);
+    first.sandbox.addPartition('Europe', 'People created from EU audiences');
+    first.sandbox.addField('favouriteColour');
+    first.sandbox.removeField('title');
+    const partitionsBefore = await first.client.leadPartitions();
+    const fieldsBefore = await restFields(first.client);
+    expect(partitionsBefore.map((partition) => partition.name)).toEqual(['Default', 'Europe']);
+    expect(fieldsBefore).toContain('favouriteColour');
+    expect(fieldsBefore).not.toContain('title');
+    await first.sandbox.stop();
+
+    const second = await start();
+    // Exactly as before the restart: the partition and its ID, the new field, and the removed one still gone (not put back by the defaults).
+    expect(await second.client.leadPartitions()).toEqual(partitionsBefore);
+    expect(await restFields(second.client)).toEqual(fieldsBefore);
+    const refused = await second.client.syncLeads({ action: 'createOrUpdate', lookupField: 'email', input: [{ email: 'titled@example.com', title: 'CTO' }] });
+    expect(refused[0]).toMatchObject({ status: 'skipped', reasons: [expect.objectContaining({ code: '1006' })] });
+  });
+
+  it('the Campaign sandbox keeps the operator group links a sync wrote (and its operators and groups) across a restart; logon sessions end with it', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'orgbridge-campaign-state-')), 'campaign.json');
+    const TOKEN = 'technical-account-token';
+    const start = async () => {
+      const sandbox = createCampaignSandbox({ validateToken: (token) => (token === TOKEN ? { clientId: demo.serverToServerClient.clientId } : undefined), stateFile: file });
+      await sandbox.server.start(0);
+      stops.push(() => sandbox.server.stop());
+      const directory = new SoapCampaignDirectory(new CampaignClient({ baseUrl: sandbox.url(), token: async () => TOKEN }));
+      return { sandbox, directory };
+    };
+    const first = await start();
+    expect(first.sandbox.instance.membersOf('analyst')).toEqual([]);
+    const groups = await first.directory.groupIds(['analyst']);
+    const operators = await first.directory.operatorIds(['ana.lyst@example.com']);
+    const link = { operatorId: operators.get('ana.lyst@example.com')!, groupId: groups.get('analyst')! };
+    await first.directory.write({ add: [link], remove: [] });
+    expect(first.sandbox.instance.membersOf('analyst')).toEqual(['ana.lyst@example.com']);
+    const sessionsBefore = first.sandbox.instance.sessions.size;
+    expect(sessionsBefore).toBeGreaterThan(0);
+    await first.sandbox.server.stop();
+
+    const second = await start();
+    // The link is there (orgbridge's table and Campaign still agree), with the same IDs; the seed did not run over it.
+    expect(second.sandbox.instance.membersOf('analyst')).toEqual(['ana.lyst@example.com']);
+    expect(second.sandbox.instance.snapshot()).toEqual(first.sandbox.instance.snapshot());
+    expect(second.sandbox.instance.sessions.size).toBe(0);
+    expect(await second.directory.linksOf([link.groupId])).toEqual(new Set([`${link.operatorId}:${link.groupId}`]));
   });
 });

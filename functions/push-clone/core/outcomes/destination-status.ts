@@ -30,7 +30,10 @@ export interface AudienceStatus {
   pendingNotYetDue: number;
   added: number;
   removed: number;
+  /** Failure outcomes recorded (every attempt, retries included): a counter, like added and removed. */
   failed: number;
+  /** People whose last attempt failed, now (waiting for an admin or retrying by themselves): what the console shows as failed. */
+  failingNow: number;
   expired: number;
   /** Skipped people by reason, e.g. { not_found_in_marketo: 3 }. */
   skipped: Record<string, number>;
@@ -108,6 +111,7 @@ export async function destinationStatus(
       added: counters.added,
       removed: counters.removed,
       failed: counters.failed,
+      failingNow: failures.reduce((total, group) => total + group.count, 0),
       expired: counters.expired,
       skipped: skippedByReason(counters),
       refused: refusedOf(stats[index]),
@@ -161,7 +165,8 @@ export async function countPending(store: Store, munchkinId: string, nowIso: str
       byDestination.set(parsed.data.destinationId, counts);
       const count = counts.get(parsed.data.audienceId) ?? { pending: 0, notYetDue: 0, retrying: [] };
       count.pending += 1;
-      if (parsed.data.outcome?.kind === 'failed') count.retrying.push(membershipSchema.parse(item));
+      // Failing now and retried by itself (a transient failure with its retry time); a person requeued by an admin's fix is simply pending, as the person lookup says.
+      if (parsed.data.outcome?.kind === 'failed' && parsed.data.outcome.retryAt !== undefined) count.retrying.push(membershipSchema.parse(item));
       // gsi1sk begins with the notBefore instant (a 24-character ISO string).
       if (parsed.data.gsi1sk.slice(0, nowIso.length) > nowIso) count.notYetDue += 1;
       counts.set(parsed.data.audienceId, count);

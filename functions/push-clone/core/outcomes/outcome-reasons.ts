@@ -44,7 +44,7 @@ export function explainReason(code: string, marketoMessage?: string): string {
       return 'No Marketo person has this email, and the destination only matches existing people ("match existing people only"): the person is not created. Create them in Marketo, or switch the destination to "create missing people".';
     case '1006': {
       const field = quotedName(marketoMessage);
-      return `Marketo has no lead field ${field ? `'${field}'` : 'named in the field mapping'} (1006${said}). Fix the destination's field mapping (or create the field in Marketo, Admin > Field Management) and save the destination: its failed people are then retried.`;
+      return `Marketo has no lead field ${field ? `'${field}'` : 'named in the field mapping'} (1006${said}). Fix the destination's field mapping and save it (its failed people are then retried), or create the field in Marketo (Admin > Field Management) and retry the failed people.`;
     }
     case '1008':
       return `The API user may not write to this person's partition (1008${said}). Give its role access to the workspace of that partition, or change the destination's partition, then retry the failed people.`;
