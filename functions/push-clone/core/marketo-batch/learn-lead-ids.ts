@@ -1,10 +1,9 @@
-import { canonicalEmail, keys } from '#functions/push-clone/core/model.ts';
+import { canonicalEmail } from '#functions/push-clone/core/model.ts';
 import { BatchLeadIds } from '#functions/push-clone/core/marketo-batch/lead-ids.ts';
 import type { BulkJob, BulkSettings } from '#functions/push-clone/core/marketo-batch/bulk-import.ts';
 import type { RunContext } from '#functions/push-clone/core/runner/run-context.ts';
-import { chunks, forEachLimit } from '#shared/collections.ts';
 import { MarketoAuthError, MarketoDailyQuotaError, MarketoError, MarketoUnavailableError, parseCsv } from '#shared/marketo/index.ts';
-import { ConditionFailedError, MAX_TRANSACTION_OPS, type Store, type TransactOp } from '#shared/store/index.ts';
+import type { Store } from '#shared/store/index.ts';
 
 /**
  * After a bulk import's outcomes are written, learns the imported people's
@@ -14,8 +13,13 @@ import { ConditionFailedError, MAX_TRANSACTION_OPS, type Store, type TransactOp 
  * costs create + enqueue + a status poll a minute + the file, a handful of
  * calls for any size, where Get Leads by email costs one call per 300 people
  * (docs/scale.md has the measured numbers). The IDs go to the instance's lead
- * ID cache and onto the memberships, only for the emails the job holds (the
- * list may hold other people).
+ * ID cache, only for the emails the job holds (the list may hold other
+ * people), where the runner looks for a membership's ID before asking
+ * Marketo. They are not also written on the memberships: that would be a
+ * second transactional write a person on the audience's one partition, the
+ * busiest key of a bulk push (6 write units a person instead of 4: a 1M push
+ * 100 minutes at a partition's 1,000 WCU/s instead of 67), for an ID the
+ * cache already answers; a membership learns its ID at its next write-back.
  *
  * Steps, each a recorded state of the job item, so a run that dies anywhere
  * resumes:
@@ -52,7 +56,6 @@ export interface JobSteps {
 
 /** Fields asked of the extract: the file's header is exactly these. */
 const EXTRACT_FIELDS = ['id', 'email'];
-const MEMBERSHIP_WRITE_CONCURRENCY = 4;
 
 /** Moves the job's lead ID learning on as far as this run can; returns the job if it is still open. */
 export async function learnLeadIds(ctx: RunContext, job: BulkJob, settings: BulkSettings, steps: JobSteps): Promise<BulkJob | undefined> {
@@ -120,7 +123,7 @@ async function pollAndLearn(ctx: RunContext, job: BulkJob, settings: BulkSetting
   }
 }
 
-/** Caches the IDs of the job's people and writes them on their memberships, then closes the job. */
+/** Caches the IDs of the job's people (idempotent puts), then closes the job. */
 async function storeLeadIds(ctx: RunContext, job: BulkJob, ids: ReadonlyMap<string, number>, steps: JobSteps): Promise<void> {
   const { store, logger } = ctx.ports;
   await ctx.flushCalls();
@@ -137,43 +140,12 @@ async function storeLeadIds(ctx: RunContext, job: BulkJob, ids: ReadonlyMap<stri
       else found.set(email, id);
     }
     await cache.save(found, atIso);
-    await writeOnMemberships(store, job, found);
     learned += found.size;
   }
   await steps.close(store, job);
   ctx.summary.leadIdsLearned += learned;
   // People not in the list are those whose row Marketo refused (their outcome says so) or who left it since.
   logger?.info('bulk import lead IDs learnt', { jobId: job.jobId, exportId: job.exportId, learned, notInList: absent, listMembers: ids.size });
-}
-
-/**
- * Sets `leadId` on the job's memberships that have none, never bringing back
- * one that was deleted meanwhile. The version is left alone: the ID is a fact
- * about the email, not a change of the person's wish, so no pending write-back
- * loses its condition. Up to 99 a transaction (one place is the lease's
- * fence); a transaction refused because one membership is gone or already has
- * an ID is done one by one.
- */
-async function writeOnMemberships(store: Store, job: BulkJob, found: ReadonlyMap<string, number>): Promise<void> {
-  const ops = [...found].map(([email, leadId]): TransactOp => ({
-    update: keys.membership(job.destinationId, job.audienceId, email),
-    set: { expression: 'SET leadId = :leadId', values: { ':leadId': leadId } },
-    condition: { expression: 'attribute_exists(pk) AND attribute_not_exists(leadId)' },
-  }));
-  await forEachLimit(chunks(ops, MAX_TRANSACTION_OPS - 1), MEMBERSHIP_WRITE_CONCURRENCY, async (group) => {
-    try {
-      await store.transact(group);
-    } catch (error) {
-      if (!(error instanceof ConditionFailedError)) throw error;
-      for (const op of group) {
-        try {
-          await store.transact([op]);
-        } catch (single) {
-          if (!(single instanceof ConditionFailedError)) throw single;
-        }
-      }
-    }
-  });
 }
 
 /** The extract's file (`id,email`): each email's lead ID, the lowest when Marketo holds several (as a lookup chooses). */
