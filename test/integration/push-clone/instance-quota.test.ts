@@ -1,11 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ManualClock } from '#shared/clock.ts';
-import type { Store } from '#shared/store/index.ts';
+import { describe, expect, it } from 'vitest';
 import { destinationStatus } from '#functions/push-clone/core/outcomes/destination-status.ts';
 import { keys } from '#functions/push-clone/core/model.ts';
 import { runInstanceTick, type RunnerOptions } from '#functions/push-clone/core/runner/run-instance-tick.ts';
-import { freshStore } from '#test/support/dynamo.ts';
-import { deliver, listEmails, people, realize, saveDestination, sorted, startInstance, type Instance } from './runner-world';
+import { deliver, listEmails, people, realize, sorted } from './runner-world';
+import { useRunnerWorlds } from './runner-setup';
 
 /**
  * The instance's whole daily quota: Marketo counts every API user's calls
@@ -19,27 +17,18 @@ const QUOTA = 2_000;
 const FLOOR = 500;
 
 describe('push clone: the instance\'s daily quota is shared', () => {
-  let store: Store;
-  const clock = new ManualClock(Date.parse('2026-05-04T15:00:00Z'));
-  const instances: Instance[] = [];
-  beforeAll(async () => {
-    store = await freshStore('instance-quota');
-  });
-  afterAll(async () => {
-    await Promise.all(instances.map((instance) => instance.sandbox.stop()));
-  });
+  const worlds = useRunnerWorlds('instance-quota', { id: LIST, name: 'quota list' }, { start: Date.parse('2026-05-04T15:00:00Z'), clocked: 'sandbox', sandbox: { dailyQuota: QUOTA } });
 
   async function world() {
-    const instance = await startInstance({ sandbox: { dailyQuota: QUOTA, now: () => clock.now() } });
-    instances.push(instance);
-    instance.sandbox.addList('quota list', LIST);
-    const destination = await saveDestination(store, { munchkinId: instance.munchkinId, mode: 'createMissing', audiences: [{ audienceId: 'q', listId: LIST, startDate: new Date(clock.now() - 60_000).toISOString() }] }, clock);
-    return { instance, destination };
+    const fresh = await worlds.fresh();
+    const destination = await fresh.destination({ mode: 'createMissing', audiences: [fresh.audience('q')] });
+    const { store, clock } = fresh;
+    return { instance: fresh, destination, store, clock };
   }
   const options = (recheckEvery: number): RunnerOptions => ({ remainingTimeMs: () => 600_000, leaseOwner: `runner-${Math.random()}`, batchSize: 10, bulk: false, quota: { dailyQuota: QUOTA, floor: FLOOR, recheckEvery } });
 
   it('spends only what others left above the floor, then parks the instance until the quota resets, with no 607', async () => {
-    const { instance, destination } = await world();
+    const { instance, destination, store, clock } = await world();
     const { munchkinId, sandbox } = instance;
     // Another integration has used all but 30 calls above the floor: 30 - 1 reading - 10 margin leaves room for 19 of ours.
     sandbox.spendDailyQuota(QUOTA - FLOOR - 30, 'crm.sync@example.com');
@@ -65,7 +54,7 @@ describe('push clone: the instance\'s daily quota is shared', () => {
   });
 
   it('pushes everything when the others leave enough, reading usage once per run and again every few hundred calls', async () => {
-    const { instance, destination } = await world();
+    const { instance, destination, store, clock } = await world();
     const everyone = people('plenty', 40);
     await deliver(store, clock, destination, realize('q', everyone));
     const summary = await runInstanceTick({ store, clock, marketo: instance.client }, instance.munchkinId, options(500));
@@ -75,7 +64,7 @@ describe('push clone: the instance\'s daily quota is shared', () => {
   });
 
   it('parks at once, before any list call, when the others have reached the floor', async () => {
-    const { instance, destination } = await world();
+    const { instance, destination, store, clock } = await world();
     instance.sandbox.spendDailyQuota(QUOTA - FLOOR, 'crm.sync@example.com');
     await deliver(store, clock, destination, realize('q', people('none', 5)));
     const summary = await runInstanceTick({ store, clock, marketo: instance.client }, instance.munchkinId, options(500));
