@@ -1,13 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ManualClock } from '#shared/clock.ts';
-import type { Store } from '#shared/store/index.ts';
+import { describe, expect, it } from 'vitest';
+import type { ManualClock } from '#shared/clock.ts';
 import { bulkKeys } from '#functions/push-clone/core/marketo-batch/bulk-import.ts';
 import { keys, membershipSchema } from '#functions/push-clone/core/model.ts';
 import { runInstanceTick, type RunnerOptions } from '#functions/push-clone/core/runner/run-instance-tick.ts';
 import { forEachLimit } from '#shared/collections.ts';
-import { freshStore } from '#test/support/dynamo.ts';
 import { clientOf, Process, SimulatedCrash, storeOf, type CrashPlan } from './crash-support';
-import { deliver, diffCalls, exit, listEmails, pendingCount, people, realize, restCalls, saveDestination, sorted, startInstance, type Instance } from './runner-world';
+import { deliver, diffCalls, exit, listEmails, pendingCount, people, realize, restCalls, sorted } from './runner-world';
+import { useRunnerWorlds } from './runner-setup';
 
 /**
  * Bulk import for large first pushes: one CSV job instead of two calls per
@@ -16,31 +15,28 @@ import { deliver, diffCalls, exit, listEmails, pendingCount, people, realize, re
  * twice side by side, nobody created twice).
  */
 const LIST = 8001;
-const BULK: RunnerOptions['bulk'] = { minPeople: 20, pollMs: 10, maxPollMs: 60_000, sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)) };
 const LEASE_LAPSE = 60_000;
 
 describe('push clone: bulk import for large first pushes', () => {
-  let store: Store;
-  const instances: Instance[] = [];
-  beforeAll(async () => {
-    store = await freshStore('bulk-import');
-  });
-  afterAll(async () => {
-    await Promise.all(instances.map((instance) => instance.sandbox.stop()));
-  });
+  // The job is done by its first status poll: the sandbox imports on the real clock, so a longer import would make the number of polls (and of crash points) depend on the machine's load.
+  const worlds = useRunnerWorlds('bulk-import', { id: LIST, name: 'bulk list' }, { sandbox: { importDurationMs: 0 } });
+  /** The file's table. */
+  const store = () => worlds.store;
 
   async function world(count: number) {
-    const clock = new ManualClock(Date.now());
-    // The job is done by its first status poll: the sandbox imports on the real clock, so a longer import would make the number of polls (and of crash points) depend on the machine's load.
-    const instance = await startInstance({ sandbox: { importDurationMs: 0 } });
-    instances.push(instance);
-    instance.sandbox.addList('bulk list', LIST);
-    const destination = await saveDestination(store, { munchkinId: instance.munchkinId, mode: 'createMissing', partitionName: 'Default', audiences: [{ audienceId: 'big', listId: LIST, startDate: new Date(clock.now() - 60_000).toISOString() }] }, clock);
+    const instance = await worlds.fresh();
+    const destination = await instance.destination({ mode: 'createMissing', partitionName: 'Default', audiences: [instance.audience('big')] });
     const everyone = people(`bulk-${instance.munchkinId.toLowerCase()}`, count);
-    return { clock, instance, destination, everyone };
+    return { clock: instance.clock, instance, destination, everyone };
   }
 
-  const options = (extra: Partial<RunnerOptions> = {}): RunnerOptions => ({ remainingTimeMs: () => 600_000, leaseOwner: `runner-${Math.random()}`, bulk: BULK, ...extra });
+  /** The runner's options with bulk import from 20 people; polls wait on the world's clock, not the real one. */
+  const options = (clock: ManualClock, extra: Partial<RunnerOptions> = {}): RunnerOptions => ({
+    remainingTimeMs: () => 600_000,
+    leaseOwner: `runner-${Math.random()}`,
+    bulk: { minPeople: 20, pollMs: 10, maxPollMs: 60_000, sleep: async (ms) => clock.advance(ms) },
+    ...extra,
+  });
 
   it('pushes a large first push as one import into the list, with each person\'s outcome from the failures and warnings files', async () => {
     const { clock, instance, destination, everyone } = await world(60);
@@ -49,12 +45,12 @@ describe('push clone: bulk import for large first pushes', () => {
     // Marketo already holds two leads for one email: the import cannot tell which to update.
     sandbox.addLead({ email: twice });
     sandbox.addLead({ email: twice });
-    await deliver(store, clock, destination, [
+    await deliver(store(), clock, destination, [
       ...realize('big', everyone.filter((email) => email !== long)),
       { audienceId: 'big', email: long, presence: 'in', attributes: { firstName: 'x'.repeat(300) } },
     ]);
     const before = restCalls(sandbox);
-    const summary = await runInstanceTick({ store, clock, marketo: instance.client }, munchkinId, options());
+    const summary = await runInstanceTick({ store: store(), clock, marketo: instance.client }, munchkinId, options(clock));
     expect(summary.stoppedBy).toBe('done');
     // One file, its status, both files; no sync and no list call for anyone.
     const calls = diffCalls(before, restCalls(sandbox)).byKind;
@@ -66,42 +62,42 @@ describe('push clone: bulk import for large first pushes', () => {
     expect(listEmails(sandbox, LIST)).toEqual(sorted(everyone.filter((email) => email !== twice)));
     expect(sandbox.duplicateEmails()).toEqual([twice]);
 
-    const memberships = new Map((await store.queryAll({ partition: keys.membershipPartition(destination.destinationId, 'big') })).map((item) => { const m = membershipSchema.parse(item); return [m.email, m]; }));
+    const memberships = new Map((await store().queryAll({ partition: keys.membershipPartition(destination.destinationId, 'big') })).map((item) => { const m = membershipSchema.parse(item); return [m.email, m]; }));
     expect(memberships.get(twice)?.outcome).toMatchObject({ kind: 'failed', reason: expect.stringContaining('bulk_import: Multiple lead match') });
     expect(memberships.get(twice)?.applied).toBe('none');
     expect(memberships.get(long)).toMatchObject({ applied: 'in', outcome: { kind: 'added', reason: expect.stringContaining('bulk_import_warning') } });
     expect(memberships.get(everyone[0]!)).toMatchObject({ applied: 'in', outcome: { kind: 'added' } });
     expect(summary.outcomes).toMatchObject({ added: 59, failed: 1 });
-    expect(await pendingCount(store, munchkinId)).toBe(0);
-    expect(await store.get(bulkKeys.job(munchkinId))).toBeUndefined();
+    expect(await pendingCount(store(), munchkinId)).toBe(0);
+    expect(await store().get(bulkKeys.job(munchkinId))).toBeUndefined();
 
     // Later exits need no lead ID learnt up front: one lookup per 300 exits, then the removal.
     const leaving = everyone.slice(0, 5);
-    await deliver(store, clock, destination, exit('big', leaving));
+    await deliver(store(), clock, destination, exit('big', leaving));
     const exitBefore = restCalls(sandbox);
-    expect((await runInstanceTick({ store, clock, marketo: instance.client }, munchkinId, options())).stoppedBy).toBe('done');
+    expect((await runInstanceTick({ store: store(), clock, marketo: instance.client }, munchkinId, options(clock))).stoppedBy).toBe('done');
     expect(diffCalls(exitBefore, restCalls(sandbox)).byKind).toEqual({ findLeads: 1, removeFromList: 1 });
     expect(listEmails(sandbox, LIST)).toEqual(sorted(everyone.slice(5).filter((email) => email !== twice)));
   });
 
   it('keeps a push below the threshold on REST', async () => {
     const { clock, instance, destination, everyone } = await world(19);
-    await deliver(store, clock, destination, realize('big', everyone));
+    await deliver(store(), clock, destination, realize('big', everyone));
     const before = restCalls(instance.sandbox);
-    expect((await runInstanceTick({ store, clock, marketo: instance.client }, instance.munchkinId, options())).stoppedBy).toBe('done');
+    expect((await runInstanceTick({ store: store(), clock, marketo: instance.client }, instance.munchkinId, options(clock))).stoppedBy).toBe('done');
     expect(diffCalls(before, restCalls(instance.sandbox)).byKind).toEqual({ syncLeads: 1, addToList: 1 });
     expect(instance.sandbox.imports()).toEqual([]);
   });
 
   it('falls back to REST for a job Marketo fails as a whole (a mapped field it does not know)', async () => {
     const { clock, instance, destination, everyone } = await world(25);
-    await deliver(store, clock, destination, realize('big', everyone).map((activation) => ({ ...activation, attributes: { noSuchField: 'x' } })));
-    const summary = await runInstanceTick({ store, clock, marketo: instance.client }, instance.munchkinId, options());
+    await deliver(store(), clock, destination, realize('big', everyone).map((activation) => ({ ...activation, attributes: { noSuchField: 'x' } })));
+    const summary = await runInstanceTick({ store: store(), clock, marketo: instance.client }, instance.munchkinId, options(clock));
     expect(summary.stoppedBy).toBe('done');
     expect(instance.sandbox.imports()).toMatchObject([{ status: 'Failed' }]);
     // REST then says why per person (1006), and nobody is left pending silently.
     expect(summary.outcomes.failed + summary.outcomes.skipped).toBe(25);
-    expect(await pendingCount(store, instance.munchkinId)).toBe(0);
+    expect(await pendingCount(store(), instance.munchkinId)).toBe(0);
   });
 
   it('resumes a job interrupted at any step: one import at a time, nobody created twice, every list exact', async () => {
@@ -109,14 +105,14 @@ describe('push clone: bulk import for large first pushes', () => {
       const { clock, instance, destination, everyone } = await world(45);
       const { munchkinId, sandbox } = instance;
       // One row with a warning, so the warnings file is one of the steps.
-      await deliver(store, clock, destination, [...realize('big', everyone.slice(1)), { audienceId: 'big', email: everyone[0]!, presence: 'in', attributes: { firstName: 'y'.repeat(256) } }]);
+      await deliver(store(), clock, destination, [...realize('big', everyone.slice(1)), { audienceId: 'big', email: everyone[0]!, presence: 'in', attributes: { firstName: 'y'.repeat(256) } }]);
       let process = new Process(plan);
       let crashes = 0;
       for (let runs = 0; ; runs += 1) {
         if (runs > 12) throw new Error(`did not converge: ${JSON.stringify(plan)}`);
         try {
-          const summary = await runInstanceTick({ store: storeOf(process, store), clock, marketo: clientOf(process, instance.client) }, munchkinId, options({ batchSize: 20 }));
-          if (summary.stoppedBy === 'done' && !(await store.get(bulkKeys.job(munchkinId)))) break;
+          const summary = await runInstanceTick({ store: storeOf(process, store()), clock, marketo: clientOf(process, instance.client) }, munchkinId, options(clock, { batchSize: 20 }));
+          if (summary.stoppedBy === 'done' && !(await store().get(bulkKeys.job(munchkinId)))) break;
           if (summary.stoppedBy === 'lease_busy') clock.advance(LEASE_LAPSE);
         } catch (error) {
           if (!(error instanceof SimulatedCrash)) throw error;
@@ -142,7 +138,7 @@ describe('push clone: bulk import for large first pushes', () => {
       if (outcome.sandbox.leads().length !== outcome.everyone.length) problems.push(`${outcome.sandbox.leads().length} leads`);
       // A second import only after the first one's answer was lost, and never beside it (1019).
       if (outcome.kinds > 2) problems.push(`${outcome.kinds} imports`);
-      if ((await pendingCount(store, outcome.munchkinId)) !== 0) problems.push('pending left');
+      if ((await pendingCount(store(), outcome.munchkinId)) !== 0) problems.push('pending left');
       if (problems.length > 0) failures.push(`${JSON.stringify(plan)}: ${problems.join(', ')}`);
     });
     expect(failures).toEqual([]);
