@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll } from 'vitest';
 import { handler } from '#functions/push-clone/handler-api.ts';
 import { inboxItems } from '#functions/push-clone/core/intake/accept-delivery.ts';
 import { canonicalEmail, workMarkerTouch, type ActivationRecord } from '#functions/push-clone/core/model.ts';
@@ -8,7 +9,7 @@ import { marketoClientFor } from '#shared/instances/marketo-for-instance.ts';
 import { MarketoTokenCache } from '#shared/marketo/index.ts';
 import { callHandler } from '#test/support/http-events.ts';
 import { adminToken } from '#test/support/local-ports.ts';
-import type { PushCloneWorld } from './setup-world';
+import { pushCloneWorld, type PushCloneWorld } from './setup-world';
 
 /**
  * What the admin-console tests do: call the push-clone admin API as the
@@ -76,4 +77,25 @@ export function listEmails(world: PushCloneWorld, listId: number): string[] {
     .listMemberIds(listId)
     .map((id) => world.sandbox.lead(id)?.email?.toLowerCase() ?? `#${id}`)
     .sort();
+}
+
+/**
+ * A scenario for the tests of the enclosing `describe`: before them, a fresh
+ * push-clone world (its own table, sandbox and secrets) is set up and the
+ * scenario is played once, recording what each step left behind; each test
+ * reads one behaviour from that record. The handlers read the process's
+ * environment, so a file's scenarios run one after the other, never side by side.
+ */
+export function useScenario<T extends object>(label: string, play: (world: PushCloneWorld) => Promise<T>): () => T & { world: PushCloneWorld } {
+  let world: PushCloneWorld | undefined;
+  let outcome: (T & { world: PushCloneWorld }) | undefined;
+  beforeAll(async () => {
+    world = await pushCloneWorld(label);
+    outcome = { ...(await play(world)), world };
+  });
+  afterAll(() => world?.stop());
+  return () => {
+    if (!outcome) throw new Error('the scenario is read before its beforeAll ran');
+    return outcome;
+  };
 }
