@@ -1,13 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ManualClock } from '#shared/clock.ts';
-import type { Store } from '#shared/store/index.ts';
+import { describe, expect, it } from 'vitest';
 import { membershipSchema, keys } from '#functions/push-clone/core/model.ts';
 import { runInstanceTick } from '#functions/push-clone/core/runner/run-instance-tick.ts';
 import { destinationStatus } from '#functions/push-clone/core/outcomes/destination-status.ts';
 import { forEachLimit } from '#shared/collections.ts';
-import { freshStore } from '#test/support/dynamo.ts';
 import { clientOf, Process, SimulatedCrash, storeOf, type CrashPlan } from './crash-support';
-import { deliver, exit, listEmails, pendingCount, people, realize, saveDestination, sorted, startInstance, type Instance } from './runner-world';
+import { deliver, exit, listEmails, pendingCount, people, realize, sorted } from './runner-world';
+import { useRunnerWorlds } from './runner-setup';
 
 /**
  * docs/targets.md "Crash anywhere": a push-clone run killed between any two Marketo
@@ -29,26 +27,16 @@ const strangers = people('stranger', 2);
 const TIME_LEFT = 120_000;
 
 describe('push clone: crash anywhere, run again, converge exactly', () => {
-  let store: Store;
-  const instances: Instance[] = [];
-  beforeAll(async () => {
-    store = await freshStore('crash-anywhere');
-  });
-  afterAll(async () => {
-    await Promise.all(instances.map((instance) => instance.sandbox.stop()));
-  });
+  const worlds = useRunnerWorlds('crash-anywhere', { id: L1, name: `list ${L1}` });
 
   /** Runs the whole scenario; the process dies at `plan` (if any) and is replaced. Returns what was counted and checked. */
   async function scenario(plan?: CrashPlan) {
-    const clock = new ManualClock(Date.now()); // one per scenario: scenarios run side by side
-    const instance = await startInstance();
-    instances.push(instance);
-    const { munchkinId, sandbox, client } = instance;
-    for (const id of [L1, L2, L3]) sandbox.addList(`list ${id}`, id);
+    const world = await worlds.fresh(); // a clock per scenario: scenarios run side by side
+    const { munchkinId, sandbox, client, clock, store } = world;
+    for (const id of [L2, L3]) sandbox.addList(`list ${id}`, id);
     for (const email of known) sandbox.addLead({ email });
-    const startDate = new Date(clock.now() - 60_000).toISOString();
-    const create = await saveDestination(store, { munchkinId, mode: 'createMissing', audiences: [{ audienceId: 'a1', listId: L1, startDate }, { audienceId: 'a2', listId: L2, startDate }] }, clock);
-    const match = await saveDestination(store, { munchkinId, mode: 'matchExistingOnly', audiences: [{ audienceId: 'a3', listId: L3, startDate }] }, clock);
+    const create = await world.destination({ mode: 'createMissing', audiences: [world.audience('a1', L1), world.audience('a2', L2)] });
+    const match = await world.destination({ mode: 'matchExistingOnly', audiences: [world.audience('a3', L3)] });
 
     let process = new Process(plan);
     let crashes = 0;
