@@ -1,16 +1,12 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { consoleDemo, seedConsoleDemo } from '#local/console-demo.ts';
 import { demo } from '#local/demo-identities.ts';
 import { DemoClient, DemoMarketo, demoPerson } from '#local/demo-steps.ts';
 import type { MarketoSandbox } from '#local/sandboxes/marketo/index.ts';
-import { startLocalRuntime, type LocalRuntime } from '#local/runtime.ts';
+import type { LocalRuntime } from '#local/runtime.ts';
 import { focused, seriousAccessibilityViolations } from '#test/support/admin-pages.ts';
-import { BROWSER_WAIT_MS, launchChromium } from '#test/support/browser.ts';
-import { dynamoEndpoint } from '#test/support/dynamo.ts';
+import { BROWSER_WAIT_MS, launchChromium, startBrowserRuntime } from '#test/support/browser.ts';
 
 /**
  * The admin console as an admin uses it, in Debian's Chromium, against the
@@ -26,14 +22,7 @@ describe('the admin console in headless Chromium', () => {
   let context: BrowserContext;
 
   beforeAll(async () => {
-    runtime = await startLocalRuntime({
-      port: 0,
-      stateDir: mkdtempSync(join(tmpdir(), 'orgbridge-console-')),
-      dynamoEndpoint: dynamoEndpoint(),
-      tableName: `console-${Date.now()}`,
-      anySandboxPort: true,
-      timers: false,
-    });
+    runtime = await startBrowserRuntime('console');
     client = new DemoClient(runtime.url, runtime.adminToken);
     marketo = new DemoMarketo(runtime.sandboxes.marketo!.identities as { restEndpoint: string; identityEndpoint: string });
     await seedConsoleDemo(client, runtime.sandboxes.ims!.url, marketo, runtime.sandboxes.campaign!.url);

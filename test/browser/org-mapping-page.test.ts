@@ -1,12 +1,10 @@
-import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demo } from '#local/demo-identities.ts';
-import { startLocalRuntime, type LocalRuntime } from '#local/runtime.ts';
-import { BROWSER_WAIT_MS, launchChromium } from '#test/support/browser.ts';
-import { dynamoEndpoint } from '#test/support/dynamo.ts';
+import type { LocalRuntime } from '#local/runtime.ts';
+import { BROWSER_WAIT_MS, launchChromium, startBrowserRuntime } from '#test/support/browser.ts';
 import { focused, seriousAccessibilityViolations } from '#test/support/admin-pages.ts';
 
 /** Marketo's documented steps, as an admin does them: Edit, enter the org ID, OK, Confirm, sign in to Adobe in the popup. */
@@ -30,14 +28,7 @@ describe('the Adobe Organization Mapping admin page in headless Chromium', () =>
   let browser: Browser;
 
   beforeAll(async () => {
-    runtime = await startLocalRuntime({
-      port: 0,
-      stateDir: mkdtempSync(join(tmpdir(), 'orgbridge-browser-')),
-      dynamoEndpoint: dynamoEndpoint(),
-      tableName: `browser-${Date.now()}`,
-      anySandboxPort: true,
-      timers: false,
-    });
+    runtime = await startBrowserRuntime('browser');
     browser = await launchChromium();
   }, 60_000);
 

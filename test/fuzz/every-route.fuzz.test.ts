@@ -53,7 +53,6 @@ function exampleBodies(world: PushCloneWorld): Record<string, Record<string, unk
       tenant: 't',
     },
     'PUT /campaign/accounts/{account}/operator-groups': { operatorGroups: ['analyst'] },
-    'POST /push-clone/oauth/token': { grant_type: 'client_credentials' },
     'POST /push-clone/destinations/{destinationId}/activations': {
       identityMap: { Email: [{ id: 'fuzz@example.com' }] },
       segmentMembership: { ups: { 'aud-1': { status: 'realized', lastQualificationTime: '2026-01-01T00:00:00Z' } } },

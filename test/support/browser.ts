@@ -1,5 +1,9 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
+import { startLocalRuntime, type LocalRuntime } from '#local/runtime.ts';
+import { dynamoEndpoint } from './dynamo';
 
 /** Debian's Chromium; `.ci/run` installs it (never a downloaded browser build). */
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -30,3 +34,19 @@ export async function launchChromium(): Promise<Browser> {
  * passes wrongly).
  */
 export const BROWSER_WAIT_MS = 15_000;
+
+/**
+ * The whole of orgbridge running locally for a browser test, as `npm start`
+ * runs it: on the run's DynamoDB Local (a table of its own), sandboxes on any
+ * free port, state in a temporary folder, and no timers (the test drives it).
+ */
+export function startBrowserRuntime(label: string): Promise<LocalRuntime> {
+  return startLocalRuntime({
+    port: 0,
+    stateDir: mkdtempSync(join(tmpdir(), `orgbridge-${label}-`)),
+    dynamoEndpoint: dynamoEndpoint(),
+    tableName: `${label}-${Date.now()}`,
+    anySandboxPort: true,
+    timers: false,
+  });
+}

@@ -1,4 +1,4 @@
-import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { toApiGatewayEvent } from '#local/gateway/event.ts';
 import { localLambdaContext } from '#local/gateway/lambda-context.ts';
 
@@ -25,6 +25,34 @@ export function apiEvent(input: {
 
 export function lambdaContext(name = 'test', timeoutSeconds = 30): Context {
   return localLambdaContext({ name, entry: 'test', description: 'test', timeoutSeconds, table: 'none' });
+}
+
+/** What a handler answered: status, headers, the body as text and, when it is JSON, parsed. */
+export interface HandlerAnswer {
+  status: number;
+  headers: Record<string, string | number | boolean>;
+  body: Record<string, any>;
+  text: string;
+}
+
+/** Any of our HTTP Lambda handlers (middy-wrapped ones included). */
+export type HttpHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<unknown>;
+
+/** Calls an HTTP handler with the event API Gateway would build for `input`, and reads its answer. */
+export async function callHandler(handler: HttpHandler, input: Parameters<typeof apiEvent>[0]): Promise<HandlerAnswer> {
+  const response = (await handler(apiEvent(input), lambdaContext())) as APIGatewayProxyStructuredResultV2;
+  const text = response.body ?? '';
+  return { status: response.statusCode ?? 200, headers: response.headers ?? {}, body: parsedOrEmpty(text), text };
+}
+
+function parsedOrEmpty(text: string): Record<string, any> {
+  if (text === '') return {};
+  try {
+    const parsed: unknown = JSON.parse(text);
+    return typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, any>) : {};
+  } catch {
+    return {};
+  }
 }
 
 /** Captures everything written to stdout and stderr while `run` executes (the logger writes there). */

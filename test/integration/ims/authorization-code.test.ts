@@ -1,19 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { demo } from '#local/demo-identities.ts';
 import { stableSub } from '#local/sandboxes/ims/index.ts';
 import { createPkcePair, ImsClient, ImsRejectedError, ORG_MAPPING_SCOPES, randomToken } from '#shared/ims/index.ts';
-import { FALLBACK_REDIRECT_URI, REDIRECT_URI, signIn, startIms, type ImsWorld } from './sign-in';
+import { FALLBACK_REDIRECT_URI, REDIRECT_URI, signIn, useIms } from './sign-in';
 
 const admin = demo.imsUsers.orgAdmin;
 
 describe('IMS authorization code flow against the sandbox', () => {
-  let world: ImsWorld;
-  beforeAll(async () => {
-    world = await startIms();
-  });
-  afterAll(async () => {
-    await world.ims.server.stop();
-  });
+  const world = useIms();
 
   function startSignIn(overrides: { redirectUri?: string } = {}) {
     const pkce = createPkcePair();

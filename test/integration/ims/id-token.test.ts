@@ -1,20 +1,14 @@
 import type { JWTPayload } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { demo } from '#local/demo-identities.ts';
 import { stableSub } from '#local/sandboxes/ims/index.ts';
 import { IdTokenInvalidError, ImsClient, ImsUnavailableError, type IdTokenFailure } from '#shared/ims/index.ts';
-import { startIms, type ImsWorld } from './sign-in';
+import { useIms } from './sign-in';
 
 const NONCE = 'nonce-of-this-sign-in';
 
 describe('ID token verification against the sandbox JWKS', () => {
-  let world: ImsWorld;
-  beforeAll(async () => {
-    world = await startIms();
-  });
-  afterAll(async () => {
-    await world.ims.server.stop();
-  });
+  const world = useIms();
 
   /** Claims a real IMS would sign for our client at the test clock's time. */
   function claims(overrides: JWTPayload = {}): JWTPayload {

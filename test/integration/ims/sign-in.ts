@@ -1,3 +1,4 @@
+import { afterAll, beforeAll } from 'vitest';
 import { demo } from '#local/demo-identities.ts';
 import { createImsSandbox, type ImsSandbox, type ImsSandboxOptions } from '#local/sandboxes/ims/index.ts';
 import { ManualClock } from '#shared/clock.ts';
@@ -54,4 +55,37 @@ export async function startIms(options: ImsSandboxOptions = {}): Promise<ImsWorl
   const clientFor = (credential: { clientId: string; clientSecret: string }, timeoutMs = 2_000) =>
     new ImsClient({ baseUrl, clientId: credential.clientId, clientSecret: async () => credential.clientSecret, timeoutMs, now: () => clock.now() });
   return { clock, ims, web: clientFor(demo.orgbridgeImsClient), s2s: clientFor(demo.serverToServerClient), clientFor };
+}
+
+/**
+ * The IMS world of a test file, started before its tests and stopped after
+ * them: call it at the top of a `describe`; its fields are ready in the tests.
+ */
+export function useIms(options: ImsSandboxOptions = {}): ImsWorld {
+  let world: ImsWorld | undefined;
+  beforeAll(async () => {
+    world = await startIms(options);
+  });
+  afterAll(async () => {
+    await world?.ims.server.stop();
+  });
+  const started = (): ImsWorld => {
+    if (!world) throw new Error('the IMS world is used before its beforeAll ran');
+    return world;
+  };
+  return {
+    get clock() {
+      return started().clock;
+    },
+    get ims() {
+      return started().ims;
+    },
+    get web() {
+      return started().web;
+    },
+    get s2s() {
+      return started().s2s;
+    },
+    clientFor: (credential, timeoutMs) => started().clientFor(credential, timeoutMs),
+  };
 }

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll } from 'vitest';
 import { handler } from '#functions/push-clone/handler-api.ts';
 import { inboxItems } from '#functions/push-clone/core/intake/accept-delivery.ts';
 import { canonicalEmail, workMarkerTouch, type ActivationRecord } from '#functions/push-clone/core/model.ts';
@@ -6,9 +7,9 @@ import { runInstanceTick, type RunSummary } from '#functions/push-clone/core/run
 import { readInstance } from '#shared/instances/instance-store.ts';
 import { marketoClientFor } from '#shared/instances/marketo-for-instance.ts';
 import { MarketoTokenCache } from '#shared/marketo/index.ts';
-import { apiEvent, lambdaContext } from '#test/support/http-events.ts';
+import { callHandler } from '#test/support/http-events.ts';
 import { adminToken } from '#test/support/local-ports.ts';
-import type { PushCloneWorld } from './setup-world';
+import { pushCloneWorld, type PushCloneWorld } from './setup-world';
 
 /**
  * What the admin-console tests do: call the push-clone admin API as the
@@ -19,11 +20,8 @@ export type Answer = { status: number; body: Record<string, any> };
 
 export async function callApi(method: 'GET' | 'PUT' | 'POST' | 'DELETE', path: string, routeKey: string, pathParameters: Record<string, string>, body?: unknown, bearer?: string): Promise<Answer> {
   const token = bearer ?? (await adminToken());
-  const response = await handler(
-    apiEvent({ method, path, routeKey, pathParameters, headers: { authorization: `Bearer ${token}` }, body: body === undefined ? undefined : JSON.stringify(body) }),
-    lambdaContext(),
-  );
-  return { status: response.statusCode, body: JSON.parse(response.body ?? '{}') as Record<string, any> };
+  const { status, body: answer } = await callHandler(handler, { method, path, routeKey, pathParameters, headers: { authorization: `Bearer ${token}` }, body: body === undefined ? undefined : JSON.stringify(body) });
+  return { status, body: answer };
 }
 
 export const destinationApi = {
@@ -45,9 +43,14 @@ export interface Delivery {
   attributes?: ActivationRecord['attributes'];
 }
 
+/** The last delivery's time per world: each delivery must be strictly newer than the one before. */
+const lastDeliveryAt = new WeakMap<PushCloneWorld, number>();
+
 /** Stores a delivery as the webhook does (inbox items, then the work marker). Each call is a newer qualification. */
 export async function deliver(world: PushCloneWorld, destinationId: string, deliveries: readonly Delivery[]): Promise<void> {
-  const receivedAt = Date.now();
+  // A millisecond after the last delivery when the world's clock has not moved since (no wait on the real clock).
+  const receivedAt = Math.max(world.ports.clock.now(), (lastDeliveryAt.get(world) ?? 0) + 1);
+  lastDeliveryAt.set(world, receivedAt);
   const records = deliveries.map((delivery) => ({
     audienceId: delivery.audienceId,
     email: canonicalEmail(delivery.email),
@@ -58,8 +61,6 @@ export async function deliver(world: PushCloneWorld, destinationId: string, deli
   await world.ports.store.putMany(inboxItems(world.munchkinId, destinationId, receivedAt, records));
   const marker = workMarkerTouch(world.munchkinId, receivedAt);
   await world.ports.store.update(marker.key, marker.set);
-  // The next delivery must be strictly newer.
-  await new Promise((resolve) => setTimeout(resolve, 2));
 }
 
 /** One tick of the instance's runner, with the instance's real client. */
@@ -76,4 +77,25 @@ export function listEmails(world: PushCloneWorld, listId: number): string[] {
     .listMemberIds(listId)
     .map((id) => world.sandbox.lead(id)?.email?.toLowerCase() ?? `#${id}`)
     .sort();
+}
+
+/**
+ * A scenario for the tests of the enclosing `describe`: before them, a fresh
+ * push-clone world (its own table, sandbox and secrets) is set up and the
+ * scenario is played once, recording what each step left behind; each test
+ * reads one behaviour from that record. The handlers read the process's
+ * environment, so a file's scenarios run one after the other, never side by side.
+ */
+export function useScenario<T extends object>(label: string, play: (world: PushCloneWorld) => Promise<T>): () => T & { world: PushCloneWorld } {
+  let world: PushCloneWorld | undefined;
+  let outcome: (T & { world: PushCloneWorld }) | undefined;
+  beforeAll(async () => {
+    world = await pushCloneWorld(label);
+    outcome = { ...(await play(world)), world };
+  });
+  afterAll(() => world?.stop());
+  return () => {
+    if (!outcome) throw new Error('the scenario is read before its beforeAll ran');
+    return outcome;
+  };
 }

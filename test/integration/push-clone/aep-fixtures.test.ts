@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ingestInbox } from '#functions/push-clone/core/ingest/ingest-inbox.ts';
 import { handler as apiHandler } from '#functions/push-clone/handler-api.ts';
@@ -7,7 +6,7 @@ import { handler } from '#functions/push-clone/handler-webhook.ts';
 import { readInstance } from '#shared/instances/instance-store.ts';
 import { marketoClientFor } from '#shared/instances/marketo-for-instance.ts';
 import { repoRoot } from '#local/runtime.ts';
-import { apiEvent, lambdaContext } from '#test/support/http-events.ts';
+import { callHandler } from '#test/support/http-events.ts';
 import { adminToken } from '#test/support/local-ports.ts';
 import { listEmails, runUntilDone } from './runner-world';
 import { pushCloneWorld, saveTestDestination, type PushCloneWorld } from './setup-world';
@@ -53,27 +52,17 @@ describe("Adobe's documented AEP bodies land the right people in the right lists
   });
   afterAll(() => world.stop());
 
-  const post = async (destinationId: string, body: string) => {
-    const response = (await handler(
-      apiEvent({
-        method: 'POST',
-        path: `/push-clone/destinations/${destinationId}/activations`,
-        routeKey: 'POST /push-clone/destinations/{destinationId}/activations',
-        pathParameters: { destinationId },
-        headers: { authorization: `Bearer ${world.webhookToken}`, 'x-gw-ims-org-id': world.imsOrgId },
-        body,
-      }),
-      lambdaContext(),
-    )) as APIGatewayProxyStructuredResultV2;
-    return { status: response.statusCode, body: JSON.parse(response.body ?? '{}') as Record<string, any> };
-  };
-  const admin = async (method: 'PUT' | 'POST', path: string, routeKey: string, destinationId: string, body: unknown) => {
-    const response = (await apiHandler(
-      apiEvent({ method, path, routeKey, pathParameters: { destinationId }, headers: { authorization: `Bearer ${await adminToken()}` }, body: JSON.stringify(body) }),
-      lambdaContext(),
-    )) as APIGatewayProxyStructuredResultV2;
-    return { status: response.statusCode, body: JSON.parse(response.body ?? '{}') as Record<string, any> };
-  };
+  const post = (destinationId: string, body: string) =>
+    callHandler(handler, {
+      method: 'POST',
+      path: `/push-clone/destinations/${destinationId}/activations`,
+      routeKey: 'POST /push-clone/destinations/{destinationId}/activations',
+      pathParameters: { destinationId },
+      headers: { authorization: `Bearer ${world.webhookToken}`, 'x-gw-ims-org-id': world.imsOrgId },
+      body,
+    });
+  const admin = async (method: 'PUT' | 'POST', path: string, routeKey: string, destinationId: string, body: unknown) =>
+    callHandler(apiHandler, { method, path, routeKey, pathParameters: { destinationId }, headers: { authorization: `Bearer ${await adminToken()}` }, body: JSON.stringify(body) });
   const push = async () => {
     await ingestInbox(world.ports, world.munchkinId);
     const instance = await readInstance(world.ports.store, world.munchkinId);

@@ -1,8 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ManualClock } from '#shared/clock.ts';
-import type { Store } from '#shared/store/index.ts';
-import { freshStore } from '#test/support/dynamo.ts';
-import { callsUntilDone, deliver, exit, listEmails, people, realize, saveDestination, sorted, startInstance, type Instance } from './runner-world';
+import { describe, expect, it } from 'vitest';
+import { exit, people, realize, sorted } from './runner-world';
+import { useRunnerWorlds } from './runner-setup';
 
 /**
  * docs/targets.md's call targets, counted by the sandbox (the calls Marketo would
@@ -20,41 +18,30 @@ const cases = [
 ];
 
 describe('push clone: Marketo calls against the docs/targets.md bounds', () => {
-  let store: Store;
-  const clock = new ManualClock(Date.now());
-  const instances: Instance[] = [];
-  beforeAll(async () => {
-    store = await freshStore('calls-bounds');
-  });
-  afterAll(async () => {
-    await Promise.all(instances.map((instance) => instance.sandbox.stop()));
-  });
+  const worlds = useRunnerWorlds('calls-bounds', { id: LIST, name: 'bounds list' }, { budget: { callsPerWindow: 10, windowMs: 500, maxConcurrent: 5 } });
 
   it.each(cases)('$mode, N = $n: first push, re-send, exit', async ({ mode, n }) => {
-    const instance = await startInstance({ budget: { callsPerWindow: 10, windowMs: 500, maxConcurrent: 5 } });
-    instances.push(instance);
-    const { munchkinId, sandbox, client } = instance;
-    sandbox.addList('bounds list', LIST);
+    const world = await worlds.fresh();
+    const { sandbox } = world;
     const everyone = people(`${mode.toLowerCase()}-${n}`, n);
     if (mode === 'matchExistingOnly') for (const email of everyone) sandbox.addLead({ email });
-    const destination = await saveDestination(store, { munchkinId, mode, audiences: [{ audienceId: 'b', listId: LIST, startDate: new Date(clock.now() - 60_000).toISOString() }] }, clock);
-    const ports = { store, clock, marketo: client };
+    const destination = await world.destination({ mode, audiences: [world.audience('b')] });
     const perCall = Math.ceil(n / 300);
 
-    await deliver(store, clock, destination, realize('b', everyone));
-    const firstPush = await callsUntilDone(ports, munchkinId, sandbox);
+    await world.deliver(destination, realize('b', everyone));
+    const firstPush = await world.callsUntilDone();
     expect(firstPush.total).toBeLessThanOrEqual(2 * perCall);
     expect(firstPush.identity).toBeLessThanOrEqual(1);
-    expect(listEmails(sandbox, LIST)).toEqual(sorted(everyone));
+    expect(world.listEmails()).toEqual(sorted(everyone));
 
-    await deliver(store, clock, destination, realize('b', everyone));
-    expect((await callsUntilDone(ports, munchkinId, sandbox)).total).toBe(0);
+    await world.deliver(destination, realize('b', everyone));
+    expect((await world.callsUntilDone()).total).toBe(0);
 
-    await deliver(store, clock, destination, exit('b', everyone));
-    const exits = await callsUntilDone(ports, munchkinId, sandbox);
+    await world.deliver(destination, exit('b', everyone));
+    const exits = await world.callsUntilDone();
     expect(exits.total).toBeLessThanOrEqual(perCall);
     expect(exits.byKind).toEqual({ removeFromList: perCall });
-    expect(listEmails(sandbox, LIST)).toEqual([]);
+    expect(world.listEmails()).toEqual([]);
     expect(sandbox.duplicateEmails()).toEqual([]);
     expect(sandbox.stats().realRateLimitErrors).toBe(0);
   });

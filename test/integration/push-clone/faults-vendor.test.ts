@@ -1,9 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { MARKETO_FAULT_KINDS } from '#local/sandboxes/marketo/index.ts';
-import { ManualClock } from '#shared/clock.ts';
-import type { Store } from '#shared/store/index.ts';
-import { freshStore } from '#test/support/dynamo.ts';
-import { deliver, exit, listEmails, pendingCount, people, realize, runUntilDone, saveDestination, sorted, startInstance, type Instance } from './runner-world';
+import { deliver, exit, listEmails, pendingCount, people, realize, runUntilDone, sorted } from './runner-world';
+import { useRunnerWorlds } from './runner-setup';
 
 /**
  * docs/targets.md "Vendor faults": with the Marketo sandbox answering 10% of calls
@@ -15,29 +13,18 @@ const FAULTS = ['601', '602', '606', '615', '500', '502', '503', 'timeout'];
 const [CREATE_LIST, MATCH_LIST] = [6001, 6002];
 
 describe('push clone under vendor faults', () => {
-  let store: Store;
-  const instances: Instance[] = [];
-  beforeAll(async () => {
-    store = await freshStore('faults-vendor');
-  });
-  afterAll(async () => {
-    await Promise.all(instances.map((instance) => instance.sandbox.stop()));
-  });
+  // The sandbox enforces 10 calls per 500 ms; the client's budget is the same share, so only injected throttles can happen.
+  const worlds = useRunnerWorlds('faults-vendor', { id: CREATE_LIST, name: 'create list' }, { budget: { callsPerWindow: 10, windowMs: 500, maxConcurrent: 5 }, client: { timeoutMs: 300 } });
 
   it.each([{ seed: 7 }, { seed: 2026 }])('converges exactly with a tenth of calls faulted (seed $seed) and zero real rate-limit errors', async ({ seed }) => {
     expect(FAULTS.every((kind) => (MARKETO_FAULT_KINDS as readonly string[]).includes(kind))).toBe(true);
-    const clock = new ManualClock(Date.now());
-    // The sandbox enforces 10 calls per 500 ms; the client's budget is the same share, so only injected throttles can happen.
-    const instance = await startInstance({ budget: { callsPerWindow: 10, windowMs: 500, maxConcurrent: 5 }, client: { timeoutMs: 300 } });
-    instances.push(instance);
-    const { munchkinId, sandbox, client } = instance;
-    sandbox.addList('create list', CREATE_LIST);
+    const world = await worlds.fresh();
+    const { munchkinId, sandbox, client, clock, store } = world;
     sandbox.addList('match list', MATCH_LIST);
     const known = people('known', 20);
     for (const email of known) sandbox.addLead({ email });
-    const startDate = new Date(clock.now() - 60_000).toISOString();
-    const create = await saveDestination(store, { munchkinId, mode: 'createMissing', audiences: [{ audienceId: 'c', listId: CREATE_LIST, startDate }] }, clock);
-    const match = await saveDestination(store, { munchkinId, mode: 'matchExistingOnly', audiences: [{ audienceId: 'm', listId: MATCH_LIST, startDate }] }, clock);
+    const create = await world.destination({ mode: 'createMissing', audiences: [world.audience('c', CREATE_LIST)] });
+    const match = await world.destination({ mode: 'matchExistingOnly', audiences: [world.audience('m', MATCH_LIST)] });
     sandbox.server.setFaults({ rate: 0.1, kinds: FAULTS, seed });
     const ports = { store, clock, marketo: client };
     const options = { batchSize: 3 }; // small batches: many calls, so many faults

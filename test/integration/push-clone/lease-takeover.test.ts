@@ -1,11 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ManualClock } from '#shared/clock.ts';
 import { LeaseLock, type Store } from '#shared/store/index.ts';
 import { keys, membershipSchema } from '#functions/push-clone/core/model.ts';
 import { runnerLeaseName, runInstanceTick, type RunSummary } from '#functions/push-clone/core/runner/run-instance-tick.ts';
-import { freshStore } from '#test/support/dynamo.ts';
 import { clientOf as crashableClient, Process, SimulatedCrash, storeOf } from './crash-support';
-import { clientOf, deliver, listEmails, pendingCount, people, realize, saveDestination, sorted, startInstance, type Instance } from './runner-world';
+import { clientOf, listEmails, pendingCount, people, realize, sorted, type Instance } from './runner-world';
+import { useRunnerWorlds } from './runner-setup';
 
 /**
  * The short lease (issue: "a crash costs a minute, not fifteen"): a runner
@@ -35,25 +35,15 @@ interface SentCall {
 }
 
 describe('push clone: a short lease, renewed while the runner works', () => {
-  let store: Store;
-  const instances: Instance[] = [];
-  beforeAll(async () => {
-    store = await freshStore('lease-takeover');
-  });
-  afterAll(async () => {
-    await Promise.all(instances.map((instance) => instance.sandbox.stop()));
-  });
+  const worlds = useRunnerWorlds('lease-takeover', { id: LIST, name: 'leased list' }, { start: Date.parse('2026-03-02T10:00:00Z'), client: { timeoutMs: CALL_TIMEOUT_MS } });
 
   /** An instance with one create-mode audience of `count` people delivered, and a way to build a runner's client that records what it sends. */
   async function world(count: number) {
-    const clock = new ManualClock(Date.parse('2026-03-02T10:00:00Z'));
-    const instance = await startInstance({ client: { timeoutMs: CALL_TIMEOUT_MS } });
-    instances.push(instance);
-    const { munchkinId, sandbox } = instance;
-    sandbox.addList('leased list', LIST);
-    const destination = await saveDestination(store, { munchkinId, mode: 'createMissing', audiences: [{ audienceId: 'a', listId: LIST, startDate: new Date(clock.now() - 60_000).toISOString() }] }, clock);
+    const instance = await worlds.fresh();
+    const { munchkinId, sandbox, clock, store } = instance;
+    const destination = await instance.destination({ mode: 'createMissing', audiences: [instance.audience('a')] });
     const everyone = people(`lease-${munchkinId.toLowerCase()}`, count);
-    await deliver(store, clock, destination, realize('a', everyone));
+    await instance.deliver(destination, realize('a', everyone));
     const sent: SentCall[] = [];
     /** Every REST request as Marketo received it, with the clock moved by its duration; `during` runs while the answer is held back. */
     const clientFor = (runner: string, during?: (call: SentCall) => Promise<void>) =>
@@ -70,7 +60,7 @@ describe('push clone: a short lease, renewed while the runner works', () => {
           return response;
         },
       });
-    return { clock, instance, everyone, sent, clientFor, destinationId: destination.destinationId };
+    return { store, clock, instance, everyone, sent, clientFor, destinationId: destination.destinationId };
   }
 
   /** The dispatcher's ticks: tries a runner every TICK_MS until one gets the lease; returns its summary and when it started. */
@@ -97,10 +87,10 @@ describe('push clone: a short lease, renewed while the runner works', () => {
     expect(overlaps).toEqual([]);
   }
 
-  const leaseOf = async (munchkinId: string) => (await store.get({ pk: `LEASE#${runnerLeaseName(munchkinId)}`, sk: 'LEASE' })) as unknown as { expiresAtMs: number; owner?: string };
+  const leaseOf = async (munchkinId: string) => (await worlds.store.get({ pk: `LEASE#${runnerLeaseName(munchkinId)}`, sk: 'LEASE' })) as unknown as { expiresAtMs: number; owner?: string };
 
   it('keeps a runner that works longer than one lease alive by renewing it', async () => {
-    const { clock, instance, everyone, sent, clientFor } = await world(40);
+    const { store, clock, instance, everyone, sent, clientFor } = await world(40);
     const summary = await runInstanceTick({ store, clock, marketo: clientFor('A') }, instance.munchkinId, { remainingTimeMs: () => 600_000, leaseOwner: 'A', batchSize: 5 });
     expect(summary.stoppedBy).toBe('done');
     // 8 batches of 2 calls at 5 s: longer than the 55 s lease, so it was renewed on the way.
@@ -113,7 +103,7 @@ describe('push clone: a short lease, renewed while the runner works', () => {
     { at: 14, when: 'before' as const },
     { at: 4, when: 'after' as const },
   ])('takes a runner killed at Marketo call $at ($when) over at the first tick after its lease lapses, with no email in flight twice', async (plan) => {
-    const { clock, instance, everyone, sent, clientFor } = await world(40);
+    const { store, clock, instance, everyone, sent, clientFor } = await world(40);
     const { munchkinId, sandbox } = instance;
     const process = new Process({ target: 'marketo', ...plan });
     const ports = { store: storeOf(process, store), clock, marketo: crashableClient(process, clientFor('A')) };
@@ -134,7 +124,7 @@ describe('push clone: a short lease, renewed while the runner works', () => {
   });
 
   it('stops a runner that cannot renew before its lease can lapse, and the next one carries on', async () => {
-    const { clock, instance, everyone, sent, clientFor } = await world(40);
+    const { store, clock, instance, everyone, sent, clientFor } = await world(40);
     const { munchkinId, sandbox } = instance;
     let leaseWrites = 0;
     // DynamoDB stops answering for the lease item after the acquisition (as a partition that times out would).
@@ -164,7 +154,7 @@ describe('push clone: a short lease, renewed while the runner works', () => {
   });
 
   it('fences the write-back of a runner paused past its lease: it cannot write, and sends nothing more', async () => {
-    const { clock, instance, everyone, sent, clientFor, destinationId } = await world(20);
+    const { store, clock, instance, everyone, sent, clientFor, destinationId } = await world(20);
     const { munchkinId, sandbox } = instance;
     let takenOverAt = 0;
     let paused = false;

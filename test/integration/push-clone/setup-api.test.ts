@@ -7,7 +7,7 @@ import { readInstance, writeInstance } from '#shared/instances/instance-store.ts
 import { marketoClientFor } from '#shared/instances/marketo-for-instance.ts';
 import { MarketoTokenCache } from '#shared/marketo/index.ts';
 import type { Permission } from '#shared/http/index.ts';
-import { apiEvent, lambdaContext } from '#test/support/http-events.ts';
+import { callHandler } from '#test/support/http-events.ts';
 import { adminToken } from '#test/support/local-ports.ts';
 import { pushCloneWorld, registerInstance, type PushCloneWorld } from './setup-world';
 
@@ -33,20 +33,15 @@ describe('PUT /push-clone/destinations/{destinationId}', () => {
   });
   afterAll(() => world.stop());
 
-  const put = async (destinationId: string, payload: unknown, bearer = token) => {
-    const response = await handler(
-      apiEvent({
-        method: 'PUT',
-        path: `/push-clone/destinations/${destinationId}`,
-        routeKey: 'PUT /push-clone/destinations/{destinationId}',
-        pathParameters: { destinationId },
-        headers: { authorization: `Bearer ${bearer}` },
-        body: JSON.stringify(payload),
-      }),
-      lambdaContext(),
-    );
-    return { status: response.statusCode, body: JSON.parse(response.body ?? '{}') as Record<string, any> };
-  };
+  const put = (destinationId: string, payload: unknown, bearer = token) =>
+    callHandler(handler, {
+      method: 'PUT',
+      path: `/push-clone/destinations/${destinationId}`,
+      routeKey: 'PUT /push-clone/destinations/{destinationId}',
+      pathParameters: { destinationId },
+      headers: { authorization: `Bearer ${bearer}` },
+      body: JSON.stringify(payload),
+    });
   const stored = (destinationId: string) => world.ports.store.get(keys.destination(destinationId));
   const pointer = (destinationId: string) => world.ports.store.get(keys.instanceDestination(demo.marketo.munchkinId, destinationId));
 

@@ -5,7 +5,7 @@ import { keys, MARKETO_CALLS_FIELD, statsFieldFor, STATS_LAST_ERROR_FIELD, STATS
 import { handler } from '#functions/push-clone/handler-api.ts';
 import { demo } from '#local/demo-identities.ts';
 import { centralDay } from '#shared/marketo/index.ts';
-import { apiEvent, lambdaContext } from '#test/support/http-events.ts';
+import { callHandler } from '#test/support/http-events.ts';
 import { adminToken } from '#test/support/local-ports.ts';
 import { aepProfile } from '#test/unit/push-clone/parser-profiles.ts';
 import { pushCloneWorld, saveTestDestination, type PushCloneWorld } from './setup-world';
@@ -51,19 +51,14 @@ describe('GET /push-clone/destinations/{destinationId}', () => {
   });
   afterAll(() => world.stop());
 
-  const get = async (destinationId: string, token?: string) => {
-    const response = await handler(
-      apiEvent({
-        method: 'GET',
-        path: `/push-clone/destinations/${destinationId}`,
-        routeKey: 'GET /push-clone/destinations/{destinationId}',
-        pathParameters: { destinationId },
-        headers: { authorization: `Bearer ${token ?? (await adminToken())}` },
-      }),
-      lambdaContext(),
-    );
-    return { status: response.statusCode, body: JSON.parse(response.body ?? '{}') as Record<string, any> };
-  };
+  const get = async (destinationId: string, token?: string) =>
+    callHandler(handler, {
+      method: 'GET',
+      path: `/push-clone/destinations/${destinationId}`,
+      routeKey: 'GET /push-clone/destinations/{destinationId}',
+      pathParameters: { destinationId },
+      headers: { authorization: `Bearer ${token ?? (await adminToken())}` },
+    });
 
   it('shows the setup, pending people per audience, what the runner did, and Marketo calls today', async () => {
     const response = await get('status');

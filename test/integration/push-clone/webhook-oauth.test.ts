@@ -1,4 +1,3 @@
-import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { authenticateWebhook, ISSUED_TOKEN_TTL_SECONDS, issueWebhookToken } from '#functions/push-clone/core/intake/webhook-auth.ts';
@@ -7,7 +6,7 @@ import { handler as apiHandler } from '#functions/push-clone/handler-api.ts';
 import { handler } from '#functions/push-clone/handler-webhook.ts';
 import { demo } from '#local/demo-identities.ts';
 import { ManualClock } from '#shared/clock.ts';
-import { apiEvent, lambdaContext } from '#test/support/http-events.ts';
+import { callHandler } from '#test/support/http-events.ts';
 import { adminToken } from '#test/support/local-ports.ts';
 import { destinationFixture, storeDestination } from '#test/support/push-clone-fixtures.ts';
 import { aepProfile } from '#test/unit/push-clone/parser-profiles.ts';
@@ -37,49 +36,37 @@ describe('webhook credentials, one destination each', () => {
   afterAll(() => world.stop());
 
   async function admin(method: 'GET' | 'POST', destinationId: string, body?: unknown) {
-    const response = (await apiHandler(
-      apiEvent({
-        method,
-        path: `/push-clone/destinations/${destinationId}/webhook-credentials`,
-        routeKey: `${method} /push-clone/destinations/{destinationId}/webhook-credentials`,
-        pathParameters: { destinationId },
-        headers: { authorization: `Bearer ${await adminToken()}` },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      }),
-      lambdaContext(),
-    )) as APIGatewayProxyStructuredResultV2;
-    return { status: response.statusCode, headers: response.headers ?? {}, body: JSON.parse(response.body ?? '{}') as Record<string, any> };
+    return callHandler(apiHandler, {
+      method,
+      path: `/push-clone/destinations/${destinationId}/webhook-credentials`,
+      routeKey: `${method} /push-clone/destinations/{destinationId}/webhook-credentials`,
+      pathParameters: { destinationId },
+      headers: { authorization: `Bearer ${await adminToken()}` },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
   }
-  const requestToken = async (form: Record<string, string>, authorization?: string, destinationId = 'oauth') => {
-    const response = (await handler(
-      apiEvent({
-        method: 'POST',
-        path: `/push-clone/destinations/${destinationId}/oauth/token`,
-        routeKey: 'POST /push-clone/destinations/{destinationId}/oauth/token',
-        pathParameters: { destinationId },
-        headers: { 'content-type': 'application/x-www-form-urlencoded', ...(authorization ? { authorization } : {}) },
-        body: new URLSearchParams(form).toString(),
-      }),
-      lambdaContext(),
-    )) as APIGatewayProxyStructuredResultV2;
-    return { status: response.statusCode, headers: response.headers ?? {}, body: JSON.parse(response.body ?? '{}') as Record<string, any> };
-  };
+  const requestToken = (form: Record<string, string>, authorization?: string, destinationId = 'oauth') =>
+    callHandler(handler, {
+      method: 'POST',
+      path: `/push-clone/destinations/${destinationId}/oauth/token`,
+      routeKey: 'POST /push-clone/destinations/{destinationId}/oauth/token',
+      pathParameters: { destinationId },
+      headers: { 'content-type': 'application/x-www-form-urlencoded', ...(authorization ? { authorization } : {}) },
+      body: new URLSearchParams(form).toString(),
+    });
   const activate = async (bearer: string, options: { destinationId?: string; org?: string | null } = {}) => {
     const destinationId = options.destinationId ?? 'oauth';
     const profile = aepProfile({ emails: ['oauth.person@example.com'], audiences: { 'aud-1': { status: 'realized', at: '2026-01-02T08:15:00.000+0000' } } });
     const org = options.org === undefined ? demo.org.id : options.org;
-    const response = (await handler(
-      apiEvent({
-        method: 'POST',
-        path: `/push-clone/destinations/${destinationId}/activations`,
-        routeKey: 'POST /push-clone/destinations/{destinationId}/activations',
-        pathParameters: { destinationId },
-        headers: { authorization: `Bearer ${bearer}`, ...(org === null ? {} : { 'x-gw-ims-org-id': org }) },
-        body: JSON.stringify([profile]),
-      }),
-      lambdaContext(),
-    )) as APIGatewayProxyStructuredResultV2;
-    return { status: response.statusCode, body: response.body ?? '' };
+    const answer = await callHandler(handler, {
+      method: 'POST',
+      path: `/push-clone/destinations/${destinationId}/activations`,
+      routeKey: 'POST /push-clone/destinations/{destinationId}/activations',
+      pathParameters: { destinationId },
+      headers: { authorization: `Bearer ${bearer}`, ...(org === null ? {} : { 'x-gw-ims-org-id': org }) },
+      body: JSON.stringify([profile]),
+    });
+    return { status: answer.status, body: answer.text };
   };
   const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
 

@@ -65,31 +65,39 @@ function zipOf(name: string, text: string): Uint8Array {
   const compressed = deflateRawSync(data);
   const crc = crc32(data);
   const nameBytes = Buffer.from(name);
-  const local = Buffer.alloc(30);
-  local.writeUInt32LE(0x04034b50, 0);
-  local.writeUInt16LE(20, 4);
-  local.writeUInt16LE(8, 8);
-  local.writeUInt32LE(crc, 14);
-  local.writeUInt32LE(compressed.length, 18);
-  local.writeUInt32LE(data.length, 22);
-  local.writeUInt16LE(nameBytes.length, 26);
-  const central = Buffer.alloc(46);
-  central.writeUInt32LE(0x02014b50, 0);
-  central.writeUInt16LE(20, 4);
-  central.writeUInt16LE(20, 6);
-  central.writeUInt16LE(8, 10);
-  central.writeUInt32LE(crc, 16);
-  central.writeUInt32LE(compressed.length, 20);
-  central.writeUInt32LE(data.length, 24);
-  central.writeUInt16LE(nameBytes.length, 28);
+  // The local and central headers carry the same entry fields (version, method, CRC, sizes, name length), the central one two bytes further on.
+  const entry = (at: number): HeaderField[] => [
+    [at, 2, 20],
+    [at + 4, 2, 8],
+    [at + 10, 4, crc],
+    [at + 14, 4, compressed.length],
+    [at + 18, 4, data.length],
+    [at + 22, 2, nameBytes.length],
+  ];
+  const local = header(30, [[0, 4, 0x04034b50], ...entry(4)]);
+  const central = header(46, [[0, 4, 0x02014b50], [4, 2, 20], ...entry(6)]);
   const localSize = local.length + nameBytes.length + compressed.length;
-  const end = Buffer.alloc(22);
-  end.writeUInt32LE(0x06054b50, 0);
-  end.writeUInt16LE(1, 8);
-  end.writeUInt16LE(1, 10);
-  end.writeUInt32LE(central.length + nameBytes.length, 12);
-  end.writeUInt32LE(localSize, 16);
+  const end = header(22, [
+    [0, 4, 0x06054b50],
+    [8, 2, 1],
+    [10, 2, 1],
+    [12, 4, central.length + nameBytes.length],
+    [16, 4, localSize],
+  ]);
   return Buffer.concat([local, nameBytes, compressed, central, nameBytes, end]);
+}
+
+/** [offset, width in bytes, value] of one little-endian field. */
+type HeaderField = [offset: number, width: 2 | 4, value: number];
+
+/** A zip header: zeros, with its fields written little-endian. */
+function header(size: number, fields: readonly HeaderField[]): Buffer {
+  const buffer = Buffer.alloc(size);
+  for (const [offset, width, value] of fields) {
+    if (width === 2) buffer.writeUInt16LE(value, offset);
+    else buffer.writeUInt32LE(value, offset);
+  }
+  return buffer;
 }
 
 function crc32(data: Buffer): number {

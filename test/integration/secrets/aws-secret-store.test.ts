@@ -16,11 +16,17 @@ describe('AwsSecretStore (Secrets Manager on moto_server)', () => {
     await moto?.stop();
   });
 
-  it('reads a secret once within the cache lifetime, under the deployment prefix', async () => {
+  /** One secret in Secrets Manager, and a caching store over it whose cache lifetime runs on a clock the test moves. */
+  async function cachedStoreWith(secret: { prefix: string; name: string; value: string; cacheTtlMs: number }) {
     const { client, reads } = secretsManagerOn(moto);
-    await client.send(new CreateSecretCommand({ Name: 'orgbridge/prod/a', SecretString: 'value-a-long-enough' }));
+    await client.send(new CreateSecretCommand({ Name: `${secret.prefix}${secret.name}`, SecretString: secret.value }));
     const clock = new ManualClock();
-    const store = new AwsSecretStore(client, 'orgbridge/prod/', { cacheTtlMs: 60_000, now: () => clock.now() });
+    const store = new AwsSecretStore(client, secret.prefix, { cacheTtlMs: secret.cacheTtlMs, now: () => clock.now() });
+    return { client, store, clock, reads };
+  }
+
+  it('reads a secret once within the cache lifetime, under the deployment prefix', async () => {
+    const { store, clock, reads } = await cachedStoreWith({ prefix: 'orgbridge/prod/', name: 'a', value: 'value-a-long-enough', cacheTtlMs: 60_000 });
     expect(await store.get('a')).toBe('value-a-long-enough');
     clock.advance(59_999);
     expect(await store.get('a')).toBe('value-a-long-enough');
@@ -28,10 +34,7 @@ describe('AwsSecretStore (Secrets Manager on moto_server)', () => {
   });
 
   it('takes a secret rotated by hand into use once the cache lifetime has passed, without a redeploy', async () => {
-    const { client, reads } = secretsManagerOn(moto);
-    await client.send(new CreateSecretCommand({ Name: 'p/rotated', SecretString: 'before-rotation-value' }));
-    const clock = new ManualClock();
-    const store = new AwsSecretStore(client, 'p/', { cacheTtlMs: 300_000, now: () => clock.now() });
+    const { client, store, clock, reads } = await cachedStoreWith({ prefix: 'p/', name: 'rotated', value: 'before-rotation-value', cacheTtlMs: 300_000 });
     expect(await store.get('rotated')).toBe('before-rotation-value');
     await client.send(new PutSecretValueCommand({ SecretId: 'p/rotated', SecretString: 'after-rotation-value' }));
     clock.advance(299_999);
