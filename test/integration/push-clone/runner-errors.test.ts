@@ -5,6 +5,7 @@ import type { FunctionInvoker } from '#shared/runtime/invoker.ts';
 import { LeaseLock, type Store } from '#shared/store/index.ts';
 import { dispatch } from '#functions/push-clone/core/runner/dispatcher.ts';
 import { destinationSchema, keys } from '#functions/push-clone/core/model.ts';
+import { readDestination, writeDestinationSetup } from '#functions/push-clone/persistence/destinations.ts';
 import { runnerLeaseName } from '#functions/push-clone/core/runner/run-instance-tick.ts';
 import { freshStore } from '#test/support/dynamo.ts';
 import { callsUntilDone, deliver, diffCalls, listEmails, pendingCount, people, realize, restCalls, run, runUntilDone, saveDestination, sorted, startInstance, type Instance } from './runner-world';
@@ -42,7 +43,7 @@ describe('push clone runner: errors, quota, time and the lease', () => {
 
     const [summary] = await runUntilDone(ports, munchkinId);
     expect(summary?.stoppedDestinations).toEqual([broken.destinationId]);
-    const stopped = destinationSchema.parse(await store.get(keys.destination(broken.destinationId)));
+    const stopped = destinationSchema.parse(await readDestination(store, broken.destinationId));
     expect(stopped.state).toBe('stopped');
     expect(stopped.stoppedReason).toContain(`list ${MISSING_LIST} was not found in instance ${munchkinId}: check the mapping ID`);
     expect(await store.get(keys.stats(broken.destinationId, 'gone'))).toMatchObject({ lastError: stopped.stoppedReason });
@@ -50,7 +51,7 @@ describe('push clone runner: errors, quota, time and the lease', () => {
     expect(await pendingCount(store, munchkinId)).toBe(6);
 
     // The admin fixes the mapping and saves: the people still pending go to the list, with the IDs already found.
-    await store.put({ ...keys.destination(broken.destinationId), type: 'push-destination', ...stopped, state: 'active', stoppedReason: undefined, audiences: [audience('gone')] });
+    await writeDestinationSetup(store, { ...stopped, audiences: [audience('gone')] }, stopped);
     expect((await callsUntilDone(ports, munchkinId, sandbox)).byKind).toEqual({ addToList: 1 });
     expect(listEmails(sandbox, LIST)).toEqual(sorted([...known, ...people('fine', 5)]));
   });

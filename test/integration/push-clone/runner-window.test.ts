@@ -4,6 +4,7 @@ import type { FunctionInvoker } from '#shared/runtime/invoker.ts';
 import type { Store } from '#shared/store/index.ts';
 import { dispatch } from '#functions/push-clone/core/runner/dispatcher.ts';
 import { destinationSchema, keys, membershipSchema } from '#functions/push-clone/core/model.ts';
+import { readDestination } from '#functions/push-clone/persistence/destinations.ts';
 import { freshStore } from '#test/support/dynamo.ts';
 import { deliver, diffCalls, exit, listEmails, pendingCount, people, realize, restCalls, run, runUntilDone, saveDestination, sorted, startInstance, type Instance } from './runner-world';
 
@@ -83,7 +84,7 @@ describe('push clone runner: the audience window (start and end dates)', () => {
     const expired = membershipSchema.parse(await store.get(keys.membership(destination.destinationId, 'frozen', everyone[0] ?? '')));
     expect(expired).toMatchObject({ desired: 'out', applied: 'in', outcome: { kind: 'expired', reason: 'end_date' } });
     expect(await store.get(keys.stats(destination.destinationId, 'frozen'))).toMatchObject({ added: 10, expired: 5 });
-    const saved = destinationSchema.parse(await store.get(keys.destination(destination.destinationId)));
+    const saved = destinationSchema.parse(await readDestination(store, destination.destinationId));
     expect(saved.audiences[0]?.endHandledAt).toBeDefined();
 
     // Deliveries after the end date are dropped by ingest: still nothing moves.
@@ -119,7 +120,7 @@ describe('push clone runner: the audience window (start and end dates)', () => {
     expect(listEmails(sandbox, LIST)).toEqual(sorted(['someone.else@example.com', 'another.one@example.com']));
     const removed = membershipSchema.parse(await store.get(keys.membership(destination.destinationId, 'ending', ours[10] ?? '')));
     expect(removed).toMatchObject({ applied: 'out', outcome: { kind: 'removed', reason: 'end_date' } });
-    expect(destinationSchema.parse(await store.get(keys.destination(destination.destinationId))).audiences[0]?.endHandledAt).toBeDefined();
+    expect(destinationSchema.parse(await readDestination(store, destination.destinationId)).audiences[0]?.endHandledAt).toBeDefined();
 
     before = restCalls(sandbox);
     await run(ports, munchkinId);

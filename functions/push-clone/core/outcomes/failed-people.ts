@@ -1,8 +1,9 @@
 import type { Clock } from '#shared/clock.ts';
 import { ConditionFailedError, type Store } from '#shared/store/index.ts';
 import { forEachLimit } from '#shared/collections.ts';
-import { keys, membershipSchema, SKIPPED_FIELD_PREFIX, workMarkerTouch, type Destination, type Membership } from '#functions/push-clone/core/model.ts';
+import { keys, membershipSchema, SKIPPED_FIELD_PREFIX, type Destination, type Membership } from '#functions/push-clone/core/model.ts';
 import { appendHistory, DEFAULT_HISTORY_POLICY, type HistoryPolicy } from '#functions/push-clone/core/outcomes/person-history.ts';
+import { touchWorkMarker } from '#functions/push-clone/persistence/work-marker.ts';
 
 /** People of one reason, as the status shows them. */
 export interface ReasonGroup {
@@ -67,8 +68,7 @@ export async function requeueFailed(
     });
   }
   if (requeued > 0) {
-    const marker = workMarkerTouch(destination.munchkinId, now);
-    await store.update(marker.key, marker.set);
+    await touchWorkMarker(store, destination.munchkinId, now);
   }
   return requeued;
 }

@@ -1,6 +1,6 @@
 import type { Clock } from '#shared/clock.ts';
 import type { Store } from '#shared/store/index.ts';
-import { listInstanceDestinations } from '#functions/push-clone/core/setup/destinations.ts';
+import { listInstanceDestinations } from '#functions/push-clone/persistence/destinations.ts';
 import { countPending, destinationStatus, type AudienceStatus } from '#functions/push-clone/core/outcomes/destination-status.ts';
 
 export interface DestinationSummary {
