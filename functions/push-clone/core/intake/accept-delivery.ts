@@ -6,7 +6,7 @@ import { isThrottlingError, type Item, type Store } from '#shared/store/index.ts
 import { parseActivation, type ActivationCounts, type ParserOptions, type RefusalSample } from '#functions/push-clone/core/intake/activation-parser.ts';
 import { archiveItems, compressBody } from '#functions/push-clone/core/intake/delivery-archive.ts';
 import { readDestination } from '#functions/push-clone/persistence/destinations.ts';
-import { recordIntake } from '#functions/push-clone/core/intake/intake-stats.ts';
+import { recordIntake } from '#functions/push-clone/persistence/intake-stats.ts';
 import { DEFAULT_EMAIL_SOURCES, inboxKey, type ActivationRecord, type Destination, type InboxItem, type ProfileRecord } from '#functions/push-clone/core/model.ts';
 import { authenticateWebhook, type WebhookAuthPorts } from '#functions/push-clone/core/intake/webhook-auth.ts';
 import { touchWorkMarker } from '#functions/push-clone/persistence/work-marker.ts';
