@@ -1,25 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { withRunState, type DestinationSetup } from '#functions/push-clone/core/instance/destination-state.ts';
+import { destinationFixture } from '#test/support/push-clone-fixtures.ts';
 
 const END = '2026-03-01T00:00:00.000Z';
-const setup = (overrides: Partial<DestinationSetup> = {}): DestinationSetup => ({
-  destinationId: 'd1',
-  name: 'dest',
-  munchkinId: '123-ABC-456',
-  imsOrgId: 'ORG@AdobeOrg',
-  personCreationMode: 'createMissing',
-  identityNamespace: 'Email',
-  fieldMappings: [],
-  endDateBehavior: 'freeze',
-  audiences: [
-    { audienceId: 'a1', listId: 1001, startDate: '2026-01-01T00:00:00.000Z', endDate: END },
-    { audienceId: 'a2', listId: 1002, startDate: '2026-01-01T00:00:00.000Z' },
-  ],
-  version: 3,
-  createdAt: '2026-01-01T00:00:00.000Z',
-  updatedAt: '2026-01-01T00:00:00.000Z',
-  ...overrides,
-});
+const setup = (overrides: Partial<DestinationSetup> = {}): DestinationSetup =>
+  destinationFixture({
+    destinationId: 'd1',
+    audiences: [
+      { audienceId: 'a1', listId: 1001, startDate: '2026-01-01T00:00:00.000Z', endDate: END },
+      { audienceId: 'a2', listId: 1002, startDate: '2026-01-01T00:00:00.000Z' },
+    ],
+    version: 3,
+    ...overrides,
+  });
 
 describe('withRunState: the destination as readers see it', () => {
   it('is stopped only by a stop recorded against the setup version it has now', () => {
