@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Store } from '#shared/store/index.ts';
+import { ConditionFailedError, type Store } from '#shared/store/index.ts';
 
 /**
  * The org mapping of one Marketo instance. `confirmed` is the mapping in force;
@@ -36,4 +36,24 @@ export async function readOrgMapping(store: Store, munchkinId: string): Promise<
 /** The confirmed mapping in force, if any: what other capabilities (push clone) require. */
 export async function readConfirmedMapping(store: Store, munchkinId: string): Promise<ConfirmedMapping | undefined> {
   return (await readOrgMapping(store, munchkinId))?.confirmed;
+}
+
+/**
+ * Read-modify-write of the mapping item, conditioned on its version so two
+ * admins (or a callback and an edit) cannot overwrite each other unseen.
+ */
+export async function updateMapping(store: Store, munchkinId: string, change: (current: OrgMapping) => OrgMapping, attempts = 5): Promise<OrgMapping> {
+  for (let attempt = 1; ; attempt += 1) {
+    const current = (await readOrgMapping(store, munchkinId)) ?? { munchkinId, version: 0 };
+    const next = { ...change(current), munchkinId, version: current.version + 1 };
+    try {
+      await store.put(
+        { ...orgMappingKey(munchkinId), type: 'org-mapping', ...next },
+        current.version === 0 ? { expression: 'attribute_not_exists(pk)' } : { expression: 'version = :v', values: { ':v': current.version } },
+      );
+      return next;
+    } catch (error) {
+      if (!(error instanceof ConditionFailedError) || attempt >= attempts) throw error;
+    }
+  }
 }

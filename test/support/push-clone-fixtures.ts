@@ -1,15 +1,15 @@
 import { demo } from '#local/demo-identities.ts';
-import { DEFAULT_FIELD_MAPPINGS, keys, type Destination } from '#functions/push-clone/core/model.ts';
+import { DEFAULT_FIELD_MAPPINGS, type Destination } from '#functions/push-clone/core/model.ts';
+import { readDestination, writeDestinationSetup } from '#functions/push-clone/persistence/destinations.ts';
 import type { Store } from '#shared/store/index.ts';
 
 /**
  * Push-clone destinations for tests and benches that need one without a
  * Marketo round trip (no vitest import here, so the bench can use it too).
  */
-/** A destination item and its instance pointer, as saveDestination writes them (for tests of ingest without Marketo). */
-export async function storeDestination(store: Store, destination: Destination): Promise<void> {
-  await store.put({ ...keys.destination(destination.destinationId), type: 'push-destination', ...destination });
-  await store.put({ ...keys.instanceDestination(destination.munchkinId, destination.destinationId), type: 'push-instance-destination', destinationId: destination.destinationId });
+/** A destination item and its instance pointer, written as saveDestination writes them (for tests of ingest without Marketo). */
+export async function storeDestination(store: Store, destination: Destination): Promise<Destination> {
+  return writeDestinationSetup(store, destination, await readDestination(store, destination.destinationId));
 }
 
 export function destinationFixture(overrides: Partial<Destination> & Pick<Destination, 'destinationId'>): Destination {

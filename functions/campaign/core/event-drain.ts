@@ -4,6 +4,7 @@ import type { Store } from '#shared/store/index.ts';
 import { changeSetSchema, type CampaignChangeSet } from './model';
 import { unpackJson } from './pack';
 import { detailTypeOf, EVENT_SOURCE, OUTBOX_PARTITION } from './publisher';
+import { markSent, recordSendFailure } from '#functions/campaign/persistence/outbox.ts';
 
 /**
  * The `orgbridge.campaign` events: one per applied change set, with a
@@ -14,8 +15,6 @@ export const EVENT_SCHEMA_VERSION = 1;
 
 /** Room for the other fields of an entry: a detail larger than this is sent as a summary. */
 const DETAIL_MAX_BYTES = 200 * 1024;
-/** Published outbox items stay a week (for inspection), then DynamoDB's TTL removes them. */
-const SENT_RETENTION_SECONDS = 7 * 24 * 3600;
 
 const outboxItemSchema = z.object({
   pk: z.string(),
@@ -91,12 +90,11 @@ export async function drainOutbox(ports: { store: Store; sink: EventSink; now: (
       const outcome = results[index];
       const key = { pk: item.pk, sk: item.sk };
       if (outcome?.ok) {
-        const now = ports.now();
-        await ports.store.update(key, { expression: 'SET sentAt = :now, eventId = :id, expiresAt = :ttl', values: { ':now': now, ':id': outcome.eventId, ':ttl': Math.floor(now / 1000) + SENT_RETENTION_SECONDS } });
+        await markSent(ports.store, key, outcome.eventId, ports.now());
         result.sent += 1;
       } else {
         const errorCode = outcome?.errorCode ?? 'MissingEntry';
-        await ports.store.update(key, { expression: 'SET attempts = if_not_exists(attempts, :zero) + :one, lastError = :error', values: { ':zero': 0, ':one': 1, ':error': errorCode } });
+        await recordSendFailure(ports.store, key, errorCode);
         result.failed += 1;
         result.failures.push({ changeSetId: item.sk, errorCode });
       }

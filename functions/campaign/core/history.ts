@@ -3,6 +3,7 @@ import type { Store } from '#shared/store/index.ts';
 import { packJson, unpackJson } from './pack';
 import { changeSetSchema, keys, linkItemSchema, type AppliedLink, type CampaignChangeSet } from './model';
 import type { EventPublisher } from './publisher';
+import { markChangeSetPublished } from '#functions/campaign/persistence/change-sets.ts';
 
 const historyItemSchema = z.object({ pk: z.string(), sk: z.string(), published: z.boolean(), body: z.string() });
 
@@ -31,7 +32,7 @@ export async function applyChangeSet(store: Store, publisher: EventPublisher, ch
   await store.putMany(changes.writes.map((link) => ({ ...keys.link(changeSet.account, link.operatorGroup), ...link })));
   for (const group of changes.deletes) await store.delete(keys.link(changeSet.account, group));
   await publisher.publish(changeSet);
-  await store.update(key, { expression: 'SET published = :yes', values: { ':yes': true } });
+  await markChangeSetPublished(store, key);
 }
 
 /** Publishes change sets a crashed run applied but did not publish (the few newest are enough: runs never overlap). */
@@ -42,7 +43,7 @@ export async function publishPending(store: Store, publisher: EventPublisher, ac
     const item = historyItemSchema.parse(raw);
     if (item.published) continue;
     await publisher.publish(changeSetSchema.parse(unpackJson(item.body)));
-    await store.update({ pk: item.pk, sk: item.sk }, { expression: 'SET published = :yes', values: { ':yes': true } });
+    await markChangeSetPublished(store, item);
     published += 1;
   }
   return published;

@@ -18,6 +18,7 @@ import { keys, type CampaignAccount, type CampaignChangeSet } from './model';
 import { planProfiles } from './profiles';
 import type { EventPublisher } from './publisher';
 import type { UmapiConnector } from './umapi-connector';
+import { markStatus } from '#functions/campaign/persistence/sync-status.ts';
 
 export interface SyncPorts {
   store: Store;
@@ -184,19 +185,6 @@ function stopOf(error: unknown, now: number): { resumeAt: number; reason: StopRe
   if (error instanceof CampaignUnavailableError) return { resumeAt: now + CAMPAIGN_RETRY_MS, reason: 'campaign_unavailable' };
   if (error instanceof OutOfTimeError) return { resumeAt: now, reason: 'out_of_time' };
   return undefined;
-}
-
-/** Sets the given status fields; an undefined value removes the field. */
-async function markStatus(store: Store, account: string, fields: Record<string, number | string | undefined>): Promise<void> {
-  const set = Object.entries(fields).filter(([, value]) => value !== undefined);
-  const remove = Object.entries(fields).filter(([, value]) => value === undefined);
-  const names = Object.fromEntries(Object.keys(fields).map((name, index) => [`#f${index}`, name]));
-  const alias = (name: string) => `#f${Object.keys(fields).indexOf(name)}`;
-  const expression = [
-    set.length ? `SET ${set.map(([name]) => `${alias(name)} = :${name}`).join(', ')}` : '',
-    remove.length ? `REMOVE ${remove.map(([name]) => alias(name)).join(', ')}` : '',
-  ].filter(Boolean).join(' ');
-  await store.update(keys.status(account), { expression, names, values: set.length ? Object.fromEntries(set.map(([name, value]) => [`:${name}`, value])) : undefined });
 }
 
 function iso(ms: number): string {

@@ -1,8 +1,9 @@
 import type { Clock } from '#shared/clock.ts';
 import { readOrgMapping } from '#shared/instances/org-mapping-store.ts';
 import type { Store } from '#shared/store/index.ts';
-import { readAttempt, saveAttempt } from './attempt-store';
-import { getMappingView, getRegisteredInstance, updateMapping, type MappingView } from './mapping';
+import { readAttempt, saveAttempt } from '#functions/org-mapping/persistence/attempt-store.ts';
+import { updateMapping } from '#shared/instances/org-mapping-store.ts';
+import { getMappingView, getRegisteredInstance, type MappingView } from './mapping';
 
 /**
  * Cancel (the admin closed or gave up on the sign-in popup): the pending

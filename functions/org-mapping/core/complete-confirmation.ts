@@ -4,9 +4,9 @@ import { canonicalEmail } from '#shared/identifiers.ts';
 import { readInstance } from '#shared/instances/instance-store.ts';
 import type { Store } from '#shared/store/index.ts';
 import { UmapiRejectedError, UmapiThrottledError, UmapiUnavailableError } from '#shared/umapi/index.ts';
-import { consumePendingState, readAttempt, saveAttempt, type PendingState } from './attempt-store';
+import { consumePendingState, readAttempt, saveAttempt, type PendingState } from '#functions/org-mapping/persistence/attempt-store.ts';
 import { wasCancelled } from './cancel-confirmation';
-import { updateMapping } from './mapping';
+import { updateMapping } from '#shared/instances/org-mapping-store.ts';
 import type { FailureCode, OutcomeCode } from './reasons';
 
 export interface CallbackQuery {

@@ -1,9 +1,9 @@
 import type { Clock } from '#shared/clock.ts';
 import { ConflictError, ForbiddenError, NotFoundError } from '#shared/errors.ts';
 import { readInstance, type MarketoInstance } from '#shared/instances/instance-store.ts';
-import { orgMappingKey, readOrgMapping, type OrgMapping } from '#shared/instances/org-mapping-store.ts';
-import { ConditionFailedError, type Store } from '#shared/store/index.ts';
-import { readAttempt } from './attempt-store';
+import { readOrgMapping, updateMapping, type OrgMapping } from '#shared/instances/org-mapping-store.ts';
+import type { Store } from '#shared/store/index.ts';
+import { readAttempt } from '#functions/org-mapping/persistence/attempt-store.ts';
 import { isOutcomeCode, outcomeMessage } from './reasons';
 
 export type MappingStatus = 'unmapped' | 'draft' | 'pending' | 'mapped' | 'failed';
@@ -85,22 +85,3 @@ export async function enterOrgId(ports: { store: Store; clock: Clock }, munchkin
   return getMappingView(ports, munchkinId);
 }
 
-/**
- * Read-modify-write of the mapping item, conditioned on its version so two
- * admins (or a callback and an edit) cannot overwrite each other unseen.
- */
-export async function updateMapping(store: Store, munchkinId: string, change: (current: OrgMapping) => OrgMapping, attempts = 5): Promise<OrgMapping> {
-  for (let attempt = 1; ; attempt += 1) {
-    const current = (await readOrgMapping(store, munchkinId)) ?? { munchkinId, version: 0 };
-    const next = { ...change(current), munchkinId, version: current.version + 1 };
-    try {
-      await store.put(
-        { ...orgMappingKey(munchkinId), type: 'org-mapping', ...next },
-        current.version === 0 ? { expression: 'attribute_not_exists(pk)' } : { expression: 'version = :v', values: { ':v': current.version } },
-      );
-      return next;
-    } catch (error) {
-      if (!(error instanceof ConditionFailedError) || attempt >= attempts) throw error;
-    }
-  }
-}

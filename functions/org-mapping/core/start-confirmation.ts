@@ -3,8 +3,9 @@ import type { Clock } from '#shared/clock.ts';
 import { ConflictError } from '#shared/errors.ts';
 import { createPkcePair, randomToken, type ImsClient } from '#shared/ims/index.ts';
 import type { Store } from '#shared/store/index.ts';
-import { saveAttempt, savePendingState } from './attempt-store';
-import { assertMappable, getRegisteredInstance, updateMapping } from './mapping';
+import { saveAttempt, savePendingState } from '#functions/org-mapping/persistence/attempt-store.ts';
+import { updateMapping } from '#shared/instances/org-mapping-store.ts';
+import { assertMappable, getRegisteredInstance } from './mapping';
 import { readOrgMapping } from '#shared/instances/org-mapping-store.ts';
 
 export interface ConfirmationSettings {

@@ -60,7 +60,10 @@ export const storedAudienceSchema = z.object({
   listId: z.number().int().positive(),
   startDate: z.string(),
   endDate: z.string().optional(),
-  /** Set once the end-date behaviour has been carried out. */
+  /**
+   * When the end-date behaviour was carried out for this end date. Not stored
+   * on the destination: it comes from the runner's own item (`keys.destinationRunState`).
+   */
   endHandledAt: z.string().optional(),
 });
 export type StoredAudience = z.infer<typeof storedAudienceSchema>;
@@ -82,7 +85,16 @@ export const destinationSchema = z.object({
   partitionName: z.string().optional(),
   endDateBehavior: z.enum(END_DATE_BEHAVIORS),
   audiences: z.array(storedAudienceSchema),
-  /** A destination stops on configuration errors (list gone, permission) until it is saved again. */
+  /**
+   * The setup's version: +1 on every admin save (absent: 0). A runner's stop
+   * counts only against the version it ran with, so a save made since wins.
+   */
+  version: z.number().int().nonnegative().optional(),
+  /**
+   * A destination stops on configuration errors (list gone, permission) until
+   * it is saved again. Not stored on the destination: the runner records it in
+   * its own item (`keys.destinationRunState`), and readers join the two.
+   */
   state: z.enum(['active', 'stopped']),
   stoppedReason: z.string().optional(),
   /** Paused by an admin: nothing is pushed, pending work waits (absent: not paused). */
@@ -147,6 +159,8 @@ export type Park = z.infer<typeof parkSchema>;
 
 export const keys = {
   destination: (destinationId: string) => ({ pk: `DEST#${destinationId}`, sk: 'DEST' }),
+  /** The runner's own state of a destination (stop, end dates carried out): written by the runner only. */
+  destinationRunState: (destinationId: string) => ({ pk: `DEST#${destinationId}`, sk: 'RUNSTATE' }),
   instanceDestination: (munchkinId: string, destinationId: string) => ({ pk: `INSTANCE#${munchkinId}`, sk: `DEST#${destinationId}` }),
   instanceDestinationsPrefix: (munchkinId: string) => ({ partition: `INSTANCE#${munchkinId}`, sortPrefix: 'DEST#' }),
   stats: (destinationId: string, audienceId: string) => ({ pk: `DEST#${destinationId}`, sk: `STATS#${audienceId}` }),
@@ -293,20 +307,42 @@ export const workMarkerSchema = z.object({
 });
 export type WorkMarker = z.infer<typeof workMarkerSchema>;
 
+/** A membership's place in a gsi1 partition (the work queue, or the FAILED / SKIPPED samples). */
+export interface QueueKeys {
+  gsi1pk: string;
+  gsi1sk: string;
+}
+
 /**
- * The one write that says "this instance has work now": SET `updatedAt`, ADD 1
- * to `version` (creating the marker if the runner had deleted it). The webhook
- * sends it after storing a delivery, and saving a destination sends it when
- * the save makes pending people due again.
+ * Where a write leaves a membership in gsi1: at a place (`keepPlace`: keep
+ * the place it has, if any, so it does not go to the back), out of the
+ * index, or where it is.
  */
-export function workMarkerTouch(munchkinId: string, atMs: number) {
-  return {
-    key: keys.workMarker(munchkinId),
-    set: {
-      expression: 'SET munchkinId = :munchkinId, updatedAt = :now ADD version :one',
-      values: { ':munchkinId': munchkinId, ':now': new Date(atMs).toISOString(), ':one': 1 },
-    },
-  };
+export type QueueMove = { at: QueueKeys; keepPlace?: boolean } | 'out' | 'unchanged';
+
+/** A change the runner or an admin makes to a membership (persistence/memberships.ts writes it). */
+export interface MembershipChange {
+  set: Partial<Pick<Membership, 'hist' | 'outcome' | 'applied' | 'leadId' | 'attributes'>>;
+  queue: QueueMove;
+  /** Drop the lead ID (Marketo no longer knows it): the next pass looks the person up again. */
+  forgetLeadId?: boolean;
+}
+
+/**
+ * What folding a newer statement into a membership changes, and the state it
+ * was computed from (`base`, and `read` when computed on an item read): the
+ * write holds only while the item is still in that state.
+ */
+export interface FoldChange {
+  desired: Presence;
+  qualifiedAt: number;
+  attributes: Membership['attributes'];
+  bumpsVersion: boolean;
+  queue: Exclude<QueueMove, 'unchanged'>;
+  base: { desired: Presence; applied: AppliedState };
+  /** An equal `qualifiedAt` is newer too (a tie that `out` wins). */
+  tieWins: boolean;
+  read?: Pick<Membership, 'qualifiedAt' | 'version'>;
 }
 
 /** The pointer item `keys.instanceDestination`: lets the runner and ingest list an instance's destinations. */

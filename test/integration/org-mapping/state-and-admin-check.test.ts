@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demo } from '#local/demo-identities.ts';
-import { stateKey } from '#functions/org-mapping/core/attempt-store.ts';
+import { stateKey } from '#functions/org-mapping/persistence/attempt-store.ts';
 import { cancelConfirmation } from '#functions/org-mapping/core/cancel-confirmation.ts';
 import { completeConfirmation } from '#functions/org-mapping/core/complete-confirmation.ts';
 import { orgMappingIms } from '#functions/org-mapping/core/ims-ports.ts';

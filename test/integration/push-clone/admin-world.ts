@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll } from 'vitest';
 import { handler } from '#functions/push-clone/handler-api.ts';
 import { inboxItems } from '#functions/push-clone/core/intake/accept-delivery.ts';
-import { canonicalEmail, workMarkerTouch, type ActivationRecord } from '#functions/push-clone/core/model.ts';
+import { canonicalEmail, type ActivationRecord } from '#functions/push-clone/core/model.ts';
 import { runInstanceTick, type RunSummary } from '#functions/push-clone/core/runner/run-instance-tick.ts';
 import { readInstance } from '#shared/instances/instance-store.ts';
 import { marketoClientFor } from '#shared/instances/marketo-for-instance.ts';
@@ -10,6 +10,7 @@ import { MarketoTokenCache } from '#shared/marketo/index.ts';
 import { callHandler } from '#test/support/http-events.ts';
 import { adminToken } from '#test/support/local-ports.ts';
 import { pushCloneWorld, type PushCloneWorld } from './setup-world';
+import { touchWorkMarker } from '#functions/push-clone/persistence/work-marker.ts';
 
 /**
  * What the admin-console tests do: call the push-clone admin API as the
@@ -59,8 +60,7 @@ export async function deliver(world: PushCloneWorld, destinationId: string, deli
     attributes: delivery.attributes ?? {},
   }));
   await world.ports.store.putMany(inboxItems(world.munchkinId, destinationId, receivedAt, records));
-  const marker = workMarkerTouch(world.munchkinId, receivedAt);
-  await world.ports.store.update(marker.key, marker.set);
+  await touchWorkMarker(world.ports.store, world.munchkinId, receivedAt);
 }
 
 /** One tick of the instance's runner, with the instance's real client. */

@@ -4,7 +4,8 @@ import type { Ports } from '#shared/runtime/ports.ts';
 import { setLocalInvoker, type FunctionInvoker } from '#shared/runtime/invoker.ts';
 import type { Store } from '#shared/store/index.ts';
 import { dispatch } from '#functions/push-clone/core/runner/dispatcher.ts';
-import { keys } from '#functions/push-clone/core/model.ts';
+import { parkInstance } from '#functions/push-clone/core/instance/park.ts';
+import { readWorkMarker, retireMarkerIfUnchanged, touchWorkMarker } from '#functions/push-clone/persistence/work-marker.ts';
 import { freshStore } from '#test/support/dynamo.ts';
 import { lambdaContext } from '#test/support/http-events.ts';
 import { useLocalPorts } from '#test/support/local-ports.ts';
@@ -22,8 +23,13 @@ function recorder(failFor: string[] = []) {
   return { invoker, calls };
 }
 
-async function mark(store: Store, munchkinId: string, version: number, extra: Record<string, unknown> = {}) {
-  await store.put({ ...keys.workMarker(munchkinId), munchkinId, updatedAt: new Date().toISOString(), version, ...extra });
+/** A work marker touched `version` times (as deliveries do), the runner having marked it idle until `idle.nextDueAt` at `idle.atVersion`. */
+async function mark(store: Store, munchkinId: string, version: number, idle?: { nextDueAt: string; atVersion: number }) {
+  for (let touches = 1; touches <= version; touches += 1) {
+    await touchWorkMarker(store, munchkinId, Date.now());
+    const marker = await readWorkMarker(store, munchkinId);
+    if (idle && marker && touches === idle.atVersion) expect(await retireMarkerIfUnchanged(store, marker, Date.parse(idle.nextDueAt))).toBe('idle');
+  }
 }
 
 describe('push clone dispatcher: one runner per instance with work', () => {
@@ -35,11 +41,11 @@ describe('push clone dispatcher: one runner per instance with work', () => {
     store = await freshStore('dispatcher-fanout');
     await mark(store, '111-AAA-111', 3);
     await mark(store, '222-BBB-222', 1);
-    await store.put({ ...keys.park('222-BBB-222'), munchkinId: '222-BBB-222', resumeAt: later, reason: 'daily quota' });
-    await mark(store, '333-CCC-333', 2, { nextDueAt: later, idleVersion: 2 });
-    await mark(store, '444-DDD-444', 5, { nextDueAt: later, idleVersion: 4 }); // a delivery came after the runner went idle
+    await parkInstance(store, '222-BBB-222', later, 'daily quota');
+    await mark(store, '333-CCC-333', 2, { nextDueAt: later, atVersion: 2 });
+    await mark(store, '444-DDD-444', 5, { nextDueAt: later, atVersion: 4 }); // a delivery came after the runner went idle
     await mark(store, '555-EEE-555', 1);
-    await store.put({ ...keys.park('555-EEE-555'), munchkinId: '555-EEE-555', resumeAt: earlier, reason: 'daily quota' });
+    await parkInstance(store, '555-EEE-555', earlier, 'daily quota');
   });
 
   it('invokes each instance with work once, and skips parked and idle ones', async () => {

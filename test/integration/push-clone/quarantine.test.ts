@@ -3,10 +3,11 @@ import { ManualClock } from '#shared/clock.ts';
 import { parseConfig } from '#shared/config/index.ts';
 import type { Store } from '#shared/store/index.ts';
 import { inboxItems } from '#functions/push-clone/core/intake/accept-delivery.ts';
-import { keys, workMarkerTouch } from '#functions/push-clone/core/model.ts';
+import { keys } from '#functions/push-clone/core/model.ts';
 import { destinationStatus } from '#functions/push-clone/core/outcomes/destination-status.ts';
 import { freshStore } from '#test/support/dynamo.ts';
 import { deliver, listEmails, people, realize, run, runUntilDone, saveDestination, sorted, startInstance, type Instance } from './runner-world';
+import { touchWorkMarker } from '#functions/push-clone/persistence/work-marker.ts';
 
 const LIST = 4101;
 
@@ -45,8 +46,7 @@ describe('quarantine: one bad record never stops an instance', () => {
       gsi1pk: keys.pendingPartition(destination.munchkinId),
       gsi1sk: keys.pendingSort(new Date(clock.now() - 1_000).toISOString(), destination.destinationId, 'aud', 'broken@example.com'),
     });
-    const marker = workMarkerTouch(destination.munchkinId, clock.now());
-    await store.update(marker.key, marker.set);
+    await touchWorkMarker(store, destination.munchkinId, clock.now());
 
     const summaries = await runUntilDone(ports, instance.munchkinId);
     expect(summaries.at(-1)?.stoppedBy).toBe('done');

@@ -3,6 +3,7 @@ import { nextCentralMidnight } from '#shared/marketo/index.ts';
 import { LeaseLock } from '#shared/store/index.ts';
 import { dispatch } from '#functions/push-clone/core/runner/dispatcher.ts';
 import { destinationSchema, keys } from '#functions/push-clone/core/model.ts';
+import { readDestination, writeDestinationSetup } from '#functions/push-clone/persistence/destinations.ts';
 import { runnerLeaseName } from '#functions/push-clone/core/runner/run-instance-tick.ts';
 import { people, realize, sorted } from './runner-world';
 import { recordingInvoker, useRunnerWorlds } from './runner-setup';
@@ -34,9 +35,10 @@ describe('push clone runner: errors, quota, time and the lease', () => {
       await world.deliver(healthy, realize('fine', fine));
       let summaries: Awaited<ReturnType<typeof world.runUntilDone>> = [];
       const found = await world.observe(async () => (summaries = await world.runUntilDone()));
-      const stopped = destinationSchema.parse(await world.store.get(keys.destination(broken.destinationId)));
+      const stopped = destinationSchema.parse(await readDestination(world.store, broken.destinationId));
       const audienceStats = await world.store.get(keys.stats(broken.destinationId, 'gone'));
-      await world.store.put({ ...keys.destination(broken.destinationId), type: 'push-destination', ...stopped, state: 'active', stoppedReason: undefined, audiences: [world.audience('gone')] });
+      // The admin fixes the mapping and saves.
+      await writeDestinationSetup(world.store, { ...stopped, audiences: [world.audience('gone')] }, stopped);
       const fixed = await world.observe(() => world.runUntilDone());
       return { broken, summaries, found, stopped, audienceStats, fixed };
     });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { dispatch } from '#functions/push-clone/core/runner/dispatcher.ts';
 import { destinationSchema, keys, membershipSchema, type Destination } from '#functions/push-clone/core/model.ts';
+import { readDestination } from '#functions/push-clone/persistence/destinations.ts';
 import { exit, people, realize, sorted } from './runner-world';
 import { recordingInvoker, useRunnerWorlds, type RunnerWorld } from './runner-setup';
 
@@ -20,7 +21,7 @@ describe('push clone runner: the audience window (start and end dates)', () => {
     return { result: results.find((result) => result.munchkinId === world.munchkinId), invoked: recorded.invoked };
   };
   const endHandledAt = async (world: RunnerWorld, destination: Destination) =>
-    destinationSchema.parse(await world.store.get(keys.destination(destination.destinationId))).audiences[0]?.endHandledAt;
+    destinationSchema.parse(await readDestination(world.store, destination.destinationId)).audiences[0]?.endHandledAt;
 
   describe('an audience that starts in an hour', () => {
     const everyone = people('later', 12);

@@ -4,8 +4,10 @@ import { ManualClock } from '#shared/clock.ts';
 import { CallBudget, MarketoClient, MarketoTokenCache, type MarketoClientOptions } from '#shared/marketo/index.ts';
 import type { Store } from '#shared/store/index.ts';
 import { inboxItems } from '#functions/push-clone/core/intake/accept-delivery.ts';
-import { canonicalEmail, keys, workMarkerTouch, type ActivationRecord, type Destination, type StoredAudience } from '#functions/push-clone/core/model.ts';
+import { canonicalEmail, keys, type ActivationRecord, type Destination, type StoredAudience } from '#functions/push-clone/core/model.ts';
 import { runInstanceTick, type RunnerOptions, type RunnerPorts, type RunSummary } from '#functions/push-clone/core/runner/run-instance-tick.ts';
+import { touchWorkMarker } from '#functions/push-clone/persistence/work-marker.ts';
+import { writeDestinationSetup } from '#functions/push-clone/persistence/destinations.ts';
 
 /**
  * A push-clone world for runner tests: DynamoDB Local (a table per file), one
@@ -96,9 +98,7 @@ export async function saveDestination(store: Store, spec: DestinationSpec, clock
     createdAt: at,
     updatedAt: at,
   };
-  await store.put({ ...keys.destination(destination.destinationId), type: 'push-destination', ...destination });
-  await store.put({ ...keys.instanceDestination(spec.munchkinId, destination.destinationId), type: 'push-instance-destination', destinationId: destination.destinationId });
-  return destination;
+  return writeDestinationSetup(store, destination, undefined);
 }
 
 export interface Activation {
@@ -120,8 +120,7 @@ export async function deliver(store: Store, clock: ManualClock, destination: Des
     attributes: activation.attributes ?? { firstName: 'Test' },
   }));
   await store.putMany(inboxItems(destination.munchkinId, destination.destinationId, receivedAt, records));
-  const marker = workMarkerTouch(destination.munchkinId, receivedAt);
-  await store.update(marker.key, marker.set);
+  await touchWorkMarker(store, destination.munchkinId, receivedAt);
 }
 
 export function people(prefix: string, count: number, from = 0): string[] {

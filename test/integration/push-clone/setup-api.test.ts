@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { destinationInputSchema, saveDestination } from '#functions/push-clone/core/setup/destinations.ts';
 import { handler } from '#functions/push-clone/handler-api.ts';
 import { keys } from '#functions/push-clone/core/model.ts';
+import { readDestination, stopDestination } from '#functions/push-clone/persistence/destinations.ts';
 import { demo } from '#local/demo-identities.ts';
 import { readInstance, writeInstance } from '#shared/instances/instance-store.ts';
 import { marketoClientFor } from '#shared/instances/marketo-for-instance.ts';
@@ -42,7 +43,7 @@ describe('PUT /push-clone/destinations/{destinationId}', () => {
       headers: { authorization: `Bearer ${bearer}` },
       body: JSON.stringify(payload),
     });
-  const stored = (destinationId: string) => world.ports.store.get(keys.destination(destinationId));
+  const stored = (destinationId: string) => readDestination(world.ports.store, destinationId);
   const pointer = (destinationId: string) => world.ports.store.get(keys.instanceDestination(demo.marketo.munchkinId, destinationId));
 
   it('creates a destination in "create missing people" mode with the defaults, its org and its instance pointer', async () => {
@@ -144,11 +145,9 @@ describe('PUT /push-clone/destinations/{destinationId}', () => {
 
   it('makes a stopped destination active again when it is saved', async () => {
     await put('stopped', body());
-    await world.ports.store.update(keys.destination('stopped'), {
-      expression: 'SET #state = :stopped, stoppedReason = :reason',
-      names: { '#state': 'state' },
-      values: { ':stopped': 'stopped', ':reason': 'list 1002 was deleted' },
-    });
+    const saved = await stored('stopped');
+    if (!saved) throw new Error('the destination was not saved');
+    await stopDestination(world.ports.store, saved, 'list 1002 was deleted');
     const response = await put('stopped', body());
     expect(response.status).toBe(200);
     expect(await stored('stopped')).toMatchObject({ state: 'active' });

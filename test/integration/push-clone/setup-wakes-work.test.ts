@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { destinationInputSchema, saveDestination } from '#functions/push-clone/core/setup/destinations.ts';
 import { keys, workMarkerSchema } from '#functions/push-clone/core/model.ts';
 import { markerIsIdle } from '#functions/push-clone/core/instance/work-marker.ts';
-import { stopDestination } from '#functions/push-clone/core/instance/destination-state.ts';
+import { stopDestination } from '#functions/push-clone/persistence/destinations.ts';
 import { demo } from '#local/demo-identities.ts';
 import { pushCloneWorld, type PushCloneWorld } from './setup-world';
 

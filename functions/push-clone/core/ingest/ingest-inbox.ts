@@ -2,7 +2,7 @@ import { gunzipSync } from 'node:zlib';
 import { z } from 'zod';
 import type { Clock } from '#shared/clock.ts';
 import type { Item, Store } from '#shared/store/index.ts';
-import { listInstanceDestinations } from '#functions/push-clone/core/setup/destinations.ts';
+import { listInstanceDestinations } from '#functions/push-clone/persistence/destinations.ts';
 import { forEachLimit } from '#shared/collections.ts';
 import { foldRecords, type Fold } from '#functions/push-clone/core/ingest/membership-batch.ts';
 import { newerStatement, type FoldTarget } from '#functions/push-clone/core/ingest/membership-fold.ts';

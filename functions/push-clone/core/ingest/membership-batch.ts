@@ -1,8 +1,8 @@
-import { z } from 'zod';
-import { ConditionFailedError, isThrottlingError, type Store, type TransactOp } from '#shared/store/index.ts';
+import { isThrottlingError, type Store } from '#shared/store/index.ts';
 import { chunks, forEachLimit } from '#shared/collections.ts';
-import { foldRecord, foldWriteOnRead, freshMembershipItem, isNewer, queueKeysFor, type FoldTarget } from '#functions/push-clone/core/ingest/membership-fold.ts';
-import { keys, membershipSchema, type ActivationRecord, type Membership } from '#functions/push-clone/core/model.ts';
+import { foldChangeOnRead, foldRecord, freshMembership, isNewer, queueKeysFor, type FoldTarget } from '#functions/push-clone/core/ingest/membership-fold.ts';
+import type { ActivationRecord } from '#functions/push-clone/core/model.ts';
+import { lookUp, readMemberships, writeFolds, type FoldWrite } from '#functions/push-clone/persistence/memberships.ts';
 
 export interface Fold {
   target: FoldTarget;
@@ -22,17 +22,15 @@ export interface Fold {
  * 2. records that change nothing (redeliveries, older statements) stop here,
  *    without any write;
  * 3. new people are created, and known people updated on exactly the state
- *    read (`foldWriteOnRead`), in one transaction whose every item carries
- *    the condition that makes it right. A transaction that loses
- *    names the items whose condition failed (CancellationReasons): the others
- *    go again;
+ *    read (`foldChangeOnRead`), in one transaction whose every item carries
+ *    the condition that makes it right; the writes whose condition lost are
+ *    named, the others go again (`writeFolds`);
  * 4. whatever lost (someone wrote meanwhile): `foldRecord`, one at a time.
  *
  * Every write is conditioned on the state it assumes, so the result per record
  * is the one `foldRecord` alone would give (ingest-equivalence.test.ts).
  */
 const TRANSACTION_SIZE = 100;
-const ATTEMPTS_PER_TRANSACTION = 3;
 
 export interface FoldCounts {
   applied: number;
@@ -46,24 +44,22 @@ export async function foldRecords(store: Store, folds: readonly Fold[], now: num
   const lost: Fold[] = [];
   // Chunk by chunk, so one chunk's reads overlap another chunk's writes.
   await forEachLimit(chunks(folds, TRANSACTION_SIZE), concurrency, async (chunk) => {
-    const current = await readMemberships(store, chunk);
-    const writes: Array<{ fold: Fold; op: TransactOp }> = [];
+    const current = await readMemberships(store, chunk.map(membershipOf));
+    const writes: Array<{ fold: Fold; write: FoldWrite }> = [];
     for (const fold of chunk) {
       const { target, record } = fold;
-      const key = membershipKeyOf(fold);
-      const existing = current.get(key.sk + key.pk);
+      const existing = lookUp(current, membershipOf(fold));
       if (!existing) {
-        writes.push({ fold, op: { put: freshMembershipItem(target, record, now), condition: { expression: 'attribute_not_exists(pk)' } } });
+        writes.push({ fold, write: { create: freshMembership(target, record, now) } });
       } else if (!isNewer(record, existing)) {
         counts.stale += 1;
       } else {
-        const write = foldWriteOnRead(existing, record, queueKeysFor(target, record.email, now));
-        writes.push({ fold, op: { update: key, set: write.update, condition: write.condition } });
+        writes.push({ fold, write: { key: existing, fold: foldChangeOnRead(existing, record, queueKeysFor(target, record.email, now)) } });
       }
     }
-    const failed = await inTransaction(store, writes);
-    counts.applied += writes.length - failed.length;
-    lost.push(...failed);
+    const notWritten = await writeFolds(store, writes.map(({ write }) => write));
+    counts.applied += writes.length - notWritten.size;
+    lost.push(...writes.filter((_, index) => notWritten.has(index)).map(({ fold }) => fold));
   });
   await forEachLimit(lost, concurrency, async (fold) => {
     try {
@@ -77,47 +73,6 @@ export async function foldRecords(store: Store, folds: readonly Fold[], now: num
   return counts;
 }
 
-function membershipKeyOf({ target, record }: Fold) {
-  return keys.membership(target.destination.destinationId, target.audience.audienceId, record.email);
-}
-
-/** The memberships the folds touch (one BatchGet of up to 100 keys), by sk + pk; absent people are left out. */
-async function readMemberships(store: Store, folds: readonly Fold[]): Promise<Map<string, Membership>> {
-  const found = new Map<string, Membership>();
-  for (const item of await store.getMany(folds.map(membershipKeyOf))) found.set(item.sk + item.pk, membershipSchema.parse(item));
-  return found;
-}
-
-/** Writes the ops (at most 100) in one transaction, again without the losers; returns the folds whose condition failed (or could not be told apart). */
-async function inTransaction(store: Store, writes: ReadonlyArray<{ fold: Fold; op: TransactOp }>): Promise<Fold[]> {
-  const failed: Fold[] = [];
-  let remaining = writes;
-  for (let attempt = 0; attempt < ATTEMPTS_PER_TRANSACTION && remaining.length > 0; attempt += 1) {
-    try {
-      await store.transact(remaining.map(({ op }) => op));
-      remaining = [];
-    } catch (error) {
-      const lost = failedConditions(error, remaining.length);
-      // Not a condition we can attribute (a conflict with another writer, throttling): leave them to foldRecord.
-      if (!lost) break;
-      failed.push(...remaining.filter((_, index) => lost.has(index)).map(({ fold }) => fold));
-      remaining = remaining.filter((_, index) => !lost.has(index));
-    }
-  }
-  failed.push(...remaining.map(({ fold }) => fold));
-  return failed;
-}
-
-const cancellationSchema = z.object({ CancellationReasons: z.array(z.looseObject({ Code: z.string().optional() })) });
-
-/** Indexes of the transaction's items whose condition failed, when DynamoDB said so item by item. */
-function failedConditions(error: unknown, size: number): Set<number> | undefined {
-  if (!(error instanceof ConditionFailedError)) return undefined;
-  const cancellation = cancellationSchema.safeParse(error.cause);
-  if (!cancellation.success || cancellation.data.CancellationReasons.length !== size) return undefined;
-  const failed = new Set<number>();
-  cancellation.data.CancellationReasons.forEach((reason, index) => {
-    if (reason.Code === 'ConditionalCheckFailed') failed.add(index);
-  });
-  return failed.size > 0 ? failed : undefined;
+function membershipOf({ target, record }: Fold) {
+  return { destinationId: target.destination.destinationId, audienceId: target.audience.audienceId, email: record.email };
 }

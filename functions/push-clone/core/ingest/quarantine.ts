@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { ConditionFailedError, type Item, type Store } from '#shared/store/index.ts';
+import type { Item, Store } from '#shared/store/index.ts';
 import { keys } from '#functions/push-clone/core/model.ts';
+import { dropFromQueue } from '#functions/push-clone/persistence/memberships.ts';
 
 /**
  * Quarantine: what ingest or the runner cannot process is set aside with its
@@ -87,10 +88,5 @@ export async function quarantineUnreadableMemberships(store: Store, items: reado
     stage: 'runner' as const,
   }));
   await quarantine(store, entries, nowMs);
-  for (const item of items) {
-    await store.update({ pk: item.pk, sk: item.sk }, { expression: 'REMOVE gsi1pk, gsi1sk' }, { expression: 'attribute_exists(pk)' }).catch((error: unknown) => {
-      // Gone meanwhile: nothing left to take out of the queue.
-      if (!(error instanceof ConditionFailedError)) throw error;
-    });
-  }
+  for (const item of items) await dropFromQueue(store, item);
 }

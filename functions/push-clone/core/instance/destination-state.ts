@@ -1,44 +1,32 @@
-import { ConditionFailedError, type Store } from '#shared/store/index.ts';
-import { destinationSchema, keys, type Destination } from '#functions/push-clone/core/model.ts';
+import type { Destination, StoredAudience } from '#functions/push-clone/core/model.ts';
 
 /**
- * Stops a destination after a configuration error (list gone, permission): its
- * people stay pending until an admin fixes the setup and saves it again.
+ * The runner's own state of a destination, kept apart from the admin's setup
+ * (persistence/destinations.ts): a stop after a configuration error (list
+ * gone, permission), recorded with the setup `version` the runner ran with,
+ * and per audience the end date whose behaviour it carried out.
  */
-export async function stopDestination(store: Store, destination: Destination, reason: string): Promise<Destination> {
-  await store.update(
-    keys.destination(destination.destinationId),
-    { expression: 'SET #state = :stopped, stoppedReason = :reason', names: { '#state': 'state' }, values: { ':stopped': 'stopped', ':reason': reason } },
-    { expression: 'attribute_exists(pk)' },
-  );
-  return { ...destination, state: 'stopped', stoppedReason: reason };
+export interface DestinationRunState {
+  stopped?: { reason: string; version: number };
+  ended: Record<string, { endDate: string; at: string }>;
 }
 
+/** A destination's setup as the admin saved it: no runner state in it. */
+export type DestinationSetup = Omit<Destination, 'state' | 'stoppedReason'>;
+
 /**
- * Records that an audience's end-date behaviour has been carried out. The
- * audiences list is rewritten only if nobody saved the destination meanwhile
- * (condition on the list as read); on a race it is read again.
+ * The destination as everyone reads it: the setup joined with the runner's
+ * state. A stop counts only against the setup it was recorded for: an admin's
+ * save since is the fix, and the destination runs again. An end mark counts
+ * only for the end date it was made for: a new end date reopens the audience.
  */
-export async function markEndHandled(store: Store, destinationId: string, audienceId: string, atIso: string): Promise<void> {
-  for (let attempt = 0; attempt < 5; attempt += 1) {
-    const item = await store.get(keys.destination(destinationId));
-    if (!item) return;
-    const destination = destinationSchema.parse(item);
-    const audiences = destination.audiences.map((audience) =>
-      audience.audienceId === audienceId && !audience.endHandledAt ? { ...audience, endHandledAt: atIso } : audience,
-    );
-    try {
-      await store.update(
-        keys.destination(destinationId),
-        { expression: 'SET audiences = :next', values: { ':next': audiences } },
-        { expression: 'audiences = :read', values: { ':read': item.audiences } },
-      );
-      return;
-    } catch (error) {
-      if (!(error instanceof ConditionFailedError)) throw error;
-    }
-  }
-  throw new Error(`destination ${destinationId} kept changing while its audience ${audienceId} was being marked as ended`);
+export function withRunState(setup: DestinationSetup, run: DestinationRunState): Destination {
+  const stop = run.stopped && run.stopped.version === (setup.version ?? 0) ? run.stopped : undefined;
+  const audiences: StoredAudience[] = setup.audiences.map(({ endHandledAt: _ignored, ...audience }) => {
+    const mark = run.ended[audience.audienceId];
+    return mark && mark.endDate === audience.endDate ? { ...audience, endHandledAt: mark.at } : audience;
+  });
+  return { ...setup, audiences, state: stop ? 'stopped' : 'active', ...(stop ? { stoppedReason: stop.reason } : {}) };
 }
 
 export function isEnded(endDate: string | undefined, now: number): boolean {

@@ -1,6 +1,9 @@
-import { ConditionFailedError, type Item, type Store } from '#shared/store/index.ts';
+import type { Item, Store } from '#shared/store/index.ts';
 import { isEnded } from '#functions/push-clone/core/instance/destination-state.ts';
-import { keys, workMarkerSchema, type Destination, type WorkMarker } from '#functions/push-clone/core/model.ts';
+import type { Destination, WorkMarker } from '#functions/push-clone/core/model.ts';
+import { inboxHasItems, retireMarkerIfUnchanged } from '#functions/push-clone/persistence/work-marker.ts';
+
+export { readWorkMarker as readMarker } from '#functions/push-clone/persistence/work-marker.ts';
 
 /**
  * Fields the runner adds to the work marker when nothing is due now but
@@ -11,11 +14,6 @@ import { keys, workMarkerSchema, type Destination, type WorkMarker } from '#func
 export interface IdleMarkerFields {
   nextDueAt?: string;
   idleVersion?: number;
-}
-
-export async function readMarker(store: Store, munchkinId: string): Promise<WorkMarker | undefined> {
-  const item = await store.get(keys.workMarker(munchkinId));
-  return item ? workMarkerSchema.parse(item) : undefined;
 }
 
 /** Whether the dispatcher may leave this instance alone this tick. */
@@ -43,19 +41,7 @@ export function nextDueAt(destinations: Iterable<Destination>, now: number): num
  * `nextDue`, in both cases only if no delivery touched it since it was read.
  */
 export async function retireWorkMarker(store: Store, marker: WorkMarker, nextDue: number | undefined): Promise<'deleted' | 'idle' | 'kept'> {
-  const key = keys.workMarker(marker.munchkinId);
-  const unchanged = { expression: 'version = :read', values: { ':read': marker.version } };
-  const inbox = await store.query({ partition: keys.inboxPartition(marker.munchkinId), limit: 1, consistent: true });
-  if (inbox.items.length > 0) return 'kept';
-  try {
-    if (nextDue === undefined) {
-      await store.delete(key, unchanged);
-      return 'deleted';
-    }
-    await store.update(key, { expression: 'SET nextDueAt = :due, idleVersion = :read', values: { ':due': new Date(nextDue).toISOString() } }, unchanged);
-    return 'idle';
-  } catch (error) {
-    if (error instanceof ConditionFailedError) return 'kept';
-    throw error;
-  }
+  // Deliveries not folded in yet are work: the marker stays.
+  if (await inboxHasItems(store, marker.munchkinId)) return 'kept';
+  return retireMarkerIfUnchanged(store, marker, nextDue);
 }

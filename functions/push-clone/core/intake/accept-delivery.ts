@@ -5,10 +5,11 @@ import { imsOrgIdSchema } from '#shared/identifiers.ts';
 import { isThrottlingError, type Item, type Store } from '#shared/store/index.ts';
 import { parseActivation, type ActivationCounts, type ParserOptions, type RefusalSample } from '#functions/push-clone/core/intake/activation-parser.ts';
 import { archiveItems, compressBody } from '#functions/push-clone/core/intake/delivery-archive.ts';
-import { readDestination } from '#functions/push-clone/core/setup/destinations.ts';
-import { recordIntake } from '#functions/push-clone/core/intake/intake-stats.ts';
-import { DEFAULT_EMAIL_SOURCES, inboxKey, workMarkerTouch, type ActivationRecord, type Destination, type InboxItem, type ProfileRecord } from '#functions/push-clone/core/model.ts';
+import { readDestination } from '#functions/push-clone/persistence/destinations.ts';
+import { recordIntake } from '#functions/push-clone/persistence/intake-stats.ts';
+import { DEFAULT_EMAIL_SOURCES, inboxKey, type ActivationRecord, type Destination, type InboxItem, type ProfileRecord } from '#functions/push-clone/core/model.ts';
 import { authenticateWebhook, type WebhookAuthPorts } from '#functions/push-clone/core/intake/webhook-auth.ts';
+import { touchWorkMarker } from '#functions/push-clone/persistence/work-marker.ts';
 
 export interface InboxPorts extends WebhookAuthPorts {
   store: Store;
@@ -96,8 +97,7 @@ export async function storeParsedDelivery(
     const counters = options.countIntake ? recordIntake(store, destination.destinationId, parsed.counts, delivery.receivedAt) : Promise.resolve();
     await Promise.all([store.putMany(items), counters]);
     if (items.length === 0) return;
-    const marker = workMarkerTouch(destination.munchkinId, delivery.receivedAt);
-    await store.update(marker.key, marker.set);
+    await touchWorkMarker(store, destination.munchkinId, delivery.receivedAt);
   });
   return items.length;
 }

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { z } from 'zod';
 import { MarketoUnavailableError, parseCsv, toCsv, type CsvValue } from '#shared/marketo/index.ts';
-import { ConditionFailedError, type Store } from '#shared/store/index.ts';
+import type { Store } from '#shared/store/index.ts';
 import { writeResults } from '#functions/push-clone/core/marketo-batch/call-marketo.ts';
 import { bulkImportOutcome } from '#functions/push-clone/core/outcomes/outcome-reasons.ts';
 import { chunks } from '#shared/collections.ts';
@@ -10,6 +9,9 @@ import { DueQueue } from '#functions/push-clone/core/runner/due-work.ts';
 import { keys, membershipSchema, type Membership } from '#functions/push-clone/core/model.ts';
 import type { ItemResult, RunContext, WorkItem } from '#functions/push-clone/core/runner/run-context.ts';
 import { isLearning, learnLeadIds, LEARNING_STATES } from '#functions/push-clone/core/marketo-batch/learn-lead-ids.ts';
+import { CHUNK_PEOPLE, deleteJob, moveJob, readBulkJob, readJobChunk, recordJob, type BulkJob } from '#functions/push-clone/persistence/bulk-jobs.ts';
+
+export { bulkKeys, readBulkJob, type BulkJob } from '#functions/push-clone/persistence/bulk-jobs.ts';
 
 /**
  * Bulk lead import for large first pushes (create mode): when at least
@@ -79,47 +81,10 @@ export const BULK_DEFAULTS: BulkSettings = {
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
 };
 
-/** People per chunk item: ~40 bytes each, far below DynamoDB's 400 KB per item. */
-const CHUNK_PEOPLE = 2_500;
 /** Marketo keeps a batch ID for seven days; chunk items are kept as long, then expire. */
 const KEEP_SECONDS = 7 * 24 * 3600;
 /** After a whole job failed, REST carries the instance for this long before bulk is tried again. */
 const FAILED_PAUSE_MS = 24 * 3600_000;
-
-const jobSchema = z.object({
-  jobId: z.string(),
-  state: z.enum(['building', 'ready', 'submitted', 'failed', ...LEARNING_STATES]),
-  munchkinId: z.string(),
-  destinationId: z.string(),
-  audienceId: z.string(),
-  listId: z.number(),
-  people: z.number(),
-  chunks: z.number(),
-  batchId: z.number().optional(),
-  submissions: z.number().default(0),
-  createdAt: z.string(),
-  failedAt: z.string().optional(),
-  message: z.string().optional(),
-  /** When the outcomes were written and learning lead IDs began. */
-  learningSince: z.string().optional(),
-  /** The lead extract learning the IDs. */
-  exportId: z.string().optional(),
-});
-export type BulkJob = z.infer<typeof jobSchema>;
-
-export const bulkKeys = {
-  /** `INSTANCE#<munchkinId>` / `PUSH_BULK`: the instance's open bulk import job. */
-  job: (munchkinId: string) => ({ pk: `INSTANCE#${munchkinId}`, sk: 'PUSH_BULK' }),
-  /** `PUSH_BULK#<munchkinId>#<jobId>` / `CHUNK#<n>`: the people of a job, with the membership version read. */
-  chunk: (munchkinId: string, jobId: string, index: number) => ({ pk: `PUSH_BULK#${munchkinId}#${jobId}`, sk: `CHUNK#${String(index).padStart(5, '0')}` }),
-};
-
-const chunkSchema = z.object({ people: z.array(z.tuple([z.string(), z.number()])) });
-
-export async function readBulkJob(store: Store, munchkinId: string): Promise<BulkJob | undefined> {
-  const item = await store.get(bulkKeys.job(munchkinId));
-  return item ? jobSchema.parse(item) : undefined;
-}
 
 /** Whether the REST push must leave this item to the open job. */
 export function holdsAdd(job: BulkJob | undefined, item: WorkItem): boolean {
@@ -148,7 +113,7 @@ export async function advanceBulkImport(ctx: RunContext, settings: BulkSettings)
   if (!job) return undefined;
   if (job.state === 'ready') job = await submit(ctx, job);
   if (job.state === 'submitted') job = await pollAndCollect(ctx, job, settings);
-  if (job && isLearning(job)) job = await learnLeadIds(ctx, job, settings, { move: moveJob, close: deleteJob, chunk: readChunk });
+  if (job && isLearning(job)) job = await learnLeadIds(ctx, job, settings, { move: moveJob, close: deleteJob, chunk: readJobChunk });
   return job && job.state !== 'failed' ? job : undefined;
 }
 
@@ -200,10 +165,7 @@ async function startJob(ctx: RunContext, settings: BulkSettings): Promise<BulkJo
   };
   const { store } = ctx.ports;
   const expiresAt = Math.floor(ctx.now() / 1000) + KEEP_SECONDS;
-  await store.put({ ...bulkKeys.job(ctx.munchkinId), ...job, expiresAt }, { expression: 'attribute_not_exists(pk)' });
-  await store.putMany(
-    chunks(people, CHUNK_PEOPLE).map((part, index) => ({ ...bulkKeys.chunk(ctx.munchkinId, job.jobId, index), people: part.map((m) => [m.email, m.version]), expiresAt })),
-  );
+  await recordJob(store, job, people, expiresAt);
   await moveJob(store, job, 'building', { state: 'ready' });
   ctx.ports.logger?.info('bulk import job recorded', { jobId: job.jobId, destinationId: job.destinationId, audienceId: job.audienceId, people: job.people });
   return { ...job, state: 'ready' };
@@ -272,7 +234,7 @@ async function collect(ctx: RunContext, job: BulkJob, hasFailures: boolean, hasW
   let written = 0;
   if (destination && audience) {
     for (let index = 0; index < job.chunks; index += 1) {
-      const part = await readChunk(store, job, index);
+      const part = await readJobChunk(store, job, index);
       const people = await currentMemberships(store, job, part);
       const results: ItemResult[] = [];
       for (const { membership, recorded } of people) {
@@ -297,12 +259,6 @@ function rowOf(membership: Membership): Record<string, CsvValue> {
   return { ...membership.attributes, email: membership.email };
 }
 
-async function readChunk(store: Store, job: BulkJob, index: number): Promise<Array<[string, number]>> {
-  const item = await store.get(bulkKeys.chunk(job.munchkinId, job.jobId, index));
-  if (!item) throw new Error(`bulk import job ${job.jobId} lost its chunk ${index}`);
-  return chunkSchema.parse(item).people;
-}
-
 /** The job's people as they are now, with the version recorded when the job was built (people whose membership is gone are left out). */
 async function currentMemberships(store: Store, job: BulkJob, part: ReadonlyArray<[string, number]>): Promise<Array<{ membership: Membership; recorded: number }>> {
   const recorded = new Map(part);
@@ -312,7 +268,7 @@ async function currentMemberships(store: Store, job: BulkJob, part: ReadonlyArra
 
 async function jobPeople(store: Store, job: BulkJob): Promise<Array<{ membership: Membership; recorded: number }>> {
   const all: Array<{ membership: Membership; recorded: number }> = [];
-  for (let index = 0; index < job.chunks; index += 1) all.push(...(await currentMemberships(store, job, await readChunk(store, job, index))));
+  for (let index = 0; index < job.chunks; index += 1) all.push(...(await currentMemberships(store, job, await readJobChunk(store, job, index))));
   return all;
 }
 
@@ -327,26 +283,4 @@ function reasonsByEmail(file: string): Map<string, string> {
     if (email) reasons.set(email, row[row.length - 1] ?? 'unspecified');
   }
   return reasons;
-}
-
-async function moveJob(store: Store, job: BulkJob, from: BulkJob['state'], change: Partial<BulkJob>): Promise<void> {
-  const entries = Object.entries(change);
-  await store.update(
-    bulkKeys.job(job.munchkinId),
-    {
-      expression: `SET ${entries.map((_, index) => `#f${index} = :v${index}`).join(', ')}`,
-      names: Object.fromEntries(entries.map(([name], index) => [`#f${index}`, name])),
-      values: Object.fromEntries(entries.map(([, value], index) => [`:v${index}`, value])),
-    },
-    { expression: 'jobId = :jobId AND #state = :from', names: { '#state': 'state' }, values: { ':jobId': job.jobId, ':from': from } },
-  );
-}
-
-/** Deletes the job item if it is still this job; its chunk items expire on their own. */
-async function deleteJob(store: Store, job: BulkJob): Promise<void> {
-  try {
-    await store.delete(bulkKeys.job(job.munchkinId), { expression: 'jobId = :jobId', values: { ':jobId': job.jobId } });
-  } catch (error) {
-    if (!(error instanceof ConditionFailedError)) throw error;
-  }
 }

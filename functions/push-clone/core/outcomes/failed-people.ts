@@ -1,8 +1,10 @@
 import type { Clock } from '#shared/clock.ts';
-import { ConditionFailedError, type Store } from '#shared/store/index.ts';
+import type { Store } from '#shared/store/index.ts';
 import { forEachLimit } from '#shared/collections.ts';
-import { keys, membershipSchema, SKIPPED_FIELD_PREFIX, workMarkerTouch, type Destination, type Membership } from '#functions/push-clone/core/model.ts';
+import { keys, membershipSchema, SKIPPED_FIELD_PREFIX, type Destination, type Membership, type MembershipChange } from '#functions/push-clone/core/model.ts';
+import { requeueMembership } from '#functions/push-clone/persistence/memberships.ts';
 import { appendHistory, DEFAULT_HISTORY_POLICY, type HistoryPolicy } from '#functions/push-clone/core/outcomes/person-history.ts';
+import { touchWorkMarker } from '#functions/push-clone/persistence/work-marker.ts';
 
 /** People of one reason, as the status shows them. */
 export interface ReasonGroup {
@@ -46,29 +48,18 @@ export async function requeueFailed(
     await forEachLimit(waiting, 16, async (item) => {
       const membership = membershipSchema.parse(item);
       const notBefore = new Date(Math.max(now, Date.parse(audience.startDate) || 0)).toISOString();
-      try {
-        await store.update(
-          keys.membership(membership.destinationId, membership.audienceId, membership.email),
-          {
-            expression: 'SET gsi1pk = :pk, gsi1sk = :sk, hist = :hist, attributes = :attributes',
-            values: {
-              ':attributes': renamed(membership.attributes, renamedTargets),
-              ':pk': keys.pendingPartition(membership.munchkinId),
-              ':sk': keys.pendingSort(notBefore, membership.destinationId, membership.audienceId, membership.email),
-              ':hist': appendHistory(membership.hist, [{ at: nowIso, kind: 'decision', action: 'requeue', reason: membership.outcome?.reason, message: why }], now, history),
-            },
-          },
-          { expression: 'gsi1pk = :failedPk AND version = :version', values: { ':failedPk': failedPk, ':version': membership.version } },
-        );
-        requeued += 1;
-      } catch (error) {
-        if (!(error instanceof ConditionFailedError)) throw error;
-      }
+      const change: MembershipChange = {
+        set: {
+          attributes: renamed(membership.attributes, renamedTargets),
+          hist: appendHistory(membership.hist, [{ at: nowIso, kind: 'decision', action: 'requeue', reason: membership.outcome?.reason, message: why }], now, history),
+        },
+        queue: { at: { gsi1pk: keys.pendingPartition(membership.munchkinId), gsi1sk: keys.pendingSort(notBefore, membership.destinationId, membership.audienceId, membership.email) } },
+      };
+      if (await requeueMembership(store, membership, change)) requeued += 1;
     });
   }
   if (requeued > 0) {
-    const marker = workMarkerTouch(destination.munchkinId, now);
-    await store.update(marker.key, marker.set);
+    await touchWorkMarker(store, destination.munchkinId, now);
   }
   return requeued;
 }

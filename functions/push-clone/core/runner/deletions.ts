@@ -1,5 +1,6 @@
 import { chunks } from '#shared/collections.ts';
 import { keys, membershipSchema, type Destination } from '#functions/push-clone/core/model.ts';
+import { removeDestination } from '#functions/push-clone/persistence/destinations.ts';
 import { removeEveryMember } from '#functions/push-clone/core/runner/end-dates.ts';
 import type { RunContext, StopReason, WorkItem } from '#functions/push-clone/core/runner/run-context.ts';
 
@@ -63,6 +64,6 @@ async function purge(ctx: RunContext, destination: Destination): Promise<StopRea
     }
     await store.delete(keys.stats(destination.destinationId, audience.audienceId));
   }
-  await store.transact([{ delete: keys.destination(destination.destinationId) }, { delete: keys.instanceDestination(destination.munchkinId, destination.destinationId) }]);
+  await removeDestination(store, destination);
   return undefined;
 }

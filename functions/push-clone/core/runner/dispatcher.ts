@@ -3,8 +3,8 @@ import type { Clock } from '#shared/clock.ts';
 import type { FunctionInvoker } from '#shared/runtime/invoker.ts';
 import type { Store } from '#shared/store/index.ts';
 import { forEachLimit } from '#shared/collections.ts';
-import { keys } from '#functions/push-clone/core/model.ts';
 import { markerIsIdle } from '#functions/push-clone/core/instance/work-marker.ts';
+import { listWorkMarkers } from '#functions/push-clone/persistence/work-marker.ts';
 import { parkedUntil } from '#functions/push-clone/core/instance/park.ts';
 
 export interface DispatchPorts {
@@ -32,7 +32,7 @@ const INVOKE_CONCURRENCY = 16;
  */
 export async function dispatch(ports: DispatchPorts, runnerFunctionName: string): Promise<DispatchResult[]> {
   const now = ports.clock.now();
-  const markers = await ports.store.queryAll({ partition: keys.workMarkerPartition, consistent: true });
+  const markers = await listWorkMarkers(ports.store);
   const results: DispatchResult[] = [];
   await forEachLimit(markers, INVOKE_CONCURRENCY, async (marker) => {
     const munchkinId = marker.sk;

@@ -1,5 +1,6 @@
 import { BatchPipeline } from '#functions/push-clone/core/runner/batch-pipeline.ts';
-import { isEnded, markEndHandled } from '#functions/push-clone/core/instance/destination-state.ts';
+import { isEnded } from '#functions/push-clone/core/instance/destination-state.ts';
+import { markEndHandled } from '#functions/push-clone/persistence/destinations.ts';
 import { keys, membershipSchema, type Destination, type StoredAudience } from '#functions/push-clone/core/model.ts';
 import type { RunContext, StopReason, WorkItem } from '#functions/push-clone/core/runner/run-context.ts';
 
@@ -22,7 +23,7 @@ export async function carryOutEndDates(ctx: RunContext): Promise<StopReason | un
         // A configuration error met while removing stops the destination: do not record the end as handled.
         if (ctx.destinations.get(destination.destinationId)?.state !== 'active') continue;
       }
-      await markEndHandled(ctx.ports.store, destination.destinationId, audience.audienceId, new Date(ctx.now()).toISOString());
+      await markEndHandled(ctx.ports.store, destination.destinationId, audience, new Date(ctx.now()).toISOString());
       ctx.ports.logger?.info('audience end date carried out', { destinationId: destination.destinationId, audienceId: audience.audienceId, behavior: destination.endDateBehavior });
     }
   }

@@ -1,6 +1,6 @@
 import { MarketoAuthError, MarketoConfigError, MarketoDailyQuotaError, MarketoUnavailableError } from '#shared/marketo/index.ts';
 import { recordLastError } from '#functions/push-clone/core/marketo-batch/write-back.ts';
-import { stopDestination } from '#functions/push-clone/core/instance/destination-state.ts';
+import { stopDestination } from '#functions/push-clone/persistence/destinations.ts';
 import { parkInstance } from '#functions/push-clone/core/instance/park.ts';
 import type { RunContext, StopReason, WorkItem } from '#functions/push-clone/core/runner/run-context.ts';
 

@@ -2,7 +2,7 @@ import { LeaseKeeper, LeaseLock, LeaseLostError } from '#shared/store/index.ts';
 import { centralDay, MAX_RECORDS_PER_CALL } from '#shared/marketo/index.ts';
 import { ingestInbox } from '#functions/push-clone/core/ingest/ingest-inbox.ts';
 import { planMembership } from '#functions/push-clone/core/runner/plan-membership.ts';
-import { listInstanceDestinations } from '#functions/push-clone/core/setup/destinations.ts';
+import { listInstanceDestinations } from '#functions/push-clone/persistence/destinations.ts';
 import { carryOutDeletions } from '#functions/push-clone/core/runner/deletions.ts';
 import { carryOutEndDates } from '#functions/push-clone/core/runner/end-dates.ts';
 import { nextDueAt, readMarker, retireWorkMarker } from '#functions/push-clone/core/instance/work-marker.ts';

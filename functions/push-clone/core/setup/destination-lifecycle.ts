@@ -3,7 +3,8 @@ import type { Clock } from '#shared/clock.ts';
 import { ConflictError } from '#shared/errors.ts';
 import { ConditionFailedError, type Store } from '#shared/store/index.ts';
 import { getDestination } from '#functions/push-clone/core/setup/destinations.ts';
-import { destinationSchema, keys, membershipSchema, workMarkerTouch, type Destination } from '#functions/push-clone/core/model.ts';
+import { destinationSchema, keys, membershipSchema, type Destination } from '#functions/push-clone/core/model.ts';
+import { writeDeletionRequest, writePaused } from '#functions/push-clone/persistence/destinations.ts';
 
 export const LIST_CHOICES = ['keep', 'removeAdded'] as const;
 export type ListChoice = (typeof LIST_CHOICES)[number];
@@ -23,16 +24,9 @@ export async function setPaused(ports: LifecyclePorts, destinationId: string, pa
   const destination = await getDestination(ports.store, destinationId);
   if (destination.deletion) throw deletingError(destinationId);
   const nowIso = new Date(ports.clock.now()).toISOString();
-  const marker = workMarkerTouch(destination.munchkinId, ports.clock.now());
   try {
-    await ports.store.transact([
-      {
-        update: keys.destination(destinationId),
-        set: { expression: 'SET paused = :paused, updatedAt = :now, updatedBy = :actor', values: { ':paused': paused, ':now': nowIso, ':actor': actor } },
-        condition: { expression: 'attribute_exists(pk) AND attribute_not_exists(deletion)' },
-      },
-      ...(paused ? [] : [{ update: marker.key, set: marker.set }]),
-    ]);
+    // Resuming wakes the pending work in the same transaction.
+    await writePaused(ports.store, destination, { paused, atIso: nowIso, actor }, paused ? undefined : ports.clock.now());
   } catch (error) {
     if (!(error instanceof ConditionFailedError)) throw error;
     throw new ConflictError(`Destination ${destinationId} was changed (or deleted) meanwhile: read it again.`, { code: 'destination_changed' });
@@ -55,17 +49,9 @@ export async function requestDeletion(ports: LifecyclePorts, destinationId: stri
     throw new ConflictError(`Destination ${destinationId} is already being deleted with lists=${destination.deletion.lists}.`, { code: 'destination_deleting' });
   }
   if (!destination.deletion) {
-    const nowIso = new Date(ports.clock.now()).toISOString();
-    const marker = workMarkerTouch(destination.munchkinId, ports.clock.now());
+    const nowMs = ports.clock.now();
     try {
-      await ports.store.transact([
-        {
-          update: keys.destination(destinationId),
-          set: { expression: 'SET deletion = :deletion, updatedAt = :now', values: { ':deletion': { lists, requestedAt: nowIso, requestedBy: actor }, ':now': nowIso } },
-          condition: { expression: 'attribute_exists(pk) AND attribute_not_exists(deletion)' },
-        },
-        { update: marker.key, set: marker.set },
-      ]);
+      await writeDeletionRequest(ports.store, destination, { lists, requestedAt: new Date(nowMs).toISOString(), requestedBy: actor }, nowMs);
     } catch (error) {
       if (!(error instanceof ConditionFailedError)) throw error;
       throw new ConflictError(`Destination ${destinationId} was changed meanwhile: read it again and retry.`, { code: 'destination_changed' });

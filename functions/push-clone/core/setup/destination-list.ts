@@ -1,7 +1,7 @@
 import type { Clock } from '#shared/clock.ts';
 import type { Config } from '#shared/config/index.ts';
 import type { Store } from '#shared/store/index.ts';
-import { listInstanceDestinations } from '#functions/push-clone/core/setup/destinations.ts';
+import { listInstanceDestinations } from '#functions/push-clone/persistence/destinations.ts';
 import { countPending, destinationStatus, type AudienceStatus } from '#functions/push-clone/core/outcomes/destination-status.ts';
 
 export interface DestinationSummary {

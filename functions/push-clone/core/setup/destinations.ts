@@ -6,12 +6,13 @@ import { INTERACTIVE_MARKETO, marketoClientFor } from '#shared/instances/marketo
 import { readConfirmedMapping } from '#shared/instances/org-mapping-store.ts';
 import type { MarketoClient } from '#shared/marketo/index.ts';
 import type { SecretStore } from '#shared/secrets/index.ts';
-import { ConditionFailedError, type Store, type TransactOp } from '#shared/store/index.ts';
+import { ConditionFailedError, type Store } from '#shared/store/index.ts';
 import type { DestinationInput } from '#functions/push-clone/core/setup/destination-input.ts';
 import { checkLists, sharedListWarnings } from '#functions/push-clone/core/setup/list-checks.ts';
 import { renamedTargetsOf, requeueFailed } from '#functions/push-clone/core/outcomes/failed-people.ts';
 import { checkSetupAgainstInstance } from '#functions/push-clone/core/setup/setup-checks.ts';
-import { destinationSchema, instanceDestinationSchema, keys, workMarkerTouch, type Destination, type StoredAudience } from '#functions/push-clone/core/model.ts';
+import type { Destination, StoredAudience } from '#functions/push-clone/core/model.ts';
+import { readDestination, writeDestinationSetup } from '#functions/push-clone/persistence/destinations.ts';
 
 export { destinationIdSchema, destinationInputSchema, type DestinationInput } from '#functions/push-clone/core/setup/destination-input.ts';
 
@@ -77,7 +78,7 @@ export async function saveDestination(
 
   const audiences: StoredAudience[] = input.audiences.map((audience) => {
     const before = existing?.audiences.find((old) => old.audienceId === audience.audienceId);
-    // The end-date behaviour was carried out for that end date; a new end date reopens the audience.
+    // The runner's mark holds for the end date it was made for; a new end date reopens the audience (withRunState).
     const endHandledAt = before && before.endDate === audience.endDate ? before.endHandledAt : undefined;
     return { audienceId: audience.audienceId, namespace: audience.namespace, listId: audience.mappingId, startDate: audience.startDate, endDate: audience.endDate, endHandledAt };
   });
@@ -90,7 +91,7 @@ export async function saveDestination(
   );
 
   const now = new Date(ports.clock.now()).toISOString();
-  const destination: Destination = {
+  const edited: Destination = {
     destinationId,
     name: input.name,
     description: input.description,
@@ -104,7 +105,7 @@ export async function saveDestination(
     partitionName: input.partitionName,
     endDateBehavior: input.endDateBehavior,
     audiences,
-    // Saving is how an admin says "fixed": a destination stopped on a configuration error runs again.
+    // Saving is how an admin says "fixed": a stop recorded against the setup read no longer counts (withRunState).
     state: 'active',
     // Pausing is its own action: a save keeps it.
     ...(existing?.paused ? { paused: true } : {}),
@@ -112,17 +113,9 @@ export async function saveDestination(
     updatedAt: now,
     updatedBy: actor,
   };
+  let destination: Destination;
   try {
-    await ports.store.transact([
-      {
-        put: { ...keys.destination(destinationId), type: 'push-destination', ...destination },
-        condition: existing
-          ? { expression: 'updatedAt = :previous', values: { ':previous': existing.updatedAt } }
-          : { expression: 'attribute_not_exists(pk)' },
-      },
-      { put: { ...keys.instanceDestination(munchkinId, destinationId), type: 'push-instance-destination', destinationId } },
-      ...(existing && wakesPendingWork(existing, audiences) ? [wakeWork(munchkinId, ports.clock.now())] : []),
-    ]);
+    destination = await writeDestinationSetup(ports.store, edited, existing, existing && wakesPendingWork(existing, audiences) ? ports.clock.now() : undefined);
   } catch (error) {
     if (!(error instanceof ConditionFailedError)) throw error;
     throw new ConflictError(`Destination ${destinationId} was changed while you saved it: read it again and retry.`, { code: 'destination_changed' });
@@ -152,37 +145,10 @@ function wakesPendingWork(existing: Destination, audiences: readonly StoredAudie
   return existing.state === 'stopped' || setup(existing.audiences) !== setup(audiences);
 }
 
-function wakeWork(munchkinId: string, atMs: number): TransactOp {
-  const marker = workMarkerTouch(munchkinId, atMs);
-  return { update: marker.key, set: marker.set };
-}
-
-export async function readDestination(store: Store, destinationId: string): Promise<Destination | undefined> {
-  const item = await store.get(keys.destination(destinationId));
-  return item ? destinationSchema.parse(item) : undefined;
-}
-
 export async function getDestination(store: Store, destinationId: string): Promise<Destination> {
   const destination = await readDestination(store, destinationId);
   if (!destination) {
     throw new NotFoundError(`Push destination ${destinationId} does not exist: create it with PUT /push-clone/destinations/${destinationId}.`, { code: 'destination_not_found' });
   }
   return destination;
-}
-
-/**
- * Every destination of an instance, by ID: the pointer items, then the
- * destinations in one BatchGet. Read once per runner tick, under the lease,
- * and shared by ingest and the push.
- */
-export async function listInstanceDestinations(store: Store, munchkinId: string): Promise<Map<string, Destination>> {
-  const pointers = await store.queryAll(keys.instanceDestinationsPrefix(munchkinId));
-  const items = await store.getMany(pointers.map((pointer) => keys.destination(instanceDestinationSchema.parse(pointer).destinationId)));
-  const destinations = new Map<string, Destination>();
-  for (const item of items) {
-    const destination = destinationSchema.parse(item);
-    // A pointer left behind by a destination that moved instance is ignored.
-    if (destination.munchkinId === munchkinId) destinations.set(destination.destinationId, destination);
-  }
-  return destinations;
 }
