@@ -14,6 +14,9 @@ import { pushCloneWorld, saveTestDestination, type PushCloneWorld } from './setu
 /** A fixture as Adobe's page shows it (test/fixtures/aep/README.md names the page of each). */
 const fixture = (name: string) => readFileSync(`${repoRoot}/test/fixtures/aep/${name}`, 'utf8');
 const compose = (...profiles: string[]) => `{"profiles":[${profiles.join(',')}]}`;
+/** A destination's audiences, each mapped to its list, all starting on one date. */
+const audiencesFrom = (startDate: string, listByAudience: Record<string, number>) =>
+  Object.entries(listByAudience).map(([audienceId, mappingId]) => ({ audienceId, mappingId, startDate }));
 
 /**
  * Adobe's documented example bodies, verbatim, through the real webhook, ingest
@@ -31,23 +34,23 @@ describe("Adobe's documented AEP bodies land the right people in the right lists
       name: 'HTTP API destination',
       // A wrong identity setting first: the HTTP API example has no Email namespace.
       emailSources: [{ namespace: 'Email' }],
-      audiences: [
-        { audienceId: '7841ba61-23c1-4bb3-a495-00d3g5fe1e93', mappingId: LISTS.exited, startDate: '2021-01-01' },
-        { audienceId: '59bd2fkd-3c48-4b18-bf56-4f5c5e6967ae', mappingId: LISTS.realizedA, startDate: '2021-01-01' },
-        { audienceId: '947c1c46-008d-40b0-92ec-3af86eaf41c1', mappingId: LISTS.realizedB, startDate: '2021-01-01' },
-      ],
+      audiences: audiencesFrom('2021-01-01', {
+        '7841ba61-23c1-4bb3-a495-00d3g5fe1e93': LISTS.exited,
+        '59bd2fkd-3c48-4b18-bf56-4f5c5e6967ae': LISTS.realizedA,
+        '947c1c46-008d-40b0-92ec-3af86eaf41c1': LISTS.realizedB,
+      }),
     });
     await saveTestDestination(world, 'dsdk', {
       name: 'Destination SDK destination',
-      audiences: [
-        { audienceId: '36a51c13-9dd6-4d2c-8aa3-07d785ea5075', mappingId: LISTS.dsdkA, startDate: '2019-01-01' },
-        { audienceId: '788d8874-8007-4253-92b7-ee6b6c20c6f3', mappingId: LISTS.dsdkB, startDate: '2019-01-01' },
-        { audienceId: '8f812592-3f06-416b-bd50-e7831848a31a', mappingId: LISTS.dsdkExited, startDate: '2019-01-01' },
-      ],
+      audiences: audiencesFrom('2019-01-01', {
+        '36a51c13-9dd6-4d2c-8aa3-07d785ea5075': LISTS.dsdkA,
+        '788d8874-8007-4253-92b7-ee6b6c20c6f3': LISTS.dsdkB,
+        '8f812592-3f06-416b-bd50-e7831848a31a': LISTS.dsdkExited,
+      }),
     });
     await saveTestDestination(world, 'streaming', {
       name: 'Streaming test profiles',
-      audiences: [{ audienceId: '03fb9938-8537-4b4c-87f9-9c4d413a0ee5', mappingId: LISTS.streaming, startDate: '2021-01-01' }],
+      audiences: audiencesFrom('2021-01-01', { '03fb9938-8537-4b4c-87f9-9c4d413a0ee5': LISTS.streaming }),
     });
   });
   afterAll(() => world.stop());
@@ -122,11 +125,11 @@ describe("Adobe's documented AEP bodies land the right people in the right lists
       name: 'HTTP API destination',
       munchkinId: world.munchkinId,
       personCreationMode: 'createMissing',
-      audiences: [
-        { audienceId: '7841ba61-23c1-4bb3-a495-00d3g5fe1e93', mappingId: LISTS.exited, startDate: '2021-01-01' },
-        { audienceId: '59bd2fkd-3c48-4b18-bf56-4f5c5e6967ae', mappingId: LISTS.realizedA, startDate: '2021-01-01' },
-        { audienceId: '947c1c46-008d-40b0-92ec-3af86eaf41c1', mappingId: LISTS.realizedB, startDate: '2021-01-01' },
-      ],
+      audiences: audiencesFrom('2021-01-01', {
+        '7841ba61-23c1-4bb3-a495-00d3g5fe1e93': LISTS.exited,
+        '59bd2fkd-3c48-4b18-bf56-4f5c5e6967ae': LISTS.realizedA,
+        '947c1c46-008d-40b0-92ec-3af86eaf41c1': LISTS.realizedB,
+      }),
     });
     expect(saved.status).toBe(200);
     const replay = () => admin('POST', '/push-clone/destinations/http-api/replay', 'POST /push-clone/destinations/{destinationId}/replay', 'http-api', { from });

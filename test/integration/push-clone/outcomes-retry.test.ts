@@ -61,7 +61,7 @@ describe('per-person outcomes that lead somewhere', () => {
       expect(scenario().first.outcomes.failed).toBe(1);
     });
 
-    it('shows the failure by Marketo code, with its count, a sample and a message naming the field', () => {
+    it('shows the failure by Marketo code with its count, a sample, a message naming the field', () => {
       expect(scenario().failedStatus.failuresByReason).toEqual([
         { code: '1006', count: 1, retrying: 0, samples: ['ada.colour@example.com'], message: expect.stringContaining("Marketo has no lead field 'favouriteColour'") },
       ]);
@@ -160,11 +160,11 @@ describe('per-person outcomes that lead somewhere', () => {
       return { run, status, retried, laterFinds, ghost: world.sandbox.leadsByEmail('ghost.one@example.com') };
     });
 
-    it('adds the known person and skips the two Marketo does not know', () => {
+    it('adds the known person, skipping the two Marketo does not know', () => {
       expect(scenario().run.outcomes).toMatchObject({ added: 1, skipped: 2 });
     });
 
-    it('shows the skips by reason, with samples and a message', () => {
+    it('shows the skips by reason with samples, a message', () => {
       expect(scenario().status.skippedByReason).toEqual([
         { code: 'not_found_in_marketo', count: 2, samples: ['ghost.one@example.com', 'ghost.two@example.com'], message: expect.stringContaining('only matches existing people') },
       ]);

@@ -48,7 +48,7 @@ describe('push clone runner: errors, quota, time and the lease', () => {
       expect(scenario().stopped.state).toBe('stopped');
     });
 
-    it('tells the admin which list is missing in which instance, on the destination and on its audience', () => {
+    it('tells the admin which list is missing in which instance, on the destination as on its audience', () => {
       expect(scenario().stopped.stoppedReason).toContain(`list ${MISSING_LIST} was not found in instance ${scenario().world.munchkinId}: check the mapping ID`);
       expect(scenario().audienceStats).toMatchObject({ lastError: scenario().stopped.stoppedReason });
     });
@@ -98,7 +98,7 @@ describe('push clone runner: errors, quota, time and the lease', () => {
       { clocked: true, sandbox: { dailyQuota: 1_000 } },
     );
 
-    it('ends the tick and keeps the work marker', () => {
+    it('ends the tick, keeping the work marker', () => {
       expect(scenario().metSummary).toMatchObject({ stoppedBy: 'daily_quota', marker: 'kept' });
     });
 
@@ -139,7 +139,7 @@ describe('push clone runner: errors, quota, time and the lease', () => {
       return { failed, failedSummary, audienceStats, next };
     });
 
-    it('ends the tick as unavailable and keeps the work marker', () => {
+    it('ends the tick as unavailable, keeping the work marker', () => {
       expect(scenario().failedSummary).toMatchObject({ stoppedBy: 'unavailable', marker: 'kept' });
     });
 
@@ -172,13 +172,13 @@ describe('push clone runner: errors, quota, time and the lease', () => {
       return { cut, whole };
     });
 
-    it('stops before a batch, with some of the work done and some left', () => {
+    it('stops before a batch, with part of the work done', () => {
       expect(scenario().cut).toMatchObject({ stoppedBy: 'out_of_time', marker: 'kept' });
       expect(scenario().cut.outcomes.added).toBeGreaterThan(0);
       expect(scenario().cut.outcomes.added).toBeLessThan(30);
     });
 
-    it('lets the next run carry on without repeating a call: 3 upserts and 3 adds in all, for 30 people in batches of 10', () => {
+    it('lets the next run carry on without repeating a call: 3 upserts, 3 adds in all, for 30 people in batches of 10', () => {
       expect(scenario().whole.calls.byKind).toEqual({ syncLeads: 3, addToList: 3 });
     });
 
@@ -213,7 +213,7 @@ describe('push clone runner: errors, quota, time and the lease', () => {
       expect(scenario().pair.map((summary) => summary.stoppedBy).sort()).toEqual(['done', 'lease_busy']);
     });
 
-    it('makes no call and no batch in the runner that finds the lease busy', () => {
+    it('spends nothing (no call, no batch) in the runner that finds the lease busy', () => {
       expect(scenario().pair.find((summary) => summary.stoppedBy === 'lease_busy')).toMatchObject({ marketoCalls: 0, batches: 0 });
     });
 

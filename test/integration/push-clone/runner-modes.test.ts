@@ -43,7 +43,7 @@ describe('push clone runner: the list follows the audience in both person-creati
       expect(story().pushed.list).toEqual(sorted(everyone));
     });
 
-    it('pushes 320 new people with two upserts and two list adds (2 x ceil(320/300))', () => {
+    it('pushes 320 new people with 2 x ceil(320/300) calls: two upserts, two list adds', () => {
       expect(story().pushed.calls.byKind).toEqual({ syncLeads: 2, addToList: 2 });
     });
 
@@ -56,7 +56,7 @@ describe('push clone runner: the list follows the audience in both person-creati
       expect(story().exited.list).toEqual(sorted(staying));
     });
 
-    it('removes 200 exits with one list call and no lookup', () => {
+    it('removes 200 exits with a single list call (no lookup)', () => {
       expect(story().exited.calls.byKind).toEqual({ removeFromList: 1 });
     });
 
@@ -81,7 +81,7 @@ describe('push clone runner: the list follows the audience in both person-creati
       expect(story().returned.pending).toBe(0);
     });
 
-    it('counts every add and removal of the audience in its stats', () => {
+    it('counts the story in the audience stats: 520 added, 200 removed, none failed', () => {
       expect(story().stats).toMatchObject({ added: 520, removed: 200, failed: 0 });
     });
   });
@@ -131,11 +131,11 @@ describe('push clone runner: the list follows the audience in both person-creati
       expect(story().stranger.gsi1pk).toBe(`SKIPPED#${story().destination.destinationId}#aud-m`);
     });
 
-    it('counts the added and the skipped people in the audience stats', () => {
+    it('counts the push in the audience stats: 200 added, 120 skipped as not found', () => {
       expect(story().statsAfterPush).toMatchObject({ added: 200, skipped_not_found_in_marketo: 120 });
     });
 
-    it('removes exits with one list call, and none for the strangers it never added', () => {
+    it('removes exits with one list call, none for the strangers it never added', () => {
       expect(story().exited.calls.byKind).toEqual({ removeFromList: 1 });
     });
 
@@ -186,7 +186,7 @@ describe('push clone runner: the list follows the audience in both person-creati
       return { destination, summaries: await world.runUntilDone() };
     });
 
-    it('fails that person with Marketo\'s code, and never creates them', async () => {
+    it('fails that person with Marketo\'s code, never creating them', async () => {
       const { world, destination } = refusedPush();
       const refused = membershipSchema.parse(await world.store.get(keys.membership(destination.destinationId, 'aud-r', 'odd.field@example.com')));
       expect(refused.outcome).toMatchObject({ kind: 'failed', reason: '1006' });

@@ -40,7 +40,7 @@ describe('push clone runner: the audience window (start and end dates)', () => {
       return { startsAt, early, earlySummary, earlyDispatch, dueDispatch, due, dueSummaries };
     });
 
-    it('spends no Marketo call before the start date, and adds nobody', () => {
+    it('spends no Marketo call before the start date, adding nobody', () => {
       expect(scenario().early.calls.total).toBe(0);
       expect(scenario().early.list).toEqual([]);
     });
@@ -61,7 +61,7 @@ describe('push clone runner: the audience window (start and end dates)', () => {
       expect(scenario().dueDispatch.invoked).toContainEqual({ munchkinId: scenario().world.munchkinId });
     });
 
-    it('pushes everyone once the start date has come, and deletes the work marker', () => {
+    it('pushes everyone once the start date has come, leaving no work marker', () => {
       expect(scenario().dueSummaries.at(-1)?.marker).toBe('deleted');
       expect(scenario().due.list).toEqual(sorted(everyone));
     });
@@ -155,7 +155,7 @@ describe('push clone runner: the audience window (start and end dates)', () => {
       expect(scenario().firstSummaries.at(-1)?.marker).toBe('idle');
     });
 
-    it('before the end date, removes the people who exit and leaves the people others put in the list', () => {
+    it('before the end date, removes the people who exit, leaving those others put in the list', () => {
       expect(scenario().exited.list).toEqual(sorted([...theirs, ...ours.slice(4)]));
     });
 
