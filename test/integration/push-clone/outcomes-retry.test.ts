@@ -133,7 +133,7 @@ describe('per-person outcomes that lead somewhere', () => {
     await writeBack(store, [failure(membership)], new Date(nowMs).toISOString(), 4);
     membership = membershipSchema.parse(await store.get(key));
     expect(membership.outcome).toMatchObject({ kind: 'failed', reason: 'no_result', attempts: 1, retryAt: new Date(nowMs + RETRY_BACKOFF.firstDelayMs).toISOString() });
-    expect(membership.gsi1pk).toBe(`PUSH#${world.munchkinId}`);
+    expect(membership.gsi1pk).toBe(keys.pendingPartition(world.munchkinId, membership.email));
     expect(membership.gsi1sk?.startsWith(new Date(nowMs + RETRY_BACKOFF.firstDelayMs).toISOString())).toBe(true);
     const status = (await destinationApi.status('transient')).body.audiences[0];
     expect(status.failuresByReason).toEqual([expect.objectContaining({ code: 'no_result', count: 1, retrying: 1 })]);

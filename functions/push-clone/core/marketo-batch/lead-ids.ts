@@ -1,6 +1,6 @@
 import { MAX_RECORDS_PER_CALL, type LeadFieldValue, type MarketoClient, type MarketoReason } from '#shared/marketo/index.ts';
 import type { Store } from '#shared/store/index.ts';
-import { chunks, forEachLimit } from '#shared/collections.ts';
+import { chunks, forEachLimit, groupBy } from '#shared/collections.ts';
 import { canonicalEmail, keys, leadIdItemSchema, type Destination } from '#functions/push-clone/core/model.ts';
 import type { WorkItem } from '#functions/push-clone/core/runner/run-context.ts';
 
@@ -28,8 +28,11 @@ export class BatchLeadIds {
       if (membership.leadId !== undefined) this.ids.set(membership.email, membership.leadId);
       else if (!this.ids.has(membership.email)) missing.add(membership.email);
     }
-    const wanted = [...missing].sort();
-    const unread = wanted.length >= RANGE_READ_MIN ? await this.readRange(wanted) : wanted;
+    // The cache is sharded by email: one range read per shard that holds enough of the batch.
+    const unread: string[] = [];
+    for (const emails of groupBy([...missing].sort(), (email) => keys.leadId(this.munchkinId, email).pk).values()) {
+      unread.push(...(emails.length >= RANGE_READ_MIN ? await this.readRange(emails) : emails));
+    }
     const cached = await this.store.getMany(unread.map((email) => keys.leadId(this.munchkinId, email)), { consistent: false });
     for (const item of cached) {
       const parsed = leadIdItemSchema.safeParse(item);
@@ -38,8 +41,8 @@ export class BatchLeadIds {
   }
 
   /**
-   * A batch's emails are sorted (they come off the queue in `gsi1sk` order), so
-   * one range query of the cache between the first and the last answers them
+   * A batch's emails of one cache shard, sorted: one range query of that
+   * shard between the first and the last answers them
    * far more cheaply than one read each. Past a read cap (the cache holds many
    * others in that range) the rest is read by key. Returns the emails it
    * could not settle.

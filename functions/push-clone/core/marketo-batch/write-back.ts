@@ -125,7 +125,7 @@ function queueKeysOf(result: ItemResult): { gsi1pk: string; gsi1sk: string } | u
   const { membership } = result.item;
   const { outcome } = result;
   if (outcome?.kind === 'failed' && outcome.retryAt) {
-    return { gsi1pk: keys.pendingPartition(membership.munchkinId), gsi1sk: keys.pendingSort(outcome.retryAt, membership.destinationId, membership.audienceId, membership.email) };
+    return { gsi1pk: keys.pendingPartition(membership.munchkinId, membership.email), gsi1sk: keys.pendingSort(outcome.retryAt, membership.destinationId, membership.audienceId, membership.email) };
   }
   if (outcome?.kind === 'failed') return { gsi1pk: keys.failedPartition(membership.destinationId, membership.audienceId), gsi1sk: keys.reasonSort(outcome.reason ?? 'unspecified', membership.email) };
   if (outcome?.kind === 'skipped') return { gsi1pk: keys.skippedPartition(membership.destinationId, membership.audienceId), gsi1sk: keys.reasonSort(outcome.reason ?? 'unspecified', membership.email) };
@@ -209,7 +209,7 @@ function reconcileUpdate(next: Membership, result: ItemResult, nowIso: string): 
   if (!isPendingState(next.desired, applied)) return { expression: `SET ${set.join(', ')} REMOVE gsi1pk, gsi1sk`, values };
   // Still (or again) pending: keep the queue position ingest gave it, or queue it now.
   set.push('gsi1pk = :gsi1pk', 'gsi1sk = if_not_exists(gsi1sk, :gsi1sk)');
-  values[':gsi1pk'] = keys.pendingPartition(next.munchkinId);
+  values[':gsi1pk'] = keys.pendingPartition(next.munchkinId, next.email);
   values[':gsi1sk'] = keys.pendingSort(nowIso, next.destinationId, next.audienceId, next.email);
   return { expression: `SET ${set.join(', ')}`, values };
 }

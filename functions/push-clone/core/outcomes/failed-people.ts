@@ -53,7 +53,7 @@ export async function requeueFailed(
             expression: 'SET gsi1pk = :pk, gsi1sk = :sk, hist = :hist, attributes = :attributes',
             values: {
               ':attributes': renamed(membership.attributes, renamedTargets),
-              ':pk': keys.pendingPartition(membership.munchkinId),
+              ':pk': keys.pendingPartition(membership.munchkinId, membership.email),
               ':sk': keys.pendingSort(notBefore, membership.destinationId, membership.audienceId, membership.email),
               ':hist': appendHistory(membership.hist, [{ at: nowIso, kind: 'decision', action: 'requeue', reason: membership.outcome?.reason, message: why }], now, history),
             },
