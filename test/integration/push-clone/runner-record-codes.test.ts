@@ -20,7 +20,18 @@ describe('push clone runner: record-level Marketo codes', () => {
     await runUntilDone(ports, munchkinId);
 
     expect(listEmails(sandbox, LIST)).toEqual(['merged.person@example.com']);
-    expect(await world.store.get(keys.leadId(munchkinId, 'merged.person@example.com'))).toMatchObject({ leadId: lead.id });
+    // The wrong ID is forgotten; with one audience on the instance the right one lives on the membership only (cacheIsShared).
+    expect(await world.store.get(keys.leadId(munchkinId, 'merged.person@example.com'))).toBeUndefined();
+    expect(membershipSchema.parse(await world.store.get(keys.membership(destination.destinationId, 'merged', 'merged.person@example.com'))).leadId).toBe(lead.id);
+  });
+
+  it('caches the lead IDs it learns for the instance once a second audience may meet the same people', async () => {
+    const { munchkinId, sandbox, ports } = await world.instance();
+    const destination = await saveDestination(world.store, { munchkinId, mode: 'createMissing', audiences: [world.audience('first'), world.audience('second')] }, world.clock);
+    await deliver(world.store, world.clock, destination, realize('first', ['shared.person@example.com']));
+    await runUntilDone(ports, munchkinId);
+    const [lead] = sandbox.leadsByEmail('shared.person@example.com');
+    expect(await world.store.get(keys.leadId(munchkinId, 'shared.person@example.com'))).toMatchObject({ leadId: lead?.id });
   });
 
   it('counts a removal of someone already out of the list (1015) as removed, not failed', async () => {
