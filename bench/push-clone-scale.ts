@@ -218,7 +218,15 @@ class KeyCounter {
       this.add(pk);
       if (touchesQueue) this.add(touchesQueue);
     };
-    const queueOf = (text: string | undefined, item?: Record<string, unknown>) => (typeof item?.gsi1pk === 'string' ? `gsi1:${item.gsi1pk}` : text?.includes('gsi1pk') ? 'gsi1:PUSH#<instance>' : undefined);
+    // The index key a write touches: the gsi1pk it sets, or (REMOVE, or a value hidden in the expression) the queue shard of that
+    // membership, which is the shard of its own key (one person is in the same shard everywhere).
+    const queueOf = (set: { expression: string; values?: Record<string, unknown> } | undefined, item?: Record<string, unknown>, pk?: string) => {
+      if (typeof item?.gsi1pk === 'string') return `gsi1:${item.gsi1pk}`;
+      if (!set?.expression.includes('gsi1pk')) return undefined;
+      const value = Object.values(set.values ?? {}).find((candidate) => typeof candidate === 'string' && /^(PUSH|FAILED|SKIPPED)#/.test(candidate));
+      if (typeof value === 'string') return `gsi1:${value}`;
+      return `gsi1:PUSH#<instance>${/#S\d+$/.exec(pk ?? '')?.[0] ?? ''}`;
+    };
     const counter = this;
     return new Proxy(store, {
       get(target, property, receiver) {
@@ -229,7 +237,7 @@ class KeyCounter {
           case 'put':
             return (item: Record<string, unknown> & { pk: string }, ...rest: unknown[]) => (count(item.pk, queueOf(undefined, item)), method.apply(target, [item, ...rest]));
           case 'update':
-            return (key: { pk: string }, set: { expression: string }, ...rest: unknown[]) => (count(key.pk, queueOf(set.expression)), method.apply(target, [key, set, ...rest]));
+            return (key: { pk: string }, set: { expression: string; values?: Record<string, unknown> }, ...rest: unknown[]) => (count(key.pk, queueOf(set, undefined, key.pk)), method.apply(target, [key, set, ...rest]));
           case 'delete':
             return (key: { pk: string }, ...rest: unknown[]) => (count(key.pk, undefined), method.apply(target, [key, ...rest]));
           case 'putMany':
@@ -241,7 +249,7 @@ class KeyCounter {
             return (ops: TransactOp[]) => {
               for (const op of ops) {
                 if ('put' in op) count(op.put.pk, queueOf(undefined, op.put));
-                else if ('update' in op) count(op.update.pk, queueOf(op.set.expression));
+                else if ('update' in op) count(op.update.pk, queueOf(op.set, undefined, op.update.pk));
                 else if ('delete' in op) count(op.delete.pk, undefined);
               }
               return method.apply(target, [ops]);
@@ -257,7 +265,7 @@ class KeyCounter {
 
   busiest(): { key: string; writes: number } {
     const [key, writes] = [...this.byKey].sort((a, b) => b[1] - a[1])[0] ?? ['none', 0];
-    return { key: key.replace(/[0-9A-Z]{3}-[A-Z]{3}-\d{3}/, '<instance>').replace(/DEST#[^#]+#AUD#\w+/, 'DEST#<d>#AUD#<a>'), writes };
+    return { key: key.replace(/[0-9A-Z]{3}-[A-Z]{3}-\d{3}/, '<instance>').replace(/DEST#[^#]+#AUD#[^#]+/, 'DEST#<d>#AUD#<a>'), writes };
   }
 
   /** The busiest keys and their writes, for the notes. */

@@ -258,6 +258,19 @@ export class Store {
     return all;
   }
 
+  /**
+   * `queryAll` over several partitions (the shards of one sharded key),
+   * merged in sort-key order (`sk`, or `gsi1sk` for the index) as one
+   * partition would have answered. `limit` caps each partition's read.
+   */
+  async queryAllOf<T extends Item = Item>(partitions: readonly string[], options: Omit<QueryOptions, 'startKey' | 'partition'>): Promise<T[]> {
+    const pages = await Promise.all(partitions.map((partition) => this.queryAll<T>({ ...options, partition })));
+    const sortKey = options.index === 'gsi1' ? 'gsi1sk' : 'sk';
+    const order = options.descending ? -1 : 1;
+    const keyOf = (item: T) => String(item[sortKey] ?? '');
+    return pages.flat().sort((a, b) => (keyOf(a) < keyOf(b) ? -order : keyOf(a) > keyOf(b) ? order : 0));
+  }
+
   /** Unconditional puts, 25 an API call, retrying what DynamoDB leaves unprocessed. */
   async putMany(items: Item[]): Promise<void> {
     for (let start = 0; start < items.length; start += 25) {

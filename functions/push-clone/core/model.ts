@@ -157,6 +157,36 @@ export const leadIdItemSchema = z.object({ email: z.string(), leadId: z.number()
 export const parkSchema = z.object({ munchkinId: z.string(), resumeAt: z.string(), reason: z.string() });
 export type Park = z.infer<typeof parkSchema>;
 
+/**
+ * Hot keys are spread over `KEY_SHARDS` partitions by a hash of the email
+ * (docs/scale.md, "Keys that spread"): an audience's memberships, the
+ * instance's due-work queue (`gsi1`), a destination's aliases and the
+ * instance's lead ID cache. DynamoDB serves about 1,000 write units a second
+ * per partition; a 1M push writes the audience's memberships at up to ~1,500
+ * WCU/s, so 16 shards keep every key under 100 WCU/s, a tenth of a
+ * partition, leaving room for adaptive capacity to be late.
+ *
+ * Fixed, not configuration: every reader must find what a writer wrote, so
+ * changing it would orphan every item already written. An item stays one
+ * item (its key is a function of the email alone), so every conditional
+ * write, and with it newest-wins and the queue as the checkpoint, is as
+ * before; only reads of a whole audience, queue or cache read every shard.
+ */
+export const KEY_SHARDS = 16;
+
+/** FNV-1a over the email's UTF-16 code units: stable across processes and releases (never change it: keys depend on it). */
+export function shardOf(email: string): number {
+  let hash = 0x811c9dc5;
+  for (let index = 0; index < email.length; index += 1) {
+    hash ^= email.charCodeAt(index);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash % KEY_SHARDS;
+}
+
+const SHARDS = Array.from({ length: KEY_SHARDS }, (_, shard) => shard);
+const sharded = (base: string, shard: number) => `${base}#S${shard}`;
+
 export const keys = {
   destination: (destinationId: string) => ({ pk: `DEST#${destinationId}`, sk: 'DEST' }),
   /** The runner's own state of a destination (stop, end dates carried out): written by the runner only. */
@@ -164,9 +194,13 @@ export const keys = {
   instanceDestination: (munchkinId: string, destinationId: string) => ({ pk: `INSTANCE#${munchkinId}`, sk: `DEST#${destinationId}` }),
   instanceDestinationsPrefix: (munchkinId: string) => ({ partition: `INSTANCE#${munchkinId}`, sortPrefix: 'DEST#' }),
   stats: (destinationId: string, audienceId: string) => ({ pk: `DEST#${destinationId}`, sk: `STATS#${audienceId}` }),
-  membershipPartition: (destinationId: string, audienceId: string) => `DEST#${destinationId}#AUD#${audienceId}`,
-  membership: (destinationId: string, audienceId: string, email: string) => ({ pk: `DEST#${destinationId}#AUD#${audienceId}`, sk: `P#${email}` }),
-  pendingPartition: (munchkinId: string) => `PUSH#${munchkinId}`,
+  /** Every partition of an audience's memberships (read a whole audience: query each). */
+  membershipPartitions: (destinationId: string, audienceId: string) => SHARDS.map((shard) => sharded(`DEST#${destinationId}#AUD#${audienceId}`, shard)),
+  membership: (destinationId: string, audienceId: string, email: string) => ({ pk: sharded(`DEST#${destinationId}#AUD#${audienceId}`, shardOf(email)), sk: `P#${email}` }),
+  /** The `gsi1` queue partition a person's due work is in. */
+  pendingPartition: (munchkinId: string, email: string) => sharded(`PUSH#${munchkinId}`, shardOf(email)),
+  /** Every `gsi1` queue partition of an instance (a pass over the queue reads each). */
+  pendingPartitions: (munchkinId: string) => SHARDS.map((shard) => sharded(`PUSH#${munchkinId}`, shard)),
   /** gsi1 of people whose last attempt failed and who wait for an admin (a setup fix or retry-failed): sort key `<reason>#<email>`. */
   failedPartition: (destinationId: string, audienceId: string) => `FAILED#${destinationId}#${audienceId}`,
   /** gsi1 of people skipped for good (e.g. not found in match-only mode): sort key `<reason>#<email>`, for samples by reason. */
@@ -176,10 +210,12 @@ export const keys = {
   inboxPartition: (munchkinId: string) => `INBOX#${munchkinId}`,
   workMarker: (munchkinId: string) => ({ pk: 'PUSH_WORK', sk: munchkinId }),
   workMarkerPartition: 'PUSH_WORK',
-  leadId: (munchkinId: string, email: string) => ({ pk: `LEADS#${munchkinId}`, sk: email }),
+  /** Every partition of an instance's lead ID cache. */
+  leadIdPartitions: (munchkinId: string) => SHARDS.map((shard) => sharded(`LEADS#${munchkinId}`, shard)),
+  leadId: (munchkinId: string, email: string) => ({ pk: sharded(`LEADS#${munchkinId}`, shardOf(email)), sk: email }),
   park: (munchkinId: string) => ({ pk: `INSTANCE#${munchkinId}`, sk: 'PUSH_PARK' }),
   intake: (destinationId: string) => ({ pk: `DEST#${destinationId}`, sk: 'INTAKE' }),
-  alias: (destinationId: string, email: string) => ({ pk: `ALIAS#${destinationId}`, sk: email }),
+  alias: (destinationId: string, email: string) => ({ pk: sharded(`ALIAS#${destinationId}`, shardOf(email)), sk: email }),
   quarantinePartition: (destinationId: string) => `QUARANTINE#${destinationId}`,
   quarantine: (destinationId: string, audienceId: string, subject: string) => ({ pk: `QUARANTINE#${destinationId}`, sk: `${audienceId}#${subject}` }),
   archivePartition: (destinationId: string) => `ARCHIVE#${destinationId}`,

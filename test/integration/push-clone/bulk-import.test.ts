@@ -77,7 +77,7 @@ describe('push clone: bulk import for large first pushes', () => {
     expect(listEmails(sandbox, LIST)).toEqual(sorted([...everyone.filter((email) => email !== twice), 'outsider@example.com']));
     expect(sandbox.duplicateEmails()).toEqual([twice]);
 
-    const memberships = new Map((await store.queryAll({ partition: keys.membershipPartition(destination.destinationId, 'big') })).map((item) => { const m = membershipSchema.parse(item); return [m.email, m]; }));
+    const memberships = new Map((await store.queryAllOf(keys.membershipPartitions(destination.destinationId, 'big'), {  })).map((item) => { const m = membershipSchema.parse(item); return [m.email, m]; }));
     expect(memberships.get(twice)?.outcome).toMatchObject({ kind: 'failed', reason: expect.stringContaining('bulk_import: Multiple lead match') });
     expect(memberships.get(twice)?.applied).toBe('none');
     expect(memberships.get(long)).toMatchObject({ applied: 'in', outcome: { kind: 'added', reason: expect.stringContaining('bulk_import_warning') } });
@@ -108,7 +108,7 @@ describe('push clone: bulk import for large first pushes', () => {
     expect(await store.get(bulkKeys.job(munchkinId))).toBeUndefined();
 
     // The lead IDs are learnt for this audience's people only, in the instance's cache, as Marketo holds them.
-    const cached = new Map((await store.queryAll({ partition: `LEADS#${munchkinId}` })).map((item) => [item.sk, leadIdItemSchema.parse(item).leadId]));
+    const cached = new Map((await store.queryAllOf(keys.leadIdPartitions(munchkinId), {})).map((item) => [item.sk, leadIdItemSchema.parse(item).leadId]));
     const imported = everyone.filter((email) => email !== twice);
     expect(sorted(cached.keys())).toEqual(sorted(imported));
     for (const email of imported) expect(cached.get(email)).toBe(sandbox.leadsByEmail(email)[0]?.id);
@@ -209,7 +209,7 @@ describe('push clone: bulk import for large first pushes', () => {
           clock.advance(LEASE_LAPSE);
         }
       }
-      const cached = new Map((await store.queryAll({ partition: `LEADS#${munchkinId}` })).map((item) => [item.sk, leadIdItemSchema.parse(item).leadId]));
+      const cached = new Map((await store.queryAllOf(keys.leadIdPartitions(munchkinId), {})).map((item) => [item.sk, leadIdItemSchema.parse(item).leadId]));
       const learnt = everyone.filter((email) => cached.get(email) !== undefined && cached.get(email) === sandbox.leadsByEmail(email)[0]?.id).length;
       return { crashes, process, sandbox, everyone, munchkinId, kinds: sandbox.imports().length, learnt };
     };

@@ -77,7 +77,7 @@ describe('push clone: crash anywhere, run again, converge exactly', () => {
     await deliver(store, clock, match, exit('a3', known.slice(0, 1)));
     await runToEnd();
 
-    const memberships = await store.queryAll({ partition: keys.membershipPartition(create.destinationId, 'a1') });
+    const memberships = await store.queryAllOf(keys.membershipPartitions(create.destinationId, 'a1'), {  });
     const counters = async (destination: typeof create) =>
       (await destinationStatus({ store, clock, config: parseConfig({}) }, destination)).audiences.map(({ audienceId, added, removed, failed, expired, skipped }) => ({ audienceId, added, removed, failed, expired, skipped }));
     return {

@@ -37,7 +37,7 @@ describe('folding in batches gives what folding one by one gives', () => {
       states.map(async ([prior], index) => {
         const email = EMAILS[index] ?? 'missing@example.com';
         if (!prior) return;
-        const queue = prior.queued ? { gsi1pk: `PUSH#${destination.munchkinId}`, gsi1sk: keys.pendingSort('2026-01-15T00:00:00.000Z', destination.destinationId, 'aud', email) } : {};
+        const queue = prior.queued ? { gsi1pk: keys.pendingPartition(destination.munchkinId, email), gsi1sk: keys.pendingSort('2026-01-15T00:00:00.000Z', destination.destinationId, 'aud', email) } : {};
         await store.put({
           ...keys.membership(destination.destinationId, 'aud', email),
           destinationId: destination.destinationId,
@@ -55,7 +55,7 @@ describe('folding in batches gives what folding one by one gives', () => {
     );
   };
   const snapshot = async (destination: Destination) => {
-    const items = await store.queryAll({ partition: keys.membershipPartition(destination.destinationId, 'aud'), consistent: true });
+    const items = await store.queryAllOf(keys.membershipPartitions(destination.destinationId, 'aud'), { consistent: true });
     return items.map((item) => {
       const { destinationId: _destinationId, ...rest } = membershipSchema.parse(item);
       return { ...rest, gsi1pk: rest.gsi1pk, gsi1sk: rest.gsi1sk?.replace(destination.destinationId, 'D') };

@@ -53,7 +53,7 @@ describe('ingest: folding activations into memberships', () => {
     const result = await ingest();
     expect(result).toMatchObject({ records: 1, applied: 1, inboxItems: 1 });
     const member = await membership('enter@example.com');
-    expect(member).toMatchObject({ desired: 'in', applied: 'none', version: 1, attributes: { firstName: 'Ena' }, gsi1pk: `PUSH#${MUNCHKIN}` });
+    expect(member).toMatchObject({ desired: 'in', applied: 'none', version: 1, attributes: { firstName: 'Ena' }, gsi1pk: keys.pendingPartition(MUNCHKIN, 'enter@example.com') });
     expect(member?.gsi1sk?.startsWith(new Date(T0).toISOString())).toBe(true);
   });
 
@@ -110,7 +110,7 @@ describe('ingest: folding activations into memberships', () => {
     await ingest();
     const leaving = await membership(email);
     expect(leaving).toMatchObject({ desired: 'out', applied: 'in', version: 2, attributes: { firstName: 'New' } });
-    expect(leaving?.gsi1pk).toBe(`PUSH#${MUNCHKIN}`);
+    expect(leaving?.gsi1pk).toBe(keys.pendingPartition(MUNCHKIN, email));
     await deliver([record(email, 'in', T0 - minutes(10))]);
     await ingest();
     const back = await membership(email);
@@ -122,7 +122,7 @@ describe('ingest: folding activations into memberships', () => {
   it('keeps work for an audience that has not started out of the due queue until its start date', async () => {
     await deliver([record('early@example.com', 'in', T0 - minutes(1), 'later')]);
     await ingest();
-    const due = (at: number) => store.queryAll({ index: 'gsi1', partition: `PUSH#${MUNCHKIN}`, sortAtMost: new Date(at).toISOString() });
+    const due = (at: number) => store.queryAllOf(keys.pendingPartitions(MUNCHKIN), { index: 'gsi1', sortAtMost: new Date(at).toISOString() });
     const member = await membership('early@example.com', 'later');
     expect(member?.gsi1sk?.startsWith('2026-03-01T00:00:00.000Z#')).toBe(true);
     expect((await due(T0)).some((item) => item.audienceId === 'later')).toBe(false);
@@ -152,7 +152,7 @@ describe('ingest: folding activations into memberships', () => {
     // Crash after folding everything but before the delete: the same item again changes nothing.
     await deliver(records);
     expect(await ingest()).toMatchObject({ records: 120, applied: 0, stale: 120 });
-    const members = await store.queryAll({ partition: keys.membershipPartition('fold', 'now'), sortPrefix: 'P#crash.' });
+    const members = await store.queryAllOf(keys.membershipPartitions('fold', 'now'), { sortPrefix: 'P#crash.' });
     expect(members).toHaveLength(120);
     expect(members.every((item) => membershipSchema.parse(item).version === 1)).toBe(true);
     expect(members.filter((item) => item.gsi1pk !== undefined)).toHaveLength(80);

@@ -34,7 +34,7 @@ describe('intake: one person per profile, facts only, nothing stops the instance
     const item = await world.ports.store.get(keys.membership('people', audienceId, email));
     return item ? membershipSchema.parse(item) : undefined;
   };
-  const memberships = async (audienceId: string) => (await world.ports.store.queryAll({ partition: keys.membershipPartition('people', audienceId) })).map((item) => membershipSchema.parse(item));
+  const memberships = async (audienceId: string) => (await world.ports.store.queryAllOf(keys.membershipPartitions('people', audienceId), {  })).map((item) => membershipSchema.parse(item));
   const profile = (emails: string[], ups: Record<string, unknown>, other: Record<string, unknown> = {}) => ({
     identityMap: { Email: emails.map((id) => ({ id })), ECID: [{ id: '14575006536349286404619648085736425115' }] },
     segmentMembership: { ups, ...other },

@@ -68,7 +68,7 @@ describe('intake properties under random bodies', () => {
           if (key !== undefined) stated.add(key);
         }
         for (const audienceId of AUDIENCES) {
-          const members = (await world.ports.store.queryAll({ partition: keys.membershipPartition(destinationId, audienceId) })).map((item) => membershipSchema.parse(item));
+          const members = (await world.ports.store.queryAllOf(keys.membershipPartitions(destinationId, audienceId), {  })).map((item) => membershipSchema.parse(item));
           for (const member of members) expect(stated.has(member.qualifiedAt)).toBe(true);
           for (const profile of profiles) {
             expect(members.filter((member) => profile.emails.includes(member.email)).length).toBeLessThanOrEqual(1);

@@ -176,7 +176,7 @@ describe('push clone: a short lease, renewed while the runner works', () => {
     expect(await pendingCount(store, munchkinId)).toBe(0);
     // The people of A's paused call keep the outcome B wrote: A's stale write-back (stamped before the pause) was refused.
     const pausedCall = sent.filter((call) => call.runner === 'A')[3]!;
-    const memberships = (await store.queryAll({ partition: keys.membershipPartition(destinationId, 'a') })).map((item) => membershipSchema.parse(item));
+    const memberships = (await store.queryAllOf(keys.membershipPartitions(destinationId, 'a'), {  })).map((item) => membershipSchema.parse(item));
     const outcomeTimes = memberships.filter((membership) => pausedCall.emails.includes(membership.email)).map((membership) => Date.parse(membership.outcome?.at ?? ''));
     expect(outcomeTimes).toHaveLength(pausedCall.emails.length);
     for (const at of outcomeTimes) expect(at).toBeGreaterThanOrEqual(takenOverAt);

@@ -223,7 +223,7 @@ describe('per-person outcomes that lead somewhere', () => {
       const { nowMs, afterFirst, world } = scenario();
       const retryAt = new Date(nowMs + RETRY_BACKOFF.firstDelayMs).toISOString();
       expect(afterFirst.outcome).toMatchObject({ kind: 'failed', reason: 'no_result', attempts: 1, retryAt });
-      expect(afterFirst.gsi1pk).toBe(`PUSH#${world.munchkinId}`);
+      expect(afterFirst.gsi1pk).toBe(keys.pendingPartition(world.munchkinId, afterFirst.email));
       expect(afterFirst.gsi1sk?.startsWith(retryAt)).toBe(true);
     });
 

@@ -43,7 +43,7 @@ describe('quarantine: one bad record never stops an instance', () => {
       audienceId: 'aud',
       email: 'broken@example.com',
       desired: 'maybe',
-      gsi1pk: keys.pendingPartition(destination.munchkinId),
+      gsi1pk: keys.pendingPartition(destination.munchkinId, 'broken@example.com'),
       gsi1sk: keys.pendingSort(new Date(clock.now() - 1_000).toISOString(), destination.destinationId, 'aud', 'broken@example.com'),
     });
     await touchWorkMarker(store, destination.munchkinId, clock.now());

@@ -21,7 +21,18 @@ describe('push clone runner: record-level Marketo codes', () => {
     await world.runUntilDone();
 
     expect(world.listEmails()).toEqual(['merged.person@example.com']);
-    expect(await world.store.get(keys.leadId(munchkinId, 'merged.person@example.com'))).toMatchObject({ leadId: lead.id });
+    // The wrong ID is forgotten; with one audience on the instance the right one lives on the membership only (cacheIsShared).
+    expect(await world.store.get(keys.leadId(munchkinId, 'merged.person@example.com'))).toBeUndefined();
+    expect(membershipSchema.parse(await world.store.get(keys.membership(destination.destinationId, 'merged', 'merged.person@example.com'))).leadId).toBe(lead.id);
+  });
+
+  it('caches the lead IDs it learns for the instance once a second audience may meet the same people', async () => {
+    const world = await worlds.fresh();
+    const destination = await world.destination({ mode: 'createMissing', audiences: [world.audience('first'), world.audience('second')] });
+    await world.deliver(destination, realize('first', ['shared.person@example.com']));
+    await world.runUntilDone();
+    const [lead] = world.sandbox.leadsByEmail('shared.person@example.com');
+    expect(await world.store.get(keys.leadId(world.munchkinId, 'shared.person@example.com'))).toMatchObject({ leadId: lead?.id });
   });
 
   it('counts a removal of someone already out of the list (1015) as removed, not failed', async () => {

@@ -175,7 +175,7 @@ export function diffCalls(before: ReturnType<typeof restCalls>, after: ReturnTyp
 
 /** Memberships still carrying the work-queue keys (due or not). */
 export async function pendingCount(store: Store, munchkinId: string): Promise<number> {
-  return (await store.queryAll({ index: 'gsi1', partition: keys.pendingPartition(munchkinId) })).length;
+  return (await store.queryAllOf(keys.pendingPartitions(munchkinId), { index: 'gsi1',  })).length;
 }
 
 export function sorted(emails: Iterable<string>): string[] {

@@ -58,7 +58,7 @@ export function freshMembership(target: FoldTarget, record: ActivationRecord, no
 export function queueKeysFor({ destination, audience }: FoldTarget, email: string, now: number): QueueKeys {
   const notBefore = new Date(Math.max(Date.parse(audience.startDate), now)).toISOString();
   return {
-    gsi1pk: keys.pendingPartition(destination.munchkinId),
+    gsi1pk: keys.pendingPartition(destination.munchkinId, email),
     gsi1sk: keys.pendingSort(notBefore, destination.destinationId, audience.audienceId, email),
   };
 }

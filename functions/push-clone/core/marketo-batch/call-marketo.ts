@@ -1,7 +1,7 @@
 import { MarketoRequestError } from '#shared/marketo/index.ts';
 import { respondToMarketoFailure } from '#functions/push-clone/core/runner/marketo-failures.ts';
 import { groupBy } from '#shared/collections.ts';
-import { BatchLeadIds, findLeadIds, upsertLeads } from '#functions/push-clone/core/marketo-batch/lead-ids.ts';
+import { BatchLeadIds, cacheIsShared, findLeadIds, upsertLeads } from '#functions/push-clone/core/marketo-batch/lead-ids.ts';
 import { addToList, outcomeKindFor, removedOutcome, removeFromList, type Placed } from '#functions/push-clone/core/marketo-batch/list-changes.ts';
 import { writeBack } from '#functions/push-clone/core/marketo-batch/write-back.ts';
 import { explainReason, refusedOutcome } from '#functions/push-clone/core/outcomes/outcome-reasons.ts';
@@ -30,7 +30,7 @@ export async function callMarketo(ctx: RunContext, items: readonly WorkItem[]): 
     else if (item.action === 'expire') results.push({ item, outcome: { kind: 'expired', reason: item.reason ?? 'end_date', message: explainReason(item.reason ?? 'end_date'), at: atIso } });
   }
   const calling = items.filter((item) => item.action === 'add' || item.action === 'remove');
-  const leadIds = new BatchLeadIds(ctx.ports.store, ctx.munchkinId);
+  const leadIds = new BatchLeadIds(ctx.ports.store, ctx.munchkinId, cacheIsShared(ctx.destinations.values()));
   let stop: StopReason | undefined;
   if (calling.length > 0) {
     await leadIds.load(calling);

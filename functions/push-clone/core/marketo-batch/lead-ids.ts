@@ -1,6 +1,6 @@
 import { MAX_RECORDS_PER_CALL, type LeadFieldValue, type MarketoClient, type MarketoReason } from '#shared/marketo/index.ts';
 import type { Store } from '#shared/store/index.ts';
-import { chunks, forEachLimit } from '#shared/collections.ts';
+import { chunks, forEachLimit, groupBy } from '#shared/collections.ts';
 import { canonicalEmail, keys, leadIdItemSchema, type Destination } from '#functions/push-clone/core/model.ts';
 import type { WorkItem } from '#functions/push-clone/core/runner/run-context.ts';
 
@@ -15,6 +15,8 @@ export class BatchLeadIds {
   constructor(
     private readonly store: Store,
     private readonly munchkinId: string,
+    /** Whether IDs Marketo tells us are written to the cache (`cacheIsShared`), or only kept for this batch and its write-back. */
+    private readonly persist = true,
   ) {}
 
   get(email: string): number | undefined {
@@ -28,8 +30,11 @@ export class BatchLeadIds {
       if (membership.leadId !== undefined) this.ids.set(membership.email, membership.leadId);
       else if (!this.ids.has(membership.email)) missing.add(membership.email);
     }
-    const wanted = [...missing].sort();
-    const unread = wanted.length >= RANGE_READ_MIN ? await this.readRange(wanted) : wanted;
+    // The cache is sharded by email: one range read per shard that holds enough of the batch.
+    const unread: string[] = [];
+    for (const emails of groupBy([...missing].sort(), (email) => keys.leadId(this.munchkinId, email).pk).values()) {
+      unread.push(...(emails.length >= RANGE_READ_MIN ? await this.readRange(emails) : emails));
+    }
     const cached = await this.store.getMany(unread.map((email) => keys.leadId(this.munchkinId, email)), { consistent: false });
     for (const item of cached) {
       const parsed = leadIdItemSchema.safeParse(item);
@@ -38,8 +43,8 @@ export class BatchLeadIds {
   }
 
   /**
-   * A batch's emails are sorted (they come off the queue in `gsi1sk` order), so
-   * one range query of the cache between the first and the last answers them
+   * A batch's emails of one cache shard, sorted: one range query of that
+   * shard between the first and the last answers them
    * far more cheaply than one read each. Past a read cap (the cache holds many
    * others in that range) the rest is read by key. Returns the emails it
    * could not settle.
@@ -69,8 +74,16 @@ export class BatchLeadIds {
     return [];
   }
 
-  /** Caches what Marketo told us, before the list call that uses it: a crash after this never costs the lookup again. */
+  /**
+   * Caches what Marketo told us, before the list call that uses it: a crash
+   * after this never costs the lookup again. Without `persist` the IDs are
+   * kept for this batch only; the write-back puts each on its membership.
+   */
   async save(found: ReadonlyMap<string, number>, atIso: string): Promise<void> {
+    if (!this.persist) {
+      for (const [email, leadId] of found) this.ids.set(email, leadId);
+      return;
+    }
     const items = [...found].map(([email, leadId]) => ({ ...keys.leadId(this.munchkinId, email), email, leadId, at: atIso }));
     // 25 items a BatchWrite; a few in flight, as a batch of 300 would otherwise wait on 12 round trips one by one.
     await forEachLimit(chunks(items, 25), SAVE_CONCURRENCY, (chunk) => this.store.putMany(chunk));
@@ -85,6 +98,22 @@ export class BatchLeadIds {
 }
 
 const SAVE_CONCURRENCY = 4;
+
+/**
+ * Whether the instance's lead ID cache earns its write. The cache is there for
+ * a person met again in another audience of the instance (and for IDs a bulk
+ * lead extract learnt, which are written anyway); a person's own membership
+ * carries the ID the write-back puts on it. With one live audience on the
+ * instance nobody else reads the cache, so a REST first push writes 2 table
+ * items a person instead of 3 (docs/scale.md). The price: a run that dies
+ * between Sync Leads and its write-back syncs those people again (one call per
+ * 300, never a duplicate lead: Sync Leads matches by email).
+ */
+export function cacheIsShared(destinations: Iterable<Destination>): boolean {
+  let audiences = 0;
+  for (const destination of destinations) if (!destination.deletion) audiences += destination.audiences.length;
+  return audiences > 1;
+}
 
 /** Below this many unknown emails, single reads are cheaper than a range query. */
 const RANGE_READ_MIN = 8;

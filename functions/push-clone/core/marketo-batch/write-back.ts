@@ -110,7 +110,7 @@ function queueKeysOf(result: ItemResult): QueueKeys | undefined {
   const { membership } = result.item;
   const { outcome } = result;
   if (outcome?.kind === 'failed' && outcome.retryAt) {
-    return { gsi1pk: keys.pendingPartition(membership.munchkinId), gsi1sk: keys.pendingSort(outcome.retryAt, membership.destinationId, membership.audienceId, membership.email) };
+    return { gsi1pk: keys.pendingPartition(membership.munchkinId, membership.email), gsi1sk: keys.pendingSort(outcome.retryAt, membership.destinationId, membership.audienceId, membership.email) };
   }
   if (outcome?.kind === 'failed') return { gsi1pk: keys.failedPartition(membership.destinationId, membership.audienceId), gsi1sk: keys.reasonSort(outcome.reason ?? 'unspecified', membership.email) };
   if (outcome?.kind === 'skipped') return { gsi1pk: keys.skippedPartition(membership.destinationId, membership.audienceId), gsi1sk: keys.reasonSort(outcome.reason ?? 'unspecified', membership.email) };
@@ -172,7 +172,7 @@ export function reconcileChange(next: Membership, result: Pick<ItemResult, 'appl
   const applied = result.applied ?? next.applied;
   const set: MembershipChange['set'] = { applied, ...(result.outcome ? { outcome: result.outcome } : {}), ...(result.leadId !== undefined ? { leadId: result.leadId } : {}) };
   if (!isPendingState(next.desired, applied)) return { set, queue: 'out' };
-  return { set, queue: { at: { gsi1pk: keys.pendingPartition(next.munchkinId), gsi1sk: keys.pendingSort(nowIso, next.destinationId, next.audienceId, next.email) }, keepPlace: true } };
+  return { set, queue: { at: { gsi1pk: keys.pendingPartition(next.munchkinId, next.email), gsi1sk: keys.pendingSort(nowIso, next.destinationId, next.audienceId, next.email) }, keepPlace: true } };
 }
 
 /** The counters some outcomes move in their audience (`statsFieldFor`), stamped as its last run. */

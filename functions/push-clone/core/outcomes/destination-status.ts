@@ -156,24 +156,26 @@ function phaseOf(audience: StoredAudience, now: number): AudienceStatus['phase']
  */
 export async function countPending(store: Store, munchkinId: string, nowIso: string): Promise<Map<string, Map<string, PendingCounts>>> {
   const byDestination = new Map<string, Map<string, PendingCounts>>();
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const page = await store.query({ index: 'gsi1', partition: keys.pendingPartition(munchkinId), startKey });
-    for (const item of page.items) {
-      const parsed = pendingItemSchema.safeParse(item);
-      if (!parsed.success) continue;
-      const counts = byDestination.get(parsed.data.destinationId) ?? new Map<string, PendingCounts>();
-      byDestination.set(parsed.data.destinationId, counts);
-      const count = counts.get(parsed.data.audienceId) ?? { pending: 0, notYetDue: 0, retrying: [] };
-      count.pending += 1;
-      // Failing now and retried by itself (a transient failure with its retry time); a person requeued by an admin's fix is simply pending, as the person lookup says.
-      if (parsed.data.outcome?.kind === 'failed' && parsed.data.outcome.retryAt !== undefined) count.retrying.push(membershipSchema.parse(item));
-      // gsi1sk begins with the notBefore instant (a 24-character ISO string).
-      if (parsed.data.gsi1sk.slice(0, nowIso.length) > nowIso) count.notYetDue += 1;
-      counts.set(parsed.data.audienceId, count);
-    }
-    startKey = page.nextKey;
-  } while (startKey);
+  for (const partition of keys.pendingPartitions(munchkinId)) {
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await store.query({ index: 'gsi1', partition, startKey });
+      for (const item of page.items) {
+        const parsed = pendingItemSchema.safeParse(item);
+        if (!parsed.success) continue;
+        const counts = byDestination.get(parsed.data.destinationId) ?? new Map<string, PendingCounts>();
+        byDestination.set(parsed.data.destinationId, counts);
+        const count = counts.get(parsed.data.audienceId) ?? { pending: 0, notYetDue: 0, retrying: [] };
+        count.pending += 1;
+        // Failing now and retried by itself (a transient failure with its retry time); a person requeued by an admin's fix is simply pending, as the person lookup says.
+        if (parsed.data.outcome?.kind === 'failed' && parsed.data.outcome.retryAt !== undefined) count.retrying.push(membershipSchema.parse(item));
+        // gsi1sk begins with the notBefore instant (a 24-character ISO string).
+        if (parsed.data.gsi1sk.slice(0, nowIso.length) > nowIso) count.notYetDue += 1;
+        counts.set(parsed.data.audienceId, count);
+      }
+      startKey = page.nextKey;
+    } while (startKey);
+  }
   return byDestination;
 }
 

@@ -53,7 +53,7 @@ export async function requeueFailed(
           attributes: renamed(membership.attributes, renamedTargets),
           hist: appendHistory(membership.hist, [{ at: nowIso, kind: 'decision', action: 'requeue', reason: membership.outcome?.reason, message: why }], now, history),
         },
-        queue: { at: { gsi1pk: keys.pendingPartition(membership.munchkinId), gsi1sk: keys.pendingSort(notBefore, membership.destinationId, membership.audienceId, membership.email) } },
+        queue: { at: { gsi1pk: keys.pendingPartition(membership.munchkinId, membership.email), gsi1sk: keys.pendingSort(notBefore, membership.destinationId, membership.audienceId, membership.email) } },
       };
       if (await requeueMembership(store, membership, change)) requeued += 1;
     });

@@ -55,12 +55,14 @@ async function heldElsewhere(ctx: RunContext, deleted: Destination, batch: WorkI
 async function purge(ctx: RunContext, destination: Destination): Promise<StopReason | undefined> {
   const { store } = ctx.ports;
   for (const audience of destination.audiences) {
-    for (;;) {
-      const stop = await ctx.beforeBatch();
-      if (stop) return stop;
-      const page = await store.query({ partition: keys.membershipPartition(destination.destinationId, audience.audienceId), limit: 500, consistent: true });
-      if (page.items.length === 0) break;
-      for (const part of chunks(page.items, 100)) await store.deleteMany(part.map(({ pk, sk }) => ({ pk, sk })));
+    for (const partition of keys.membershipPartitions(destination.destinationId, audience.audienceId)) {
+      for (;;) {
+        const stop = await ctx.beforeBatch();
+        if (stop) return stop;
+        const page = await store.query({ partition, limit: 500, consistent: true });
+        if (page.items.length === 0) break;
+        for (const part of chunks(page.items, 100)) await store.deleteMany(part.map(({ pk, sk }) => ({ pk, sk })));
+      }
     }
     await store.delete(keys.stats(destination.destinationId, audience.audienceId));
   }

@@ -5,8 +5,8 @@ import { quarantineUnreadableMemberships } from '#functions/push-clone/core/inge
 import type { WorkItem } from '#functions/push-clone/core/runner/run-context.ts';
 
 /**
- * One pass over the instance's due memberships (gsi1 `PUSH#<munchkinId>`,
- * sort key <= now), page by page. `gsi1sk` starts with `notBefore`, so people
+ * One pass over the instance's due memberships (gsi1 `PUSH#<munchkinId>#S<n>`,
+ * sort key <= now), page by page, one shard of the queue after another. `gsi1sk` starts with `notBefore`, so people
  * whose audience has not started yet are never read.
  *
  * A global secondary index is only eventually consistent: for a moment after
@@ -17,6 +17,9 @@ import type { WorkItem } from '#functions/push-clone/core/runner/run-context.ts'
  * as the table has them.
  */
 export class DueQueue {
+  /** The queue's shards (keys.pendingPartitions), read one after another. */
+  private readonly partitions: readonly string[];
+  private shard = 0;
   private cursor: Record<string, unknown> | undefined;
   private finished = false;
 
@@ -26,7 +29,9 @@ export class DueQueue {
     private readonly pageSize: number,
     /** Told how many unreadable items a page set aside (the run's summary counts them). */
     private readonly onQuarantined: (count: number) => void,
-  ) {}
+  ) {
+    this.partitions = keys.pendingPartitions(munchkinId);
+  }
 
   /** The next page, or undefined when the pass has read everything due. */
   async nextPage(now: number): Promise<Membership[] | undefined> {
@@ -35,13 +40,16 @@ export class DueQueue {
     const bound = `${new Date(now).toISOString()}#\uffff`;
     const page = await this.store.query({
       index: 'gsi1',
-      partition: keys.pendingPartition(this.munchkinId),
+      partition: this.partitions[this.shard] ?? '',
       sortAtMost: bound,
       limit: this.pageSize,
       startKey: this.cursor,
     });
     this.cursor = page.nextKey;
-    if (!page.nextKey) this.finished = true;
+    if (!page.nextKey) {
+      this.shard += 1;
+      this.finished = this.shard >= this.partitions.length;
+    }
     if (page.items.length === 0) return [];
     const memberships: Membership[] = [];
     const unreadable: Item[] = [];

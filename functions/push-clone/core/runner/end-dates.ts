@@ -45,23 +45,27 @@ export async function removeEveryMember(
 ): Promise<StopReason | undefined> {
   const { value } = await BatchPipeline.around(ctx, async (pipeline) => {
     const { batchSize } = ctx.settings;
-    let cursor: Record<string, unknown> | undefined;
     let held: WorkItem[] = [];
-    do {
-      const page = await ctx.ports.store.query({ partition: keys.membershipPartition(destination.destinationId, audience.audienceId), limit: batchSize, startKey: cursor, consistent: true });
-      cursor = page.nextKey;
-      for (const raw of page.items) {
-        const membership = membershipSchema.parse(raw);
-        if (membership.applied === 'in') held.push({ membership, destination, audience, action: 'remove', reason });
-      }
-      if (held.length >= batchSize || !cursor) {
-        const spared = keepIf && held.length > 0 ? await keepIf(held) : undefined;
-        const batch = spared ? held.filter((item) => !spared.has(item.membership.email)) : held;
-        held = [];
-        const stop = batch.length > 0 ? await pipeline.send(batch) : undefined;
-        if (stop) return stop;
-      }
-    } while (cursor);
+    const partitions = keys.membershipPartitions(destination.destinationId, audience.audienceId);
+    for (const [shard, partition] of partitions.entries()) {
+      let cursor: Record<string, unknown> | undefined;
+      do {
+        const page = await ctx.ports.store.query({ partition, limit: batchSize, startKey: cursor, consistent: true });
+        cursor = page.nextKey;
+        for (const raw of page.items) {
+          const membership = membershipSchema.parse(raw);
+          if (membership.applied === 'in') held.push({ membership, destination, audience, action: 'remove', reason });
+        }
+        const lastPage = !cursor && shard === partitions.length - 1;
+        if (held.length >= batchSize || lastPage) {
+          const spared = keepIf && held.length > 0 ? await keepIf(held) : undefined;
+          const batch = spared ? held.filter((item) => !spared.has(item.membership.email)) : held;
+          held = [];
+          const stop = batch.length > 0 ? await pipeline.send(batch) : undefined;
+          if (stop) return stop;
+        }
+      } while (cursor);
+    }
     return undefined;
   });
   return value;

@@ -64,12 +64,14 @@ export async function requestDeletion(ports: LifecyclePorts, destinationId: stri
 export async function countAddedPeople(store: Store, destination: Destination): Promise<number> {
   let added = 0;
   for (const audience of destination.audiences) {
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await store.query({ partition: keys.membershipPartition(destination.destinationId, audience.audienceId), startKey });
-      for (const item of page.items) if (membershipSchema.parse(item).applied === 'in') added += 1;
-      startKey = page.nextKey;
-    } while (startKey);
+    for (const partition of keys.membershipPartitions(destination.destinationId, audience.audienceId)) {
+      let startKey: Record<string, unknown> | undefined;
+      do {
+        const page = await store.query({ partition, startKey });
+        for (const item of page.items) if (membershipSchema.parse(item).applied === 'in') added += 1;
+        startKey = page.nextKey;
+      } while (startKey);
+    }
   }
   return added;
 }
