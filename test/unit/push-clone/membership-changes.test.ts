@@ -6,7 +6,8 @@ import type { ActivationRecord, Destination, Membership } from '#functions/push-
 import type { ItemResult } from '#functions/push-clone/core/runner/run-context.ts';
 
 const NOW = '2026-05-01T12:00:00.000Z';
-const QUEUE = { gsi1pk: 'PUSH#123-ABC-456', gsi1sk: `${NOW}#d1#a1#a@example.com` };
+/** a@example.com is in queue shard 1 (keys.pendingPartition). */
+const QUEUE = { gsi1pk: 'PUSH#123-ABC-456#S1', gsi1sk: `${NOW}#d1#a1#a@example.com` };
 
 const record = (overrides: Partial<ActivationRecord> = {}): ActivationRecord => ({ audienceId: 'a1', email: 'a@example.com', presence: 'in', qualifiedAt: 2_000, attributes: { firstName: 'Ada' }, ...overrides });
 const membership = (overrides: Partial<Membership> = {}): Membership => ({
@@ -66,7 +67,7 @@ describe('the write-back: what a result makes of its person', () => {
 
   it('a transient failure goes back to the queue at its retry time; another failure and a skip wait in their own partitions', () => {
     const retry = outcomeChange(result({ outcome: { kind: 'failed', reason: '1029', attempts: 1, retryAt: '2026-05-01T12:01:00.000Z', at: NOW } }), NOW, DEFAULT_HISTORY_POLICY);
-    expect(retry.queue).toEqual({ at: { gsi1pk: 'PUSH#123-ABC-456', gsi1sk: '2026-05-01T12:01:00.000Z#d1#a1#a@example.com' } });
+    expect(retry.queue).toEqual({ at: { gsi1pk: 'PUSH#123-ABC-456#S1', gsi1sk: '2026-05-01T12:01:00.000Z#d1#a1#a@example.com' } });
     const failed = outcomeChange(result({ outcome: { kind: 'failed', reason: '1006', at: NOW } }), NOW, DEFAULT_HISTORY_POLICY);
     expect(failed.queue).toEqual({ at: { gsi1pk: 'FAILED#d1#a1', gsi1sk: '1006#a@example.com' } });
     const skipped = outcomeChange(result({ outcome: { kind: 'skipped', reason: 'not_found_in_marketo', at: NOW } }), NOW, DEFAULT_HISTORY_POLICY);
