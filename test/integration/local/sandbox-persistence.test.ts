@@ -12,6 +12,23 @@ import { CallBudget, MarketoClient, MarketoTokenCache } from '#shared/marketo/in
 
 describe('sandbox state kept across restarts', () => {
   const stops: Array<() => Promise<void>> = [];
+
+  /** A Marketo sandbox on its state file, and a client of the demo instance pointed at it. */
+  const startMarketo = async (file: string) => {
+    const sandbox: MarketoSandbox = createMarketoSandbox({ stateFile: file });
+    await sandbox.start(0);
+    stops.push(() => sandbox.stop());
+    const client = new MarketoClient({
+      munchkinId: demo.marketo.munchkinId,
+      restBaseUrl: sandbox.baseUrl,
+      identityBaseUrl: sandbox.identityUrl,
+      credentials: async () => ({ clientId: demo.marketo.clientId, clientSecret: demo.marketo.clientSecret }),
+      budget: new CallBudget({ callsPerWindow: 100, windowMs: 1000, maxConcurrent: 5 }),
+      timeoutMs: 10_000,
+      tokenCache: new MarketoTokenCache(),
+    });
+    return { sandbox, client };
+  };
   afterEach(async () => {
     await Promise.all(stops.splice(0).map((stop) => stop()));
   });
@@ -43,21 +60,7 @@ describe('sandbox state kept across restarts', () => {
 
   it('the Marketo sandbox carries people and list members over to the next start, and replaces its seed with them', async () => {
     const file = join(mkdtempSync(join(tmpdir(), 'orgbridge-marketo-state-')), 'marketo.json');
-    const start = async () => {
-      const sandbox: MarketoSandbox = createMarketoSandbox({ stateFile: file });
-      await sandbox.start(0);
-      stops.push(() => sandbox.stop());
-      const client = new MarketoClient({
-        munchkinId: demo.marketo.munchkinId,
-        restBaseUrl: sandbox.baseUrl,
-        identityBaseUrl: sandbox.identityUrl,
-        credentials: async () => ({ clientId: demo.marketo.clientId, clientSecret: demo.marketo.clientSecret }),
-        budget: new CallBudget({ callsPerWindow: 100, windowMs: 1000, maxConcurrent: 5 }),
-        timeoutMs: 10_000,
-        tokenCache: new MarketoTokenCache(),
-      });
-      return { sandbox, client };
-    };
+    const start = () => startMarketo(file);
     const first = await start();
     expect(first.sandbox.leads()).toHaveLength(DEMO_LEAD_COUNT);
     const synced = await first.client.syncLeads({ action: 'createOrUpdate', lookupField: 'email', input: [{ email: 'kept.person@example.com', firstName: 'Kept' }] });
@@ -76,21 +79,7 @@ describe('sandbox state kept across restarts', () => {
 
   it('the Marketo sandbox keeps the lead partitions and lead fields added or removed at runtime, so setup checks answer the same after a restart', async () => {
     const file = join(mkdtempSync(join(tmpdir(), 'orgbridge-marketo-schema-')), 'marketo.json');
-    const start = async () => {
-      const sandbox: MarketoSandbox = createMarketoSandbox({ stateFile: file });
-      await sandbox.start(0);
-      stops.push(() => sandbox.stop());
-      const client = new MarketoClient({
-        munchkinId: demo.marketo.munchkinId,
-        restBaseUrl: sandbox.baseUrl,
-        identityBaseUrl: sandbox.identityUrl,
-        credentials: async () => ({ clientId: demo.marketo.clientId, clientSecret: demo.marketo.clientSecret }),
-        budget: new CallBudget({ callsPerWindow: 100, windowMs: 1000, maxConcurrent: 5 }),
-        timeoutMs: 10_000,
-        tokenCache: new MarketoTokenCache(),
-      });
-      return { sandbox, client };
-    };
+    const start = () => startMarketo(file);
     const restFields = async (client: MarketoClient) => (await client.describeLeads()).map((field) => field.name);
     const first = await start();
     expect((await first.client.leadPartitions()).map((partition) => partition.name)).toEqual(['Default']);
