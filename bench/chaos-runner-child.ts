@@ -1,5 +1,6 @@
 import { ManualClock } from '#shared/clock.ts';
-import { createDynamoClient, Store } from '#shared/store/index.ts';
+import { Store } from '#shared/store/index.ts';
+import { createDynamoClient } from '#shared/store/dynamo-client.ts';
 import { CallBudget, MarketoClient, MarketoTokenCache } from '#shared/marketo/index.ts';
 import { runInstanceTick } from '#functions/push-clone/core/runner/run-instance-tick.ts';
 import { CLIENT_ID, CLIENT_SECRET } from '#test/integration/push-clone/runner-world.ts';

@@ -6,7 +6,9 @@ import { startDynamoLocal } from '#local/dynamodb-local.ts';
 import { destinationStatus } from '#functions/push-clone/core/outcomes/destination-status.ts';
 import { ManualClock } from '#shared/clock.ts';
 import { parseConfig } from '#shared/config/index.ts';
-import { createDynamoClient, ensureTable, Store } from '#shared/store/index.ts';
+import { Store } from '#shared/store/index.ts';
+import { createDynamoClient } from '#shared/store/dynamo-client.ts';
+import { ensureTable } from '#shared/store/create-table.ts';
 import { deliver, exit, listEmails, pendingCount, people, realize, saveDestination, startInstance } from '#test/integration/push-clone/runner-world.ts';
 import { progress, type BenchRow } from './report';
 

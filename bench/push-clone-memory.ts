@@ -2,7 +2,9 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { startDynamoLocal } from '#local/dynamodb-local.ts';
 import { ManualClock } from '#shared/clock.ts';
-import { createDynamoClient, ensureTable, Store } from '#shared/store/index.ts';
+import { Store } from '#shared/store/index.ts';
+import { createDynamoClient } from '#shared/store/dynamo-client.ts';
+import { ensureTable } from '#shared/store/create-table.ts';
 import { deliver, listEmails, people, realize, saveDestination, startInstance } from '#test/integration/push-clone/runner-world.ts';
 import { progress, type BenchRow } from './report';
 

@@ -1,5 +1,7 @@
 import { ManualClock } from '#shared/clock.ts';
-import { createDynamoClient, ensureTable, Store } from '#shared/store/index.ts';
+import { Store } from '#shared/store/index.ts';
+import { createDynamoClient } from '#shared/store/dynamo-client.ts';
+import { ensureTable } from '#shared/store/create-table.ts';
 import { startDynamoLocal, type DynamoLocal } from '#local/dynamodb-local.ts';
 import { ingestInbox } from '#functions/push-clone/core/ingest/ingest-inbox.ts';
 import type { Destination } from '#functions/push-clone/core/model.ts';

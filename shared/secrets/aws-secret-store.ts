@@ -1,10 +1,4 @@
-import {
-  CreateSecretCommand,
-  GetSecretValueCommand,
-  PutSecretValueCommand,
-  ResourceNotFoundException,
-  type SecretsManagerClient,
-} from '@aws-sdk/client-secrets-manager';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { registerSecretValue } from '#shared/logging/redact.ts';
 import { assertSecretName, SecretNotFoundError, type SecretStore } from './secret-store';
 
@@ -61,6 +55,8 @@ export class AwsSecretStore implements SecretStore {
     assertSecretName(name);
     registerSecretValue(value);
     const SecretId = this.prefix + name;
+    // Loaded at first use, as the client is: a cold start does not pay for the SDK (docs/bench.md, "Module init").
+    const { CreateSecretCommand, PutSecretValueCommand, ResourceNotFoundException } = await import('@aws-sdk/client-secrets-manager');
     try {
       await this.client.send(new PutSecretValueCommand({ SecretId, SecretString: value }));
     } catch (error) {
@@ -71,6 +67,7 @@ export class AwsSecretStore implements SecretStore {
   }
 
   private async fetch(name: string): Promise<string> {
+    const { GetSecretValueCommand, ResourceNotFoundException } = await import('@aws-sdk/client-secrets-manager');
     try {
       const out = await this.client.send(new GetSecretValueCommand({ SecretId: this.prefix + name }));
       if (out.SecretString === undefined) throw new SecretNotFoundError(name);

@@ -1,17 +1,6 @@
-import { DynamoDBClient, ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import {
-  BatchGetCommand,
-  BatchWriteCommand,
-  DeleteCommand,
-  DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  TransactWriteCommand,
-  UpdateCommand,
-  type TransactWriteCommandInput,
-} from '@aws-sdk/lib-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBDocumentClient, TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { dynamoSdk, type DynamoSdk } from './dynamo-sdk';
 import { ConditionFailedError } from './errors';
 import { tableDefinition, type TableKey } from './table';
 
@@ -71,17 +60,25 @@ export const MAX_TRANSACTION_OPS = 100;
  */
 export class Store {
   readonly tableName: string;
-  private readonly doc: DynamoDBDocumentClient;
-  private readonly client: DynamoDBClient;
+  private readonly client: DynamoDBClient | (() => Promise<DynamoDBClient>);
   private readonly fence: Fence | undefined;
+  private connecting: Promise<{ doc: DynamoDBDocumentClient; sdk: DynamoSdk }> | undefined;
 
-  constructor(options: { tableName: string; client: DynamoDBClient; fence?: Fence }) {
+  /** `client` may be a factory: the SDK and the client are then made at the first call (cold starts do not pay for them). */
+  constructor(options: { tableName: string; client: DynamoDBClient | (() => Promise<DynamoDBClient>); fence?: Fence }) {
     this.tableName = options.tableName;
     this.client = options.client;
     this.fence = options.fence;
-    this.doc = DynamoDBDocumentClient.from(options.client, {
-      marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
-    });
+  }
+
+  private connection(): Promise<{ doc: DynamoDBDocumentClient; sdk: DynamoSdk }> {
+    this.connecting ??= (async () => {
+      const sdk = await dynamoSdk();
+      const client = typeof this.client === 'function' ? await this.client() : this.client;
+      const doc = sdk.DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false } });
+      return { doc, sdk };
+    })();
+    return this.connecting;
   }
 
   /**
@@ -92,21 +89,25 @@ export class Store {
    * order matters should go through it.
    */
   fenced(fence: Fence): Store {
-    return new Store({ tableName: this.tableName, client: this.client, fence });
+    const store = new Store({ tableName: this.tableName, client: this.client, fence });
+    store.connecting = this.connection();
+    return store;
   }
 
   async get<T extends Item = Item>(key: TableKey, options: { consistent?: boolean } = {}): Promise<T | undefined> {
-    const out = await this.doc.send(
-      new GetCommand({ TableName: this.tableName, Key: pickKey(key), ConsistentRead: options.consistent ?? true }),
+    const { doc, sdk } = await this.connection();
+    const out = await doc.send(
+      new sdk.GetCommand({ TableName: this.tableName, Key: pickKey(key), ConsistentRead: options.consistent ?? true }),
     );
     return out.Item as T | undefined;
   }
 
   async put(item: Item, condition?: Expression): Promise<void> {
+    const { doc, sdk } = await this.connection();
     if (this.fence && condition) return this.transact([{ put: item, condition }]);
     try {
-      await this.doc.send(
-        new PutCommand({
+      await doc.send(
+        new sdk.PutCommand({
           TableName: this.tableName,
           Item: item,
           ...conditionParams(condition),
@@ -114,7 +115,7 @@ export class Store {
         }),
       );
     } catch (error) {
-      throw translate(error, `put ${item.pk}/${item.sk}`);
+      throw translate(sdk, error, `put ${item.pk}/${item.sk}`);
     }
   }
 
@@ -125,13 +126,14 @@ export class Store {
 
   /** Applies an update expression; returns the item after the update. */
   async update<T extends Item = Item>(key: TableKey, set: Expression, condition?: Expression): Promise<T> {
+    const { doc, sdk } = await this.connection();
     if (this.fence && condition) {
       await this.transact([{ update: key, set, condition }]);
       return (await this.get<T>(key)) as T;
     }
     try {
-      const out = await this.doc.send(
-        new UpdateCommand({
+      const out = await doc.send(
+        new sdk.UpdateCommand({
           TableName: this.tableName,
           Key: pickKey(key),
           UpdateExpression: set.expression,
@@ -144,20 +146,21 @@ export class Store {
       );
       return out.Attributes as T;
     } catch (error) {
-      throw translate(error, `update ${key.pk}/${key.sk}`);
+      throw translate(sdk, error, `update ${key.pk}/${key.sk}`);
     }
   }
 
   /** Deletes the item and returns it as it was (undefined when there was none). */
   async delete<T extends Item = Item>(key: TableKey, condition?: Expression): Promise<T | undefined> {
+    const { doc, sdk } = await this.connection();
     if (this.fence && condition) {
       const before = await this.get<T>(key);
       await this.transact([{ delete: key, condition }]);
       return before;
     }
     try {
-      const out = await this.doc.send(
-        new DeleteCommand({
+      const out = await doc.send(
+        new sdk.DeleteCommand({
           TableName: this.tableName,
           Key: pickKey(key),
           ...conditionParams(condition),
@@ -167,14 +170,15 @@ export class Store {
       );
       return out.Attributes as T | undefined;
     } catch (error) {
-      throw translate(error, `delete ${key.pk}/${key.sk}`);
+      throw translate(sdk, error, `delete ${key.pk}/${key.sk}`);
     }
   }
 
   async query<T extends Item = Item>(options: QueryOptions): Promise<Page<T>> {
+    const { doc, sdk } = await this.connection();
     const { keyCondition, names, values, index } = this.keyCondition(options);
-    const out = await this.doc.send(
-      new QueryCommand({
+    const out = await doc.send(
+      new sdk.QueryCommand({
         TableName: this.tableName,
         IndexName: index?.indexName,
         KeyConditionExpression: keyCondition,
@@ -207,12 +211,13 @@ export class Store {
    * that carry that attribute, e.g. the work-queue key of pending items.
    */
   async count(options: Omit<QueryOptions, 'startKey' | 'limit'> & { onlyWith?: string }): Promise<number> {
+    const { doc, sdk } = await this.connection();
     const { keyCondition, names, values, index } = this.keyCondition(options);
     let total = 0;
     let startKey: Record<string, unknown> | undefined;
     do {
-      const out = await this.doc.send(
-        new QueryCommand({
+      const out = await doc.send(
+        new sdk.QueryCommand({
           TableName: this.tableName,
           IndexName: index?.indexName,
           KeyConditionExpression: keyCondition,
@@ -231,13 +236,14 @@ export class Store {
 
   /** Reads many items by key (100 an API call, unprocessed keys retried); missing items are left out. */
   async getMany<T extends Item = Item>(keys: TableKey[], options: { consistent?: boolean } = {}): Promise<T[]> {
+    const { doc, sdk } = await this.connection();
     const found: T[] = [];
     for (let start = 0; start < keys.length; start += 100) {
       let pending: Array<Record<string, unknown>> = keys.slice(start, start + 100).map(pickKey);
       for (let attempt = 0; pending.length > 0; attempt += 1) {
         if (attempt > 0) await sleep(Math.min(1000, 20 * 2 ** attempt));
-        const out = await this.doc.send(
-          new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: pending, ConsistentRead: options.consistent ?? true } } }),
+        const out = await doc.send(
+          new sdk.BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: pending, ConsistentRead: options.consistent ?? true } } }),
         );
         found.push(...((out.Responses?.[this.tableName] ?? []) as T[]));
         pending = (out.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as Array<Record<string, unknown>>;
@@ -273,11 +279,12 @@ export class Store {
 
   /** Unconditional puts, 25 an API call, retrying what DynamoDB leaves unprocessed. */
   async putMany(items: Item[]): Promise<void> {
+    const { doc, sdk } = await this.connection();
     for (let start = 0; start < items.length; start += 25) {
       let requests = items.slice(start, start + 25).map((item) => ({ PutRequest: { Item: item } }));
       for (let attempt = 0; requests.length > 0; attempt += 1) {
         if (attempt > 0) await sleep(Math.min(1000, 20 * 2 ** attempt));
-        const out = await this.doc.send(new BatchWriteCommand({ RequestItems: { [this.tableName]: requests } }));
+        const out = await doc.send(new sdk.BatchWriteCommand({ RequestItems: { [this.tableName]: requests } }));
         requests = (out.UnprocessedItems?.[this.tableName] ?? []) as typeof requests;
       }
     }
@@ -285,11 +292,12 @@ export class Store {
 
   /** Unconditional deletes by key, 25 an API call, retrying what DynamoDB leaves unprocessed. */
   async deleteMany(keys: TableKey[]): Promise<void> {
+    const { doc, sdk } = await this.connection();
     for (let start = 0; start < keys.length; start += 25) {
       let requests = keys.slice(start, start + 25).map((key) => ({ DeleteRequest: { Key: pickKey(key) } }));
       for (let attempt = 0; requests.length > 0; attempt += 1) {
         if (attempt > 0) await sleep(Math.min(1000, 20 * 2 ** attempt));
-        const out = await this.doc.send(new BatchWriteCommand({ RequestItems: { [this.tableName]: requests } }));
+        const out = await doc.send(new sdk.BatchWriteCommand({ RequestItems: { [this.tableName]: requests } }));
         requests = (out.UnprocessedItems?.[this.tableName] ?? []) as typeof requests;
       }
     }
@@ -301,6 +309,7 @@ export class Store {
    * fence becomes the fence's error.
    */
   async transact(ops: TransactOp[]): Promise<void> {
+    const { doc, sdk } = await this.connection();
     const fenced = this.fence ? [...ops, { check: this.fence.key, condition: this.fence.condition }] : ops;
     const failure = (condition: Expression | undefined) => (condition ? { ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const } : {});
     const TransactItems: NonNullable<TransactWriteCommandInput['TransactItems']> = fenced.map((op) => {
@@ -331,12 +340,12 @@ export class Store {
       };
     });
     try {
-      await this.doc.send(new TransactWriteCommand({ TransactItems }));
+      await doc.send(new sdk.TransactWriteCommand({ TransactItems }));
     } catch (error) {
-      if (this.fence && error instanceof TransactionCanceledException && error.CancellationReasons?.[ops.length]?.Code === 'ConditionalCheckFailed') {
+      if (this.fence && error instanceof sdk.TransactionCanceledException && error.CancellationReasons?.[ops.length]?.Code === 'ConditionalCheckFailed') {
         throw this.fence.lost();
       }
-      throw translate(error, 'transaction');
+      throw translate(sdk, error, 'transaction');
     }
   }
 }
@@ -359,14 +368,14 @@ function mergeRecords<T>(a?: Record<string, T>, b?: Record<string, T>): Record<s
   return { ...a, ...b };
 }
 
-function translate(error: unknown, operation: string): unknown {
-  if (error instanceof ConditionalCheckFailedException) {
-    const existing = error.Item ? unmarshall(error.Item) : undefined;
+function translate(sdk: DynamoSdk, error: unknown, operation: string): unknown {
+  if (error instanceof sdk.ConditionalCheckFailedException) {
+    const existing = error.Item ? sdk.unmarshall(error.Item) : undefined;
     return new ConditionFailedError(`Condition failed on ${operation}`, { existing, cause: error });
   }
-  if (error instanceof TransactionCanceledException) {
+  if (error instanceof sdk.TransactionCanceledException) {
     const failed = error.CancellationReasons?.find((reason) => reason.Code === 'ConditionalCheckFailed');
-    if (failed) return new ConditionFailedError(`Condition failed on ${operation}`, { existing: failed.Item ? unmarshall(failed.Item) : undefined, cause: error });
+    if (failed) return new ConditionFailedError(`Condition failed on ${operation}`, { existing: failed.Item ? sdk.unmarshall(failed.Item) : undefined, cause: error });
   }
   return error;
 }

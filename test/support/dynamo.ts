@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { inject } from 'vitest';
-import { createDynamoClient, ensureTable, Store } from '#shared/store/index.ts';
+import { Store } from '#shared/store/index.ts';
+import { createDynamoClient } from '#shared/store/dynamo-client.ts';
+import { ensureTable } from '#shared/store/create-table.ts';
 
 /** A fresh table on the run's DynamoDB Local, named for the test file so files never share data. */
 export async function freshStore(label: string): Promise<Store> {

@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { freePort } from '#local/dynamodb-local.ts';
-import { createDynamoClient, Store } from '#shared/store/index.ts';
+import { Store } from '#shared/store/index.ts';
+import { createDynamoClient } from '#shared/store/dynamo-client.ts';
 
 /** Every orgbridge this file started; afterEach stops the ones an assertion left running. */
 const running = new Set<() => Promise<number | null>>();

@@ -3,7 +3,8 @@ import { destinationStatus } from '#functions/push-clone/core/outcomes/destinati
 import { ManualClock } from '#shared/clock.ts';
 import { parseConfig } from '#shared/config/index.ts';
 import type { MarketoClient } from '#shared/marketo/index.ts';
-import { createDynamoClient, Store } from '#shared/store/index.ts';
+import { Store } from '#shared/store/index.ts';
+import { createDynamoClient } from '#shared/store/dynamo-client.ts';
 import { dynamoEndpoint, freshStore } from '#test/support/dynamo.ts';
 import { deliver, exit, listEmails, people, realize, run, saveDestination, sorted, startInstance, type Instance } from './runner-world';
 
