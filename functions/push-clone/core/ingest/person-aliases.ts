@@ -6,7 +6,7 @@ import { keys } from '#functions/push-clone/core/model.ts';
 /**
  * One person per profile, across deliveries. A profile's emails (in the
  * parser's resolution order) name one person: the email of the first that is
- * already known (`ALIAS#<destinationId>` / `<email>` -> person), or else its
+ * already known (`ALIAS#<destinationId>#S<n>` / `<email>` -> person), or else its
  * first email. Every email of the profile is then remembered as pointing to
  * that person, so a later exit or update naming any of them (the primary
  * changed, an email was added or dropped) reaches the same memberships.

@@ -6,7 +6,7 @@ import type { WorkItem } from '#functions/push-clone/core/runner/run-context.ts'
 
 /**
  * Lead IDs known for one batch: from the memberships themselves, then from the
- * instance's lead ID cache (`LEADS#<munchkinId>`). A person whose ID we know
+ * instance's lead ID cache (`LEADS#<munchkinId>#S<n>`). A person whose ID we know
  * costs no lookup and no upsert.
  */
 export class BatchLeadIds {

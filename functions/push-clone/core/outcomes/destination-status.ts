@@ -149,7 +149,7 @@ function phaseOf(audience: StoredAudience, now: number): AudienceStatus['phase']
 
 /**
  * Pending memberships per audience, read from the sparse work queue (gsi1,
- * `PUSH#<munchkinId>`): only pending items are in it, so the read grows with
+ * `PUSH#<munchkinId>#S<n>`, every shard): only pending items are in it, so the read grows with
  * the backlog, not with the audience. (`Store.count` over a membership
  * partition, filtered on the queue key, would read every member of the
  * audience to count a few pending ones.)

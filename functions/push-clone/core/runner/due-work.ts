@@ -19,13 +19,13 @@ import type { WorkItem } from '#functions/push-clone/core/runner/run-context.ts'
 export class DueQueue {
   /** The queue's shards (keys.pendingPartitions), read one after another. */
   private readonly partitions: readonly string[];
+  /** The shard being read; the pass is over once it has passed the last. */
   private shard = 0;
   private cursor: Record<string, unknown> | undefined;
-  private finished = false;
 
   constructor(
     private readonly store: Store,
-    private readonly munchkinId: string,
+    munchkinId: string,
     private readonly pageSize: number,
     /** Told how many unreadable items a page set aside (the run's summary counts them). */
     private readonly onQuarantined: (count: number) => void,
@@ -35,7 +35,7 @@ export class DueQueue {
 
   /** The next page, or undefined when the pass has read everything due. */
   async nextPage(now: number): Promise<Membership[] | undefined> {
-    if (this.finished) return undefined;
+    if (this.shard >= this.partitions.length) return undefined;
     // Everything whose notBefore is <= now, whatever follows the timestamp.
     const bound = `${new Date(now).toISOString()}#\uffff`;
     const page = await this.store.query({
@@ -46,10 +46,7 @@ export class DueQueue {
       startKey: this.cursor,
     });
     this.cursor = page.nextKey;
-    if (!page.nextKey) {
-      this.shard += 1;
-      this.finished = this.shard >= this.partitions.length;
-    }
+    if (!page.nextKey) this.shard += 1;
     if (page.items.length === 0) return [];
     const memberships: Membership[] = [];
     const unreadable: Item[] = [];
