@@ -25,8 +25,11 @@ export const jobSchema = z.object({
   createdAt: z.string(),
   failedAt: z.string().optional(),
   message: z.string().optional(),
-  /** When the outcomes were written and learning lead IDs began. */
+  /** When the import completed and learning lead IDs began (the outcomes are written once they are learnt). */
   learningSince: z.string().optional(),
+  /** Rows Marketo refused or warned about (its failures and warnings files hold them). */
+  rowsFailed: z.number().optional(),
+  rowsWarned: z.number().optional(),
   /** The lead extract learning the IDs. */
   exportId: z.string().optional(),
 });

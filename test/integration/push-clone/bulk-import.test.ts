@@ -107,11 +107,28 @@ describe('push clone: bulk import for large first pushes', () => {
     expect(await pendingCount(store, munchkinId)).toBe(0);
     expect(await store.get(bulkKeys.job(munchkinId))).toBeUndefined();
 
-    // The lead IDs are learnt for this audience's people only, in the instance's cache, as Marketo holds them.
-    const cached = new Map((await store.queryAllOf(keys.leadIdPartitions(munchkinId), {})).map((item) => [item.sk, leadIdItemSchema.parse(item).leadId]));
+    // The lead IDs are learnt for this audience's people, on their memberships, as Marketo holds them; the refused person has none.
     const imported = everyone.filter((email) => email !== twice);
-    expect(sorted(cached.keys())).toEqual(sorted(imported));
-    for (const email of imported) expect(cached.get(email)).toBe(sandbox.leadsByEmail(email)[0]?.id);
+    expect(imported.map((email) => memberships.get(email)?.leadId)).toEqual(imported.map((email) => sandbox.leadsByEmail(email)[0]?.id));
+    expect(memberships.get(twice)?.leadId).toBeUndefined();
+    // With one audience on the instance nobody else reads the instance's lead ID cache: nothing is written there.
+    expect(await store.queryAllOf(keys.leadIdPartitions(munchkinId), {})).toEqual([]);
+  });
+
+  it('also caches the learnt lead IDs for the instance when another audience may meet the same people', async () => {
+    const clock = new ManualClock(Date.now());
+    const instance = await startInstance({ sandbox: { importDurationMs: 0, exportDurationMs: 0 } });
+    instances.push(instance);
+    instance.sandbox.addList('bulk list', LIST);
+    instance.sandbox.addList('other list', LIST + 1);
+    const startDate = new Date(clock.now() - 60_000).toISOString();
+    const destination = await saveDestination(store, { munchkinId: instance.munchkinId, mode: 'createMissing', audiences: [{ audienceId: 'big', listId: LIST, startDate }, { audienceId: 'other', listId: LIST + 1, startDate }] }, clock);
+    const everyone = people(`bulk-shared-${instance.munchkinId.toLowerCase()}`, 25);
+    await deliver(store, clock, destination, realize('big', everyone));
+    expect((await runInstanceTick({ store, clock, marketo: instance.client }, instance.munchkinId, options())).leadIdsLearned).toBe(25);
+    const cached = new Map((await store.queryAllOf(keys.leadIdPartitions(instance.munchkinId), {})).map((item) => [item.sk, leadIdItemSchema.parse(item).leadId]));
+    expect(sorted(cached.keys())).toEqual(sorted(everyone));
+    for (const email of everyone) expect(cached.get(email)).toBe(instance.sandbox.leadsByEmail(email)[0]?.id);
   });
 
   it('needs no lookup for the exit of a bulk-imported person: the removal alone', async () => {
@@ -147,7 +164,7 @@ describe('push clone: bulk import for large first pushes', () => {
     expect(listEmails(sandbox, LIST)).toEqual(sorted(everyone.slice(5)));
   });
 
-  it('waits while Marketo\'s extract queue is full (1029), then gives up after maxExtractMs, counted, without a second extract', async () => {
+  it('holds the outcomes while Marketo\'s extract queue is full (1029), then writes them without IDs after maxExtractMs, counted, without a second extract', async () => {
     // Other integrations' extracts fill the instance's queue: two processing (for ten minutes), eight queued.
     const { clock, instance, destination, everyone } = await world(25, 600_000);
     const { munchkinId, sandbox } = instance;
@@ -155,14 +172,16 @@ describe('push clone: bulk import for large first pushes', () => {
     await deliver(store, clock, destination, realize('big', everyone));
     const before = restCalls(sandbox);
     const first = await runInstanceTick({ store, clock, marketo: instance.client }, munchkinId, options());
-    expect(first).toMatchObject({ stoppedBy: 'done', marker: 'kept', leadIdsLearned: 0, leadIdExtractsFailed: 0, outcomes: { added: 25 } });
-    // Created, refused a place (1029), its status read: still Created.
-    expect(diffCalls(before, restCalls(sandbox)).byKind).toMatchObject({ exportLeads: 1, exportEnqueue: 1, exportStatus: 1 });
+    expect(first).toMatchObject({ stoppedBy: 'done', marker: 'kept', leadIdsLearned: 0, leadIdExtractsFailed: 0, outcomes: { added: 0 } });
+    // Imported, then the extract created, refused a place (1029), its status read: still Created. REST leaves the job's people alone.
+    expect(diffCalls(before, restCalls(sandbox)).byKind).toEqual({ importLeads: 1, importStatus: 1, exportLeads: 1, exportEnqueue: 1, exportStatus: 1 });
     expect(await store.get(bulkKeys.job(munchkinId))).toMatchObject({ state: 'extract-created' });
+    expect(listEmails(sandbox, LIST)).toEqual(sorted(everyone));
+    expect(await pendingCount(store, munchkinId)).toBe(25);
     // A later tick tries again; past the deadline it gives up, without creating another extract.
-    clock.advance(6 * 3600_000 + 1);
+    clock.advance(3600_000 + 1);
     const later = await runInstanceTick({ store, clock, marketo: instance.client }, munchkinId, options());
-    expect(later).toMatchObject({ stoppedBy: 'done', leadIdExtractsFailed: 1 });
+    expect(later).toMatchObject({ stoppedBy: 'done', leadIdExtractsFailed: 1, outcomes: { added: 25 } });
     expect(await store.get(bulkKeys.job(munchkinId))).toBeUndefined();
     expect(sandbox.exports().filter((job) => job.fields.includes('email'))).toHaveLength(1);
     expect(await pendingCount(store, munchkinId)).toBe(0);
@@ -209,8 +228,8 @@ describe('push clone: bulk import for large first pushes', () => {
           clock.advance(LEASE_LAPSE);
         }
       }
-      const cached = new Map((await store.queryAllOf(keys.leadIdPartitions(munchkinId), {})).map((item) => [item.sk, leadIdItemSchema.parse(item).leadId]));
-      const learnt = everyone.filter((email) => cached.get(email) !== undefined && cached.get(email) === sandbox.leadsByEmail(email)[0]?.id).length;
+      const learntIds = new Map((await store.queryAllOf(keys.membershipPartitions(destination.destinationId, 'big'), {})).map((item) => { const m = membershipSchema.parse(item); return [m.email, m.leadId]; }));
+      const learnt = everyone.filter((email) => learntIds.get(email) !== undefined && learntIds.get(email) === sandbox.leadsByEmail(email)[0]?.id).length;
       return { crashes, process, sandbox, everyone, munchkinId, kinds: sandbox.imports().length, learnt };
     };
     const clean = await scenario();

@@ -8,7 +8,8 @@ import { planMembership } from '#functions/push-clone/core/runner/plan-membershi
 import { DueQueue } from '#functions/push-clone/core/runner/due-work.ts';
 import { keys, membershipSchema, type Membership } from '#functions/push-clone/core/model.ts';
 import type { ItemResult, RunContext, WorkItem } from '#functions/push-clone/core/runner/run-context.ts';
-import { isLearning, learnLeadIds, LEARNING_STATES } from '#functions/push-clone/core/marketo-batch/learn-lead-ids.ts';
+import { isLearning, learnLeadIds } from '#functions/push-clone/core/marketo-batch/learn-lead-ids.ts';
+import { BatchLeadIds, cacheIsShared } from '#functions/push-clone/core/marketo-batch/lead-ids.ts';
 import { CHUNK_PEOPLE, deleteJob, moveJob, readBulkJob, readJobChunk, recordJob, type BulkJob } from '#functions/push-clone/persistence/bulk-jobs.ts';
 
 export { bulkKeys, readBulkJob, type BulkJob } from '#functions/push-clone/persistence/bulk-jobs.ts';
@@ -36,19 +37,18 @@ export { bulkKeys, readBulkJob, type BulkJob } from '#functions/push-clone/persi
  *   add).
  * - `submitted`: polled within the call budget (every `pollMs`, at most
  *   `maxPollMs` per run, then the REST push goes on and the next tick polls
- *   again). Complete: the failures and warnings files are read, and every
- *   person's outcome is written back conditioned on the version recorded
- *   (a newer activation stays pending, what the list now holds is still
- *   recorded), then the job moves to `learning`. Failed as a whole: the job is
- *   marked `failed`, its people go by REST, and bulk waits a day for that
- *   instance.
+ *   again). Complete: the job moves to `learning` with the counts of failed
+ *   and warned rows. Failed as a whole: the job is marked `failed`, its
+ *   people go by REST, and bulk waits a day for that instance.
+ * - `learning` and after: the imported people's lead IDs are learnt with one
+ *   bulk lead extract of the list (learn-lead-ids.ts). Then the failures and
+ *   warnings files are read, and every person's outcome is written back with
+ *   the lead ID, conditioned on the version recorded (a newer activation
+ *   stays pending, what the list now holds is still recorded), and the job
+ *   item is deleted. One membership write a person carries outcome and ID
+ *   together (docs/scale.md).
  * While a job is open, the REST push leaves that audience's additions alone
  * (`holdsAdd`), so no email is ever sent both ways at once.
- *
- * - `learning` and after: the imported people's lead IDs are learnt with one
- *   bulk lead extract of the list (learn-lead-ids.ts), so their exits need no
- *   lookup; then the job item is deleted. The REST push no longer holds
- *   the audience's additions.
  */
 export interface BulkSettings {
   /** Due additions of one audience, with no lead ID known, from which bulk is used (below it REST is as cheap: see docs/scale.md). */
@@ -64,7 +64,10 @@ export interface BulkSettings {
   scanLimit: number;
   /** Lead extract status polls: Marketo updates the status at most once a minute. */
   extractPollMs: number;
-  /** After this long, learning lead IDs is given up (exits look people up): Marketo's extract queue is shared and may be full for hours. */
+  /**
+   * After this long, learning lead IDs is given up and the outcomes are written without them (exits look people up):
+   * Marketo's extract queue is shared and may be full for hours, and the admin waits for the outcomes meanwhile.
+   */
   maxExtractMs: number;
   sleep: (ms: number) => Promise<void>;
 }
@@ -77,7 +80,7 @@ export const BULK_DEFAULTS: BulkSettings = {
   maxPollMs: 120_000,
   scanLimit: 200_000,
   extractPollMs: 60_000,
-  maxExtractMs: 6 * 3600_000,
+  maxExtractMs: 3600_000,
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
 };
 
@@ -88,7 +91,7 @@ const FAILED_PAUSE_MS = 24 * 3600_000;
 
 /** Whether the REST push must leave this item to the open job. */
 export function holdsAdd(job: BulkJob | undefined, item: WorkItem): boolean {
-  return job !== undefined && job.state !== 'failed' && !isLearning(job) && item.action === 'add' && item.membership.destinationId === job.destinationId && item.membership.audienceId === job.audienceId;
+  return job !== undefined && job.state !== 'failed' && item.action === 'add' && item.membership.destinationId === job.destinationId && item.membership.audienceId === job.audienceId;
 }
 
 /**
@@ -112,9 +115,14 @@ export async function advanceBulkImport(ctx: RunContext, settings: BulkSettings)
   job ??= await startJob(ctx, settings);
   if (!job) return undefined;
   if (job.state === 'ready') job = await submit(ctx, job);
-  if (job.state === 'submitted') job = await pollAndCollect(ctx, job, settings);
-  if (job && isLearning(job)) job = await learnLeadIds(ctx, job, settings, { move: moveJob, close: deleteJob, chunk: readJobChunk });
-  return job && job.state !== 'failed' ? job : undefined;
+  if (job.state === 'submitted') job = await pollImport(ctx, job, settings);
+  if (isLearning(job)) {
+    const learning = await learnLeadIds(ctx, job, settings, moveJob);
+    if ('open' in learning) return learning.open;
+    await collect(ctx, job, learning.learnt);
+    return undefined;
+  }
+  return job.state !== 'failed' ? job : undefined;
 }
 
 /** Reads due memberships for an audience large enough for bulk, and records its people. */
@@ -201,7 +209,8 @@ async function submit(ctx: RunContext, job: BulkJob): Promise<BulkJob> {
   }
 }
 
-async function pollAndCollect(ctx: RunContext, job: BulkJob, settings: BulkSettings): Promise<BulkJob | undefined> {
+/** Polls the import; once Complete the job moves on to learning its people's lead IDs. */
+async function pollImport(ctx: RunContext, job: BulkJob, settings: BulkSettings): Promise<BulkJob> {
   const started = ctx.now();
   const batchId = job.batchId!;
   for (;;) {
@@ -209,7 +218,10 @@ async function pollAndCollect(ctx: RunContext, job: BulkJob, settings: BulkSetti
     if (stop) return job;
     const status = await ctx.ports.marketo.getImportStatus(batchId);
     if (status.status === 'Complete') {
-      return collect(ctx, job, (status.numOfRowsFailed ?? 0) > 0, (status.numOfRowsWithWarning ?? 0) > 0);
+      const learning = { state: 'learning' as const, learningSince: new Date(ctx.now()).toISOString(), rowsFailed: status.numOfRowsFailed ?? 0, rowsWarned: status.numOfRowsWithWarning ?? 0 };
+      await moveJob(ctx.ports.store, job, 'submitted', learning);
+      ctx.ports.logger?.info('bulk import complete: learning lead IDs before writing the outcomes', { jobId: job.jobId, batchId, ...learning });
+      return { ...job, ...learning };
     }
     if (status.status === 'Failed') {
       const failed = { state: 'failed' as const, failedAt: new Date(ctx.now()).toISOString(), message: status.message ?? 'Import failed' };
@@ -222,37 +234,50 @@ async function pollAndCollect(ctx: RunContext, job: BulkJob, settings: BulkSetti
   }
 }
 
-/** Writes every person's outcome back (failures and warnings from Marketo's files), then moves the job on to learning its lead IDs. */
-async function collect(ctx: RunContext, job: BulkJob, hasFailures: boolean, hasWarnings: boolean): Promise<BulkJob> {
+/**
+ * Writes every person's outcome back (failures and warnings from Marketo's
+ * files) with the lead ID learnt, then deletes the job. Idempotent: a run
+ * that dies here does it again, and people already written are left as they are.
+ */
+async function collect(ctx: RunContext, job: BulkJob, learnt: ReadonlyMap<string, number>): Promise<void> {
   const { marketo, store, logger } = ctx.ports;
-  const failures = hasFailures ? reasonsByEmail(await marketo.getImportFile(job.batchId!, 'failures')) : new Map<string, string>();
-  const warnings = hasWarnings ? reasonsByEmail(await marketo.getImportFile(job.batchId!, 'warnings')) : new Map<string, string>();
+  // rowsFailed/rowsWarned are unknown for a job that a previous version moved on: read both files then.
+  const failures = (job.rowsFailed ?? 1) > 0 ? reasonsByEmail(await marketo.getImportFile(job.batchId!, 'failures')) : new Map<string, string>();
+  const warnings = (job.rowsWarned ?? 1) > 0 ? reasonsByEmail(await marketo.getImportFile(job.batchId!, 'warnings')) : new Map<string, string>();
   await ctx.flushCalls();
   const atIso = new Date(ctx.now()).toISOString();
   const destination = ctx.destinations.get(job.destinationId);
   const audience = destination?.audiences.find((candidate) => candidate.audienceId === job.audienceId);
+  // Another audience of the instance may meet these people: then the IDs go to the instance's cache as well.
+  const cache = new BatchLeadIds(store, ctx.munchkinId, cacheIsShared(ctx.destinations.values()));
   let written = 0;
+  let learned = 0;
+  let notInList = 0;
   if (destination && audience) {
     for (let index = 0; index < job.chunks; index += 1) {
       const part = await readJobChunk(store, job, index);
-      const people = await currentMemberships(store, job, part);
+      const ids = new Map(part.flatMap(([email]): Array<[string, number]> => (learnt.has(email) ? [[email, learnt.get(email)!]] : [])));
+      await cache.save(ids, atIso);
+      learned += ids.size;
+      notInList += part.length - ids.size;
       const results: ItemResult[] = [];
-      for (const { membership, recorded } of people) {
+      for (const { membership, recorded } of await currentMemberships(store, job, part)) {
         // Written back already (a run that died after this chunk): nothing to do, and its counters stay as they are.
         if (membership.version === recorded && membership.gsi1pk === undefined) continue;
         const item: WorkItem = { membership: { ...membership, version: recorded }, destination, audience, action: 'add' };
         // Outcome and history in words, as the REST path writes them (writeResults records both).
         const outcome = bulkImportOutcome({ failure: failures.get(membership.email), warning: warnings.get(membership.email) }, { batchId: job.batchId!, listId: job.listId }, atIso);
-        results.push(outcome.kind === 'failed' ? { item, outcome } : { item, applied: 'in', outcome });
+        const leadId = ids.get(membership.email);
+        results.push(outcome.kind === 'failed' ? { item, outcome } : { item, applied: 'in', outcome, ...(leadId !== undefined ? { leadId } : {}) });
       }
       written += await writeResults(ctx, { results, atIso });
     }
   }
+  await deleteJob(store, job);
+  ctx.summary.leadIdsLearned += learned;
   if (failures.size > 0 || warnings.size > 0) logger?.warn('bulk import finished with failed or warned rows', { jobId: job.jobId, batchId: job.batchId, failed: failures.size, warned: warnings.size });
-  const learning = { state: 'learning' as const, learningSince: new Date(ctx.now()).toISOString() };
-  await moveJob(store, job, 'submitted', learning);
-  logger?.info('bulk import collected', { jobId: job.jobId, batchId: job.batchId, written, failed: failures.size, warned: warnings.size });
-  return { ...job, ...learning };
+  // People not in the list are those whose row Marketo refused (their outcome says so) or who left it since.
+  logger?.info('bulk import collected', { jobId: job.jobId, batchId: job.batchId, written, leadIdsLearned: learned, notInList });
 }
 
 function rowOf(membership: Membership): Record<string, CsvValue> {
