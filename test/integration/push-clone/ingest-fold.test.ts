@@ -167,4 +167,17 @@ describe('ingest: folding activations into memberships', () => {
     expect(result).toMatchObject({ records: 3, inboxItems: 3 });
     expect(await membership('order@example.com')).toMatchObject({ desired: 'out', qualifiedAt: T0 + 2 });
   });
+
+  it('folds newest-wins into a membership written before its person had an alias (the unseen guess loses, the careful fold wins)', async () => {
+    // As an earlier version left it: a membership, no alias. Ingest takes the person for unseen and tries a create, which must not overwrite it.
+    await deliver([record('pre-alias@example.com', 'in', T0 - minutes(10), 'now', { firstName: 'Old' })]);
+    await ingest();
+    await store.delete(keys.alias(destination.destinationId, 'pre-alias@example.com'));
+    await deliver([record('pre-alias@example.com', 'out', T0 - minutes(1))]);
+    expect(await ingest()).toMatchObject({ records: 1, applied: 1 });
+    expect(await membership('pre-alias@example.com')).toMatchObject({ desired: 'out', version: 2, qualifiedAt: T0 - minutes(1) });
+    await deliver([record('pre-alias@example.com', 'in', T0 - minutes(20))]);
+    expect(await ingest()).toMatchObject({ records: 1, applied: 0, stale: 1 });
+    expect(await membership('pre-alias@example.com')).toMatchObject({ desired: 'out', version: 2 });
+  });
 });

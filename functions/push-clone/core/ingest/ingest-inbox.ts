@@ -147,11 +147,11 @@ async function resolveWinners(
           const key = `${destinationId}#${record.audienceId}#${record.email}`;
           const previous = winners.get(key);
           if (previous) result.stale += 1;
-          winners.set(key, previous && newerStatement(previous.record, record) === previous.record ? previous : { target, record });
+          winners.set(key, previous && newerStatement(previous.record, record) === previous.record ? previous : { target, record, unseen: aliases.isUnseen(person) });
         }
       }
     }
-    await aliases.save(store);
+    await aliases.save(store, concurrency);
   }
   return winners;
 }

@@ -17,9 +17,12 @@ import { keys } from '#functions/push-clone/core/model.ts';
  */
 const aliasSchema = z.object({ person: z.string() });
 const BATCH_GET = 100;
+const BATCH_WRITE = 25;
 
 export class PersonAliases {
   private readonly known = new Map<string, string>();
+  /** Emails whose alias was stored before this ingest. */
+  private readonly stored = new Set<string>();
   private readonly fresh = new Map<string, string>();
 
   private constructor(private readonly destinationId: string) {}
@@ -31,7 +34,10 @@ export class PersonAliases {
     await forEachLimit(chunks(emails, BATCH_GET), concurrency, async (batch) => {
       for (const item of await store.getMany(batch.map((email) => keys.alias(destinationId, email)))) {
         const alias = aliasSchema.safeParse(item);
-        if (alias.success) aliases.known.set(item.sk, alias.data.person);
+        if (alias.success) {
+          aliases.known.set(item.sk, alias.data.person);
+          aliases.stored.add(item.sk);
+        }
       }
     });
     return aliases;
@@ -48,10 +54,27 @@ export class PersonAliases {
     return person;
   }
 
-  /** Writes the aliases learnt since load (before the memberships they lead to, so a crash never leaves a person without them). */
-  async save(store: Store): Promise<void> {
+  /**
+   * Whether this destination had never met the person before this ingest. A
+   * person's own alias is written before any of its memberships, so such a
+   * person has none: its memberships can be created without reading them
+   * first. (A membership older than aliases makes the create's condition
+   * fail, and that fold is done again the careful way: a wrong guess costs
+   * time, never a result.)
+   */
+  isUnseen(person: string): boolean {
+    return !this.stored.has(person);
+  }
+
+  /**
+   * Writes the aliases learnt since load (before the memberships they lead
+   * to, so a crash never leaves a person without them), BatchWrites of 25
+   * with `concurrency` in flight: on a first push every person has one.
+   */
+  async save(store: Store, concurrency: number): Promise<void> {
     if (this.fresh.size === 0) return;
-    await store.putMany([...this.fresh].map(([email, person]) => ({ ...keys.alias(this.destinationId, email), type: 'push-alias', person })));
+    const items = [...this.fresh].map(([email, person]) => ({ ...keys.alias(this.destinationId, email), type: 'push-alias', person }));
+    await forEachLimit(chunks(items, BATCH_WRITE), concurrency, (batch) => store.putMany(batch));
     this.fresh.clear();
   }
 }
