@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, statSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { functions } from '#functions/catalog.ts';
@@ -9,7 +9,10 @@ import { progress, type BenchRow } from './report';
 /**
  * Each Lambda bundle built as the CDK stack builds it (esbuild, ESM, minified,
  * AWS SDK left to the runtime), its size, and its module init time in a fresh
- * Node process (median of 5).
+ * Node process (median of 5). A function whose entry is a `lazyHandler`
+ * loads its code at the first invocation: for those the first invocation
+ * (with an event it refuses, so no AWS call is made) is timed too, so what
+ * moved out of init is shown where it went.
  */
 export async function benchBundles(): Promise<BenchRow[]> {
   const outDir = join(repoRoot, '.bench', 'bundles');
@@ -32,17 +35,26 @@ export async function benchBundles(): Promise<BenchRow[]> {
     });
     const kb = statSync(outfile).size / 1024;
     rows.push({ group: 'bundle', name: `${fn.name} size`, value: Math.round(kb), unit: 'KB', bound: 1024, kind: 'max', note: 'aim 500 KB' });
-    const samples = Array.from({ length: 5 }, () => initMs(outfile)).sort((a, b) => a - b);
-    rows.push({ group: 'bundle', name: `${fn.name} module init`, value: Math.round(samples[2] ?? 0), unit: 'ms', bound: 150, kind: 'max' });
+    const lazy = readFileSync(join(repoRoot, fn.entry), 'utf8').includes('lazyHandler(');
+    const samples = Array.from({ length: 5 }, () => coldStart(outfile, lazy));
+    const median = (values: number[]) => values.sort((a, b) => a - b)[2] ?? 0;
+    const firstCall = lazy ? `; the first invocation then loads the function's code: ${Math.round(median(samples.map((sample) => sample.firstCallMs)))} ms (an event it refuses)` : '';
+    rows.push({ group: 'bundle', name: `${fn.name} module init`, value: Math.round(median(samples.map((sample) => sample.initMs))), unit: 'ms', bound: 150, kind: 'max', note: `median of ${samples.length} fresh processes${firstCall}` });
   }
   return rows;
 }
 
-function initMs(file: string): number {
-  const script = `const t = performance.now(); await import(${JSON.stringify(file)}); process.stdout.write(String(performance.now() - t));`;
+/** Module init in a fresh process and, for a lazy entry, its first invocation with `{}` (refused before any AWS call). */
+function coldStart(file: string, lazy: boolean): { initMs: number; firstCallMs: number } {
+  const context = '{ functionName: "bench", awsRequestId: "bench", getRemainingTimeInMillis: () => 1000 }';
+  const script = [
+    `const t = performance.now(); const module = await import(${JSON.stringify(file)}); const initMs = performance.now() - t;`,
+    lazy ? `const c = performance.now(); await module.handler({}, ${context}).catch(() => undefined); const firstCallMs = performance.now() - c;` : 'const firstCallMs = 0;',
+    'process.stdout.write(JSON.stringify({ initMs, firstCallMs }));',
+  ].join('\n');
   const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
     env: { ...process.env, AWS_REGION: 'us-east-1', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', LOG_LEVEL: 'SILENT' },
     encoding: 'utf8',
   });
-  return Number(out);
+  return JSON.parse(out) as { initMs: number; firstCallMs: number };
 }
