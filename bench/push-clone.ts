@@ -28,9 +28,25 @@ export async function benchPushClone(): Promise<BenchRow[]> {
     for (const activations of [realize('bench', warmPeople), realize('bench', warmPeople), exit('bench', warmPeople)]) await step(world, warm, activations);
     await warm.instance.sandbox.stop();
     progress('DynamoDB Local ceiling');
-    const ceiling = await dynamoCeiling(world);
-    rows.push(...ceiling.rows);
-    for (const size of sizes) rows.push(...(await callsAndThroughput(world, size, ceiling.peoplePerSecond)));
+    const before = await dynamoCeiling(world);
+    rows.push(...before.rows);
+    const endToEnd: EndToEnd[] = [];
+    for (const size of sizes) rows.push(...(await callsAndThroughput(world, size, endToEnd)));
+    // DynamoDB Local's pace drifts by 20 % or more within a run (its JVM): measured again after the pushes, the higher counts.
+    progress('DynamoDB Local ceiling, again');
+    const after = await dynamoCeiling(world);
+    const ceiling = Math.max(before.peoplePerSecond, after.peoplePerSecond);
+    for (const { label, peoplePerSecond } of endToEnd) {
+      rows.push({
+        group: GROUP,
+        name: `end-to-end first push ${label} as a share of the DynamoDB Local ceiling for the design`,
+        value: Math.round((100 * peoplePerSecond) / ceiling),
+        unit: '%',
+        bound: 90,
+        kind: 'min',
+        note: `${round(peoplePerSecond)} of ${Math.round(ceiling)} people/s (the higher of the ceiling measured before the pushes, ${Math.round(before.peoplePerSecond)}, and after, ${Math.round(after.peoplePerSecond)})`,
+      });
+    }
     rows.push(await budgetPacing(world, 1_000));
   } finally {
     await world.stop();
@@ -39,7 +55,13 @@ export async function benchPushClone(): Promise<BenchRow[]> {
 }
 
 /** First push, re-send and exit of `size` people in each mode, counted and timed. */
-async function callsAndThroughput(world: BenchWorld, size: number, ceiling: number): Promise<BenchRow[]> {
+/** A first push's end-to-end rate, to be read against the ceiling. */
+interface EndToEnd {
+  label: string;
+  peoplePerSecond: number;
+}
+
+async function callsAndThroughput(world: BenchWorld, size: number, endToEnd: EndToEnd[]): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
   const label = `${size / 1_000}k`;
   for (const mode of ['createMissing', 'matchExistingOnly'] as const) {
@@ -53,10 +75,10 @@ async function callsAndThroughput(world: BenchWorld, size: number, ceiling: numb
     rows.push({ group: GROUP, name: `calls, first push of ${label} new people (${mode})`, value: first.calls + first.tokenCalls, unit: 'calls', bound: 2 * perCall + first.tokenCalls, kind: 'max', note: JSON.stringify(first.byKind) });
     const throughput = size / (first.runMs / 1_000);
     rows.push({ group: GROUP, name: `runner throughput, first push ${label} (${mode})`, value: round(throughput), unit: 'people/s', bound: 1_500, kind: 'min', note: `runner ${Math.round(first.runMs)} ms; sandbox unlimited, DynamoDB Local` });
-    const endToEnd = size / ((first.runMs + first.ingestMs) / 1_000);
-    rows.push({ group: GROUP, name: `end-to-end throughput incl. ingest, first push ${label} (${mode})`, value: round(endToEnd), unit: 'people/s', bound: 1_500, kind: 'min', note: `ingest ${Math.round(first.ingestMs)} ms + runner ${Math.round(first.runMs)} ms` });
-    // The design's own bound on this DynamoDB Local: within 10 % of what its requests alone allow.
-    rows.push({ group: GROUP, name: `end-to-end first push ${label} (${mode}) as a share of the DynamoDB Local ceiling for the design`, value: Math.round((100 * endToEnd) / ceiling), unit: '%', bound: 90, kind: 'min', note: `${round(endToEnd)} of ${Math.round(ceiling)} people/s` });
+    const peoplePerSecond = size / ((first.runMs + first.ingestMs) / 1_000);
+    rows.push({ group: GROUP, name: `end-to-end throughput incl. ingest, first push ${label} (${mode})`, value: round(peoplePerSecond), unit: 'people/s', bound: 1_500, kind: 'min', note: `ingest ${Math.round(first.ingestMs)} ms + runner ${Math.round(first.runMs)} ms` });
+    // The design's own bound on this DynamoDB Local: within 10 % of what its requests alone allow (rows added once the ceiling is measured again).
+    endToEnd.push({ label: `${label} (${mode})`, peoplePerSecond });
 
     progress(`${mode} ${label}: re-send`);
     const resend = await step(world, world1, realize('bench', everyone));
