@@ -106,7 +106,10 @@ async function backfill(world: BenchWorld, size: number): Promise<BenchRow[]> {
   for (const path of ['rest', 'bulk'] as const) {
     const { counter, people: count } = measured[path];
     const busiest = counter.busiest();
-    rows.push({ group: GROUP, name: `DynamoDB table writes per person, first push by ${path} (webhook inbox + ingest + runner; index writes apart)`, value: round(counter.total / count), unit: 'writes', bound: 3, kind: 'max', note: JSON.stringify(counter.byPrefix()) });
+    // The person's own items (sharded by email: alias, membership, lead ID cache) against what the design needs: an alias, a create, a write-back.
+    rows.push({ group: GROUP, name: `DynamoDB writes per person to their own items, first push by ${path} (alias, membership, lead ID cache)`, value: round(counter.personal / count), unit: 'writes', bound: 3, kind: 'max', note: JSON.stringify(counter.byPrefix()) });
+    // Items many people share: a counter write per transaction of 98 (ingest, write-back), an inbox item per delivery, markers, bulk job items.
+    rows.push({ group: GROUP, name: `DynamoDB writes per person to shared items, first push by ${path} (inbox, counters, markers, job)`, value: round(counter.shared / count, 3), unit: 'writes', bound: 0.05, kind: 'max', note: `${counter.shared} writes for ${count} people; all table writes: ${round(counter.total / count)} a person` });
     // Membership writes are transactional (ingest and write-back): 2 WCU each, so a partition takes ~500 of them a second.
     const wcuPerPerson = (busiest.writes / count) * TRANSACTION_WCU;
     if (path === 'rest') {
@@ -211,6 +214,9 @@ async function naivePeer(instance: Instance, listId: number, activations: readon
 class KeyCounter {
   /** Table writes (index writes are counted per key, apart). */
   total = 0;
+  /** Of those, writes to a person's own items (the keys sharded by email, `#S<n>`), and to items many people share. */
+  personal = 0;
+  shared = 0;
   private readonly byKey = new Map<string, number>();
 
   wrap(store: Store): Store {
@@ -284,13 +290,17 @@ class KeyCounter {
   }
 
   private add(key: string): void {
-    if (!key.startsWith('gsi1:')) this.total += 1;
+    if (!key.startsWith('gsi1:')) {
+      this.total += 1;
+      if (/#S\d+$/.test(key)) this.personal += 1;
+      else this.shared += 1;
+    }
     this.byKey.set(key, (this.byKey.get(key) ?? 0) + 1);
   }
 }
 
-function round(value: number): number {
-  return Math.round(value * 100) / 100;
+function round(value: number, digits = 2): number {
+  return Math.round(value * 10 ** digits) / 10 ** digits;
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
