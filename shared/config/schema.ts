@@ -57,6 +57,13 @@ export const configSchema = z.object({
   MARKETO_DAILY_QUOTA: positiveInt(50_000),
   /** Calls of each day's quota the push runner never spends, left for the instance's other integrations. */
   MARKETO_DAILY_FLOOR: z.coerce.number().int().min(0).default(10_000),
+  /**
+   * Push clone's hot keys (an audience's memberships, the instance's due queue, a destination's aliases, the
+   * instance's lead ID cache) are each spread over this many partitions, so none takes more than about 1/N of
+   * its kind's writes (docs/scale.md). Chosen at install: the table records it on the first run, and a runner
+   * configured with another count refuses to run (items written under one count are not found under another).
+   */
+  PUSH_KEY_SHARDS: z.coerce.number().int().min(1).max(64).default(16),
   /** Name of the runner function the scheduler fans out to (set by the stack). */
   PUSH_RUNNER_FUNCTION_NAME: z.string().optional(),
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { configSchema } from '#shared/config/schema.ts';
 
 /**
  * Push clone's data model: key builders, item shapes and the meaning of each state.
@@ -161,18 +162,22 @@ export type Park = z.infer<typeof parkSchema>;
  * Hot keys are spread over `KEY_SHARDS` partitions by a hash of the email
  * (docs/scale.md, "Keys that spread"): an audience's memberships, the
  * instance's due-work queue (`gsi1`), a destination's aliases and the
- * instance's lead ID cache. DynamoDB serves about 1,000 write units a second
- * per partition; a 1M push writes the audience's memberships at up to ~1,500
- * WCU/s, so 16 shards keep every key under 100 WCU/s, a tenth of a
+ * instance's lead ID cache, so none takes more than about 1/KEY_SHARDS of
+ * its kind's writes. DynamoDB serves about 1,000 write units a second per
+ * partition; a 1M push writes the audience's memberships at up to ~1,500
+ * WCU/s, so the default 16 keeps every key under 100 WCU/s, a tenth of a
  * partition, leaving room for adaptive capacity to be late.
  *
- * Fixed, not configuration: every reader must find what a writer wrote, so
- * changing it would orphan every item already written. An item stays one
- * item (its key is a function of the email alone), so every conditional
- * write, and with it newest-wins and the queue as the checkpoint, is as
- * before; only reads of a whole audience, queue or cache read every shard.
+ * Set at install (`PUSH_KEY_SHARDS`, read once here: the key layout is a
+ * property of the deployment, not of a request). Every reader must find what
+ * a writer wrote, so it cannot change once items are written: the table
+ * records it on the first run and a runner configured otherwise refuses to
+ * run (persistence/key-layout.ts). An item stays one item (its key is a
+ * function of the email alone), so every conditional write, and with it
+ * newest-wins and the queue as the checkpoint, is as before; only reads of a
+ * whole audience, queue or cache read every shard.
  */
-export const KEY_SHARDS = 16;
+export const KEY_SHARDS: number = configSchema.shape.PUSH_KEY_SHARDS.parse(process.env.PUSH_KEY_SHARDS || undefined);
 
 /** FNV-1a over the email's UTF-16 code units: stable across processes and releases (never change it: keys depend on it). */
 export function shardOf(email: string): number {

@@ -7,6 +7,8 @@ import { carryOutDeletions } from '#functions/push-clone/core/runner/deletions.t
 import { carryOutEndDates } from '#functions/push-clone/core/runner/end-dates.ts';
 import { nextDueAt, readMarker, retireWorkMarker } from '#functions/push-clone/core/instance/work-marker.ts';
 import { parkedUntil } from '#functions/push-clone/core/instance/park.ts';
+import { requireKeyLayout } from '#functions/push-clone/persistence/key-layout.ts';
+import { KEY_SHARDS } from '#functions/push-clone/core/model.ts';
 import { BatchPipeline } from '#functions/push-clone/core/runner/batch-pipeline.ts';
 import { DueQueue, WorkBuffer } from '#functions/push-clone/core/runner/due-work.ts';
 import { recordCalls } from '#functions/push-clone/core/marketo-batch/write-back.ts';
@@ -52,6 +54,8 @@ export async function runInstanceTick(ports: RunnerPorts, munchkinId: string, op
   if (callBoundMs + LEASE_TIMING.renewEveryMs > settings.leaseTtlMs) {
     throw new RangeError(`the Marketo call time-out (${marketo.callTimeoutMs} ms) leaves no room in a ${settings.leaseTtlMs} ms lease`);
   }
+  // Every sharded key below assumes the table was written with this process's shard count.
+  await requireKeyLayout(store, KEY_SHARDS, new Date(clock.now()).toISOString());
   const keeper = await LeaseKeeper.acquire(new LeaseLock(store, clock), clock, runnerLeaseName(munchkinId), settings.leaseOwner, { ...LEASE_TIMING, ttlMs: settings.leaseTtlMs });
   if (!keeper) return { ...summary, stoppedBy: 'lease_busy' };
 
