@@ -1,4 +1,8 @@
 import { forEachLimit, chunks } from '#shared/collections.ts';
+import { LeaseKeeper, LeaseLock } from '#shared/store/index.ts';
+import { keys, type Membership, type MembershipChange } from '#functions/push-clone/core/model.ts';
+import { writeChangesCounted, writeFolds } from '#functions/push-clone/persistence/memberships.ts';
+import { PEOPLE_PER_TRANSACTION } from '#functions/push-clone/core/marketo-batch/write-back.ts';
 import type { BenchRow } from './report';
 import type { BenchWorld } from './push-clone-world';
 
@@ -6,14 +10,17 @@ import type { BenchWorld } from './push-clone-world';
  * What DynamoDB Local itself can do of the requests a first push makes, with
  * no push-clone logic between them, measured on the bench's own instance, so
  * push clone's end-to-end throughput can be read against it. Per person
- * (docs/scale.md has why each is there):
+ * (docs/scale.md has why each is there), with the items' real keys and
+ * fields and, for the memberships, the design's own request builders
+ * (`writeFolds`, `writeChangesCounted`):
  *
  * - ingest: the person's alias read (BatchGet of 100) and written (BatchWrite
  *   of 25); the membership created (conditional put, transactions of 100);
- * - runner: the membership read from the due queue (`gsi1` pages of 1,000)
- *   and again, consistently, from the table (BatchGet of 100: the index
- *   answers late); the outcome written back (conditional update removing the
- *   queue keys, transactions of 100).
+ * - runner: the membership read from the due queue (`gsi1` pages of 1,000,
+ *   every shard) and again, consistently, from the table (BatchGet of 100:
+ *   the index answers late); the outcome written back (transactions of 98
+ *   people with their audience's counters and the lease's fence, one after
+ *   another since they share the counters item).
  *
  * Each kind runs alone at the concurrency push clone uses for it, and the
  * ceiling adds their times per person, as the bench's push runs ingest and
@@ -35,20 +42,18 @@ export interface DynamoCeiling {
 }
 
 export async function dynamoCeiling(world: BenchWorld): Promise<DynamoCeiling> {
-  const { store } = world;
-  const indexes = Array.from({ length: ITEMS }, (_, index) => index);
+  const { store, clock } = world;
   const run = `${Date.now()}`;
-  const membershipKey = (index: number) => ({ pk: `CEILING#${run}`, sk: `P#person.${index}@example.com` });
-  const aliasKey = (index: number) => ({ pk: `CEILING_ALIAS#${run}`, sk: `person.${index}@example.com` });
-  const membership = (index: number) => ({
-    ...membershipKey(index),
-    desired: 'in',
-    applied: 'none',
-    qualifiedAt: 1_700_000_000_000 + index,
-    version: 1,
-    attributes: { firstName: 'Test' },
-    gsi1pk: `CEILING_QUEUE#${run}`,
-    gsi1sk: `2026-01-01T00:00:00.000Z#${index}`,
+  const [destinationId, audienceId, munchkinId] = [`ceiling-${run}`, 'aud', `CEILING-${run}`];
+  const atIso = new Date(clock.now()).toISOString();
+  // Memberships as ingest creates them: their real keys (spread over the shards), fields and queue keys.
+  const memberships: Membership[] = Array.from({ length: ITEMS }, (_, index) => {
+    const email = `person.${index}@example.com`;
+    return {
+      destinationId, audienceId, munchkinId, email, desired: 'in', applied: 'none', version: 1,
+      qualifiedAt: clock.now(), attributes: { firstName: 'Test' },
+      gsi1pk: keys.pendingPartition(munchkinId, email), gsi1sk: keys.pendingSort(atIso, destinationId, audienceId, email),
+    };
   });
   const rate = async (work: () => Promise<unknown>) => {
     const started = performance.now();
@@ -56,30 +61,45 @@ export async function dynamoCeiling(world: BenchWorld): Promise<DynamoCeiling> {
     return ITEMS / ((performance.now() - started) / 1_000);
   };
 
-  const aliasReads = await rate(() => forEachLimit(chunks(indexes, 100), INGEST_CONCURRENCY, async (chunk) => void (await store.getMany(chunk.map(aliasKey)))));
-  const aliasWrites = await rate(() => forEachLimit(chunks(indexes, 25), INGEST_CONCURRENCY, (chunk) => store.putMany(chunk.map((index) => ({ ...aliasKey(index), person: `person.${index}@example.com` })))));
-  const creates = await rate(() =>
-    forEachLimit(chunks(indexes, 100), INGEST_CONCURRENCY, (chunk) => store.transact(chunk.map((index) => ({ put: membership(index), condition: { expression: 'attribute_not_exists(pk)' } })))),
-  );
+  const aliasReads = await rate(() => forEachLimit(chunks(memberships, 100), INGEST_CONCURRENCY, async (chunk) => void (await store.getMany(chunk.map((m) => keys.alias(destinationId, m.email))))));
+  const aliasWrites = await rate(() => forEachLimit(chunks(memberships, 25), INGEST_CONCURRENCY, (chunk) => store.putMany(chunk.map((m) => ({ ...keys.alias(destinationId, m.email), type: 'push-alias', person: m.email })))));
+  // The design's own request builders (persistence/memberships.ts), so the transactions are exactly the ones it sends.
+  const creates = await rate(() => forEachLimit(chunks(memberships, 100), INGEST_CONCURRENCY, async (chunk) => void (await writeFolds(store, chunk.map((create) => ({ create }))))));
   const queueReads = await rate(async () => {
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await store.query({ index: 'gsi1', partition: `CEILING_QUEUE#${run}`, limit: QUEUE_PAGE, startKey });
-      startKey = page.nextKey;
-      await forEachLimit(chunks(page.items, 100), 4, async (chunk) => void (await store.getMany(chunk.map((item) => ({ pk: item.pk, sk: item.sk })), { consistent: true })));
-    } while (startKey);
-  });
-  const writeBacks = await rate(async () => {
-    for (const chunk of chunks(indexes, 100)) {
-      await store.transact(
-        chunk.map((index) => ({
-          update: membershipKey(index),
-          set: { expression: 'SET applied = :in REMOVE gsi1pk, gsi1sk', values: { ':in': 'in' } },
-          condition: { expression: 'version = :version', values: { ':version': 1 } },
-        })),
-      );
+    for (const partition of keys.pendingPartitions(munchkinId)) {
+      let startKey: Record<string, unknown> | undefined;
+      do {
+        const page = await store.query({ index: 'gsi1', partition, limit: QUEUE_PAGE, startKey });
+        startKey = page.nextKey;
+        await store.getMany(page.items.map((item) => ({ pk: item.pk, sk: item.sk })), { consistent: true });
+      } while (startKey);
     }
   });
+  // Write-back as the runner sends it: 98 people, their audience's counters and the lease's fence in one transaction, one after another.
+  const keeper = await LeaseKeeper.acquire(new LeaseLock(store, clock), clock, `ceiling#${run}`, 'ceiling', { ttlMs: 600_000, renewEveryMs: 300_000, heartbeatMs: 300_000 });
+  if (!keeper) throw new Error('the ceiling could not take its lease');
+  const fenced = store.fenced(keeper.fence());
+  const writeBacks = await rate(async () => {
+    for (const chunk of chunks(memberships, PEOPLE_PER_TRANSACTION)) {
+      const changes = chunk.map((read, index): { read: Membership; change: MembershipChange } => ({
+        read,
+        change: {
+          set: {
+            applied: 'in',
+            leadId: index + 1,
+            outcome: { kind: 'added', at: atIso },
+            hist: [
+              { at: atIso, qualificationTime: atIso, version: 1, kind: 'delivery', status: 'realized' },
+              { at: atIso, kind: 'marketo', outcome: 'added', leadId: index + 1 },
+            ],
+          },
+          queue: 'out',
+        },
+      }));
+      await writeChangesCounted(fenced, changes, { destinationId, audienceId, counts: new Map([['added', chunk.length]]), atIso }, { stillQueued: true });
+    }
+  });
+  await keeper.release();
   const perPerson = (rates: number[]) => 1 / rates.reduce((seconds, itemsPerSecond) => seconds + 1 / itemsPerSecond, 0);
   const design = perPerson([aliasReads, aliasWrites, creates, queueReads, writeBacks]);
   const writesOnly = perPerson([aliasWrites, creates, writeBacks]);
@@ -89,9 +109,9 @@ export async function dynamoCeiling(world: BenchWorld): Promise<DynamoCeiling> {
     rows: [
       row('DynamoDB Local: alias reads, BatchGets of 100', aliasReads, `${ITEMS} absent items, ${INGEST_CONCURRENCY} requests in flight`),
       row('DynamoDB Local: alias writes, BatchWrites of 25', aliasWrites, `${ITEMS} items, ${INGEST_CONCURRENCY} requests in flight`),
-      row('DynamoDB Local: conditional creates, transactions of 100', creates, `${ITEMS} items, ${INGEST_CONCURRENCY} transactions in flight`),
-      row('DynamoDB Local: due queue read (gsi1 pages) and read again consistently', queueReads, `${ITEMS} items, pages of ${QUEUE_PAGE}, BatchGets of 100, 4 in flight`),
-      row('DynamoDB Local: conditional updates, transactions of 100', writeBacks, `${ITEMS} items, one transaction after another (one audience)`),
+      row('DynamoDB Local: membership creates, transactions of 100', creates, `${ITEMS} items, ${INGEST_CONCURRENCY} transactions in flight`),
+      row('DynamoDB Local: due queue read (gsi1 pages, every shard) and read again consistently', queueReads, `${ITEMS} items, pages of ${QUEUE_PAGE}, BatchGets of 100`),
+      row('DynamoDB Local: write-backs, transactions of 98 people + counters + lease fence', writeBacks, `${ITEMS} items, one transaction after another (one audience's counters)`),
       {
         group: GROUP,
         name: 'DynamoDB Local ceiling for the design, first push (the requests above back to back, a person each)',
