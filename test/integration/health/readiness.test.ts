@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkReadiness } from '#functions/health/core/readiness.ts';
 import { handler as liveness } from '#functions/health/handler.ts';
 import { handler as readiness } from '#functions/health/handler-ready.ts';
-import { activations } from '#functions/push-clone/handler-webhook.ts';
+import { activations } from '#functions/push-clone/webhook-routes.ts';
 import { freePort } from '#local/dynamodb-local.ts';
 import { resetConfigCache } from '#shared/config/index.ts';
 import { resetDefaultPorts, type Ports } from '#shared/runtime/ports.ts';
