@@ -50,11 +50,12 @@ function coldStart(file: string, lazy: boolean): { initMs: number; firstCallMs: 
   const script = [
     `const t = performance.now(); const module = await import(${JSON.stringify(file)}); const initMs = performance.now() - t;`,
     lazy ? `const c = performance.now(); await module.handler({}, ${context}).catch(() => undefined); const firstCallMs = performance.now() - c;` : 'const firstCallMs = 0;',
-    'process.stdout.write(JSON.stringify({ initMs, firstCallMs }));',
+    // After anything the handler itself printed (a refused request may log a line).
+    "process.stdout.write('\\nCOLD_START ' + JSON.stringify({ initMs, firstCallMs }));",
   ].join('\n');
   const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
     env: { ...process.env, AWS_REGION: 'us-east-1', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', LOG_LEVEL: 'SILENT' },
     encoding: 'utf8',
   });
-  return JSON.parse(out) as { initMs: number; firstCallMs: number };
+  return JSON.parse(out.slice(out.lastIndexOf('COLD_START ') + 'COLD_START '.length)) as { initMs: number; firstCallMs: number };
 }
