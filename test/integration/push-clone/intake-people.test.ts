@@ -58,6 +58,35 @@ describe('intake: one person per profile, facts only, nothing stops the instance
     expect(await membership('aud-1', 'bob@example.com')).toMatchObject({ desired: 'out' });
   });
 
+  it('finds the person of a known email met in an earlier ingest, with no alias ever written for a one-email profile', async () => {
+    await deliver([profile(['carl@example.com'], { 'aud-1': { status: 'realized', lastQualificationTime: '2026-01-01T00:00:00Z' } })]);
+    await ingestInbox(world.ports, world.munchkinId);
+    expect(await world.ports.store.get(keys.alias('people', 'carl@example.com'))).toBeUndefined();
+    await deliver([profile(['karl@example.com', 'carl@example.com'], { 'aud-1': { status: 'exited', lastQualificationTime: '2026-01-03T00:00:00Z' } })]);
+    await ingestInbox(world.ports, world.munchkinId);
+    expect(await membership('aud-1', 'karl@example.com')).toBeUndefined();
+    expect(await membership('aud-1', 'carl@example.com')).toMatchObject({ desired: 'out' });
+    // The new email now names carl; carl stays his own person without an alias of his own.
+    expect(await world.ports.store.get(keys.alias('people', 'karl@example.com'))).toMatchObject({ person: 'carl@example.com' });
+    expect(await world.ports.store.get(keys.alias('people', 'carl@example.com'))).toBeUndefined();
+  });
+
+  it('keeps two people apart when a later profile names both: each stays their own person', async () => {
+    await deliver([profile(['dora@example.com'], { 'aud-1': { status: 'realized', lastQualificationTime: '2026-01-01T00:00:00Z' } })]);
+    await ingestInbox(world.ports, world.munchkinId);
+    await deliver([profile(['dan@example.com'], { 'aud-1': { status: 'realized', lastQualificationTime: '2026-01-01T00:00:00Z' } })]);
+    await ingestInbox(world.ports, world.munchkinId);
+    await deliver([profile(['dora@example.com', 'dan@example.com'], { 'aud-1': { status: 'exited', lastQualificationTime: '2026-01-02T00:00:00Z' } })]);
+    await ingestInbox(world.ports, world.munchkinId);
+    expect(await membership('aud-1', 'dora@example.com')).toMatchObject({ desired: 'out' });
+    expect(await membership('aud-1', 'dan@example.com')).toMatchObject({ desired: 'in' });
+    // dan's own exit still reaches dan, not dora.
+    await deliver([profile(['dan@example.com'], { 'aud-1': { status: 'exited', lastQualificationTime: '2026-01-04T00:00:00Z' } })]);
+    await ingestInbox(world.ports, world.munchkinId);
+    expect(await membership('aud-1', 'dan@example.com')).toMatchObject({ desired: 'out' });
+    expect(await world.ports.store.get(keys.alias('people', 'dan@example.com'))).toBeUndefined();
+  });
+
   it('lets an entry under another namespace never touch a mapped audience', async () => {
     const result = await deliver([
       profile(['cy@example.com'], { 'aud-1': { status: 'exited', lastQualificationTime: '2026-01-01T00:00:00Z' } }, {

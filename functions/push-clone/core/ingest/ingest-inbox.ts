@@ -132,7 +132,8 @@ async function resolveWinners(
   const byDestination = new Map<string, StoredDelivery[]>();
   for (const delivery of deliveries) byDestination.set(delivery.destinationId, [...(byDestination.get(delivery.destinationId) ?? []), delivery]);
   for (const [destinationId, ofDestination] of byDestination) {
-    const aliases = await PersonAliases.load(store, destinationId, ofDestination.flatMap((delivery) => delivery.profiles.map((profile) => profile.emails)), concurrency);
+    const audienceIds = destinations.get(destinationId)?.audiences.map((audience) => audience.audienceId) ?? [];
+    const aliases = await PersonAliases.load(store, destinationId, audienceIds, ofDestination.flatMap((delivery) => delivery.profiles.map((profile) => profile.emails)), concurrency);
     for (const delivery of ofDestination) {
       for (const profile of delivery.profiles) {
         const person = aliases.resolve(profile.emails);
@@ -147,7 +148,7 @@ async function resolveWinners(
           const key = `${destinationId}#${record.audienceId}#${record.email}`;
           const previous = winners.get(key);
           if (previous) result.stale += 1;
-          winners.set(key, previous && newerStatement(previous.record, record) === previous.record ? previous : { target, record, unseen: aliases.isUnseen(person) });
+          winners.set(key, previous && newerStatement(previous.record, record) === previous.record ? previous : { target, record });
         }
       }
     }

@@ -7,8 +7,6 @@ import { lookUp, readMemberships, writeFolds, type FoldWrite } from '#functions/
 export interface Fold {
   target: FoldTarget;
   record: ActivationRecord;
-  /** The destination had never met this person (no alias stored: `PersonAliases.isUnseen`), so it holds no membership of theirs to read. */
-  unseen?: boolean;
 }
 
 /**
@@ -20,9 +18,7 @@ export interface Fold {
  *
  * 1. read every membership the records touch, in one BatchGet: a read
  *    costs a fraction of a write, and knowing the state means no write is
- *    spent on a guess that fails. People the destination has never met
- *    (`unseen`) have nothing to read: on a first push that is everyone, and
- *    the read would be as costly as the create on DynamoDB Local;
+ *    spent on a guess that fails;
  * 2. records that change nothing (redeliveries, older statements) stop here,
  *    without any write;
  * 3. new people are created, and known people updated on exactly the state
@@ -48,8 +44,7 @@ export async function foldRecords(store: Store, folds: readonly Fold[], now: num
   const lost: Fold[] = [];
   // Chunk by chunk, so one chunk's reads overlap another chunk's writes.
   await forEachLimit(chunks(folds, TRANSACTION_SIZE), concurrency, async (chunk) => {
-    const known = chunk.filter((fold) => !fold.unseen);
-    const current = known.length > 0 ? await readMemberships(store, known.map(membershipOf)) : new Map();
+    const current = await readMemberships(store, chunk.map(membershipOf));
     const writes: Array<{ fold: Fold; write: FoldWrite }> = [];
     for (const fold of chunk) {
       const { target, record } = fold;
