@@ -63,7 +63,8 @@ export class PersonAliases {
 
   /** The person of a profile's emails (resolution order), remembering the aliases it implies. */
   resolve(emails: readonly string[]): string {
-    const person = emails.map((email) => this.known.get(email)).find((found) => found !== undefined) ?? emails.find((email) => this.persons.has(email)) ?? emails[0] ?? '';
+    // The first email, in resolution order, that names a person: through an alias, or by being one.
+    const person = emails.map((email) => this.known.get(email) ?? (this.persons.has(email) ? email : undefined)).find((found) => found !== undefined) ?? emails[0] ?? '';
     for (const email of emails) {
       if (this.known.has(email)) continue;
       // A person stays their own, even when a profile names them beside another person.
