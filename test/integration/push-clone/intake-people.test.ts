@@ -87,6 +87,16 @@ describe('intake: one person per profile, facts only, nothing stops the instance
     expect(await world.ports.store.get(keys.alias('people', 'dan@example.com'))).toBeUndefined();
   });
 
+  it('takes the first email in resolution order that names a person, whether it is one or an alias names one', async () => {
+    await deliver([profile(['erin@example.com'], { 'aud-1': { status: 'realized', lastQualificationTime: '2026-01-01T00:00:00Z' } })]);
+    await deliver([profile(['fay@example.com', 'gus@example.com'], { 'aud-1': { status: 'realized', lastQualificationTime: '2026-01-01T00:00:00Z' } })]);
+    await ingestInbox(world.ports, world.munchkinId);
+    await deliver([profile(['erin@example.com', 'gus@example.com'], { 'aud-1': { status: 'exited', lastQualificationTime: '2026-01-02T00:00:00Z' } })]);
+    await ingestInbox(world.ports, world.munchkinId);
+    expect(await membership('aud-1', 'erin@example.com')).toMatchObject({ desired: 'out' });
+    expect(await membership('aud-1', 'fay@example.com')).toMatchObject({ desired: 'in' });
+  });
+
   it('lets an entry under another namespace never touch a mapped audience', async () => {
     const result = await deliver([
       profile(['cy@example.com'], { 'aud-1': { status: 'exited', lastQualificationTime: '2026-01-01T00:00:00Z' } }, {
