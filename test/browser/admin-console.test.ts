@@ -7,6 +7,9 @@ import type { MarketoSandbox } from '#local/sandboxes/marketo/index.ts';
 import type { LocalRuntime } from '#local/runtime.ts';
 import { focused, seriousAccessibilityViolations } from '#test/support/admin-pages.ts';
 import { BROWSER_WAIT_MS, launchChromium, startBrowserRuntime } from '#test/support/browser.ts';
+import { Store } from '#shared/store/index.ts';
+import { createDynamoClient } from '#shared/store/dynamo-client.ts';
+import { deleteJob, recordJob, type BulkJob } from '#functions/push-clone/persistence/bulk-jobs.ts';
 
 /**
  * The admin console as an admin uses it, in Debian's Chromium, against the
@@ -146,6 +149,27 @@ describe('the admin console in headless Chromium', () => {
     expect(await page.locator('#last-run').textContent()).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d UTC$/);
     expect(await page.locator('#state').textContent()).toBe('Active');
     expect(await seriousAccessibilityViolations(page)).toEqual([]);
+  });
+
+  it('destination: a bulk import in progress says where it stands beside the pending count', async () => {
+    const { dynamodb, tableName } = runtime.endpoints as { dynamodb: string; tableName: string };
+    const store = new Store({ tableName, client: createDynamoClient({ AWS_REGION: 'us-east-1', DYNAMODB_ENDPOINT: dynamodb }) });
+    // The instance's open job, as the runner leaves it while Marketo extracts the imported people's lead IDs.
+    const job: BulkJob = {
+      jobId: 'browser-bulk', state: 'extract-queued', munchkinId: demo.marketo.munchkinId, destinationId: consoleDemo.webinar.destinationId,
+      audienceId: consoleDemo.webinar.audienceId, listId: demo.marketo.staticListId, people: 12_000, chunks: 0, submissions: 1, batchId: 4711,
+      createdAt: '2026-11-30T10:00:00.000Z', learningSince: '2026-11-30T10:20:00.000Z', exportId: 'export-browser',
+    };
+    await recordJob(store, job, [], Math.floor(Date.now() / 1000) + 3600);
+    try {
+      const page = await open(`/admin/destinations/${consoleDemo.webinar.destinationId}`);
+      const hint = page.locator(`#audiences tr[data-audience-id="${consoleDemo.webinar.audienceId}"] td[data-count="pending"] [data-bulk-import="extract-queued"]`);
+      await hint.waitFor();
+      expect(await hint.textContent()).toBe('12,000 in a bulk import since 2026-11-30 10:20 UTC: Imported; Marketo is extracting the lead IDs; the outcomes are recorded once it is done (at most an hour).');
+      expect(await seriousAccessibilityViolations(page)).toEqual([]);
+    } finally {
+      await deleteJob(store, job);
+    }
   });
 
   it('destination: the person lookup explains an added, a removed and a skipped person, and says when no delivery named someone', async () => {

@@ -42,7 +42,8 @@ export const destinationPageScript = String.raw`
         el('td', { class: 'mono', text: a.audienceId }),
         el('td', { text: listName(a.listId) }),
         el('td', {}, [phaseBadge(a.phase)]),
-        el('td', { class: 'num', 'data-count': 'pending', text: ob.count(a.pending) + (a.pendingNotYetDue ? ' (' + ob.count(a.pendingNotYetDue) + ' not yet due)' : '') }),
+        el('td', { class: 'num', 'data-count': 'pending' }, [ob.count(a.pending) + (a.pendingNotYetDue ? ' (' + ob.count(a.pendingNotYetDue) + ' not yet due)' : '')].concat(
+          a.bulkImport ? [el('div', { class: 'hint', 'data-bulk-import': a.bulkImport.state, text: ob.count(a.bulkImport.people) + ' in a bulk import since ' + ob.when(a.bulkImport.since) + ': ' + a.bulkImport.message })] : [])),
         el('td', { class: 'num', 'data-count': 'added', text: ob.count(a.added) }),
         el('td', { class: 'num', 'data-count': 'removed', text: ob.count(a.removed) }),
         el('td', { class: 'num', 'data-count': 'skipped', text: ob.count(skippedTotal(a)) }),

@@ -178,10 +178,14 @@ describe('push clone: bulk import for large first pushes', () => {
     expect(await store.get(bulkKeys.job(munchkinId))).toMatchObject({ state: 'extract-created' });
     expect(listEmails(sandbox, LIST)).toEqual(sorted(everyone));
     expect(await pendingCount(store, munchkinId)).toBe(25);
+    // The status says why they are still pending.
+    const audienceStatus = async () => (await destinationStatus({ store, clock, config: parseConfig({}) }, destination)).audiences[0]!;
+    expect((await audienceStatus()).bulkImport).toEqual({ state: 'extract-created', people: 25, since: expect.any(String), message: expect.stringContaining('waiting for a place in Marketo\'s extract queue') });
     // A later tick tries again; past the deadline it gives up, without creating another extract.
     clock.advance(3600_000 + 1);
     const later = await runInstanceTick({ store, clock, marketo: instance.client }, munchkinId, options());
     expect(later).toMatchObject({ stoppedBy: 'done', leadIdExtractsFailed: 1, outcomes: { added: 25 } });
+    expect((await audienceStatus()).bulkImport).toBeUndefined();
     expect(await store.get(bulkKeys.job(munchkinId))).toBeUndefined();
     expect(sandbox.exports().filter((job) => job.fields.includes('email'))).toHaveLength(1);
     expect(await pendingCount(store, munchkinId)).toBe(0);

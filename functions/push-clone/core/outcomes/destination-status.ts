@@ -10,6 +10,7 @@ import { readIntake } from '#functions/push-clone/persistence/intake-stats.ts';
 import { audienceStatsSchema, keys, MARKETO_CALLS_FIELD, membershipSchema, SKIPPED_FIELD_PREFIX, type Destination, type Membership, type RefusalCounts, type StoredAudience } from '#functions/push-clone/core/model.ts';
 import { readQuarantine, type QuarantineView } from '#functions/push-clone/core/ingest/quarantine.ts';
 import { readUsage } from '#functions/push-clone/core/instance/instance-quota.ts';
+import { readBulkJob, type BulkJob } from '#functions/push-clone/persistence/bulk-jobs.ts';
 
 /** Pending people of one audience, and those among them whose transient failure waits for its retry. */
 export interface PendingCounts {
@@ -46,6 +47,33 @@ export interface AudienceStatus {
   failuresByReason: FailureGroup[];
   /** People skipped for good, by reason, with a few emails. */
   skippedByReason: ReasonGroup[];
+  /** The instance's open bulk import, when it carries this audience's people (they count as pending until its outcomes are written). */
+  bulkImport?: BulkImportStatus;
+}
+
+export interface BulkImportStatus {
+  state: BulkJob['state'];
+  people: number;
+  since: string;
+  /** Where the job stands, in words for the admin. */
+  message: string;
+}
+
+const withBulkImport = (bulkImport: BulkImportStatus | undefined) => (bulkImport ? { bulkImport } : {});
+
+/** The open bulk import job as the admin reads it, if it is this audience's (`bulk-import.ts` has the states). */
+export function bulkImportStatus(job: BulkJob | undefined, destinationId: string, audienceId: string): BulkImportStatus | undefined {
+  if (!job || job.destinationId !== destinationId || job.audienceId !== audienceId) return undefined;
+  const message = {
+    building: 'Preparing the import file.',
+    ready: 'The import file is ready; sending it to Marketo.',
+    submitted: `Marketo is importing the file (batch ${job.batchId ?? '?'}) into list ${job.listId}.`,
+    learning: 'Imported; learning the people\'s Marketo lead IDs (one bulk lead extract) before their outcomes are recorded.',
+    'extract-created': 'Imported; waiting for a place in Marketo\'s extract queue to learn the lead IDs before the outcomes are recorded.',
+    'extract-queued': 'Imported; Marketo is extracting the lead IDs; the outcomes are recorded once it is done (at most an hour).',
+    failed: `Marketo failed the import as a whole${job.message ? ` (${job.message})` : ''}: these people go by the regular calls, and bulk waits a day.`,
+  }[job.state];
+  return { state: job.state, people: job.people, since: job.learningSince ?? job.createdAt, message };
 }
 
 export interface DestinationStatus {
@@ -85,7 +113,7 @@ export async function destinationStatus(
   const { destinationId } = destination;
   const now = ports.clock.now();
   const day = centralDay(now);
-  const [pending, stats, callsItem, instance, intake, quarantined, usage] = await Promise.all([
+  const [pending, stats, callsItem, instance, intake, quarantined, usage, bulkJob] = await Promise.all([
     pendingByDestination ? (pendingByDestination.get(destinationId) ?? new Map<string, PendingCounts>()) : countPending(ports.store, destination.munchkinId, new Date(now).toISOString()).then((all) => all.get(destinationId) ?? new Map<string, PendingCounts>()),
     Promise.all(destination.audiences.map((audience) => ports.store.get(keys.stats(destinationId, audience.audienceId)))),
     ports.store.get(keys.callsPerDay(destination.munchkinId, day)),
@@ -93,6 +121,7 @@ export async function destinationStatus(
     readIntake(ports.store, destinationId),
     readQuarantine(ports.store, destinationId, now),
     readUsage(ports.store, destination.munchkinId, day),
+    readBulkJob(ports.store, destination.munchkinId),
   ]);
   const audiences = await Promise.all(destination.audiences.map(async (audience, index) => {
     const counters = audienceStatsSchema.parse(stats[index] ?? {});
@@ -120,6 +149,7 @@ export async function destinationStatus(
       lastError: counters.lastError,
       failuresByReason: failures,
       skippedByReason: skips,
+      ...withBulkImport(bulkImportStatus(bulkJob, destinationId, audience.audienceId)),
     };
   }));
   const ours = callsSchema.parse(callsItem ?? {})[MARKETO_CALLS_FIELD];
