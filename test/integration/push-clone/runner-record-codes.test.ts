@@ -12,7 +12,8 @@ describe('push clone runner: record-level Marketo codes', () => {
   it('looks a person up again when Marketo no longer knows the cached lead ID (1004 on add)', async () => {
     const world = await worlds.fresh();
     const { munchkinId, sandbox } = world;
-    const destination = await world.destination({ mode: 'matchExistingOnly', audiences: [world.audience('merged')] });
+    // Two audiences on the instance, so additions read the instance's lead ID cache (cacheIsShared).
+    const destination = await world.destination({ mode: 'matchExistingOnly', audiences: [world.audience('merged'), world.audience('other')] });
     const lead = sandbox.addLead({ email: 'merged.person@example.com' });
     // A lead ID cached before the person was merged into another: Marketo answers 1004 for it.
     await world.store.put({ ...keys.leadId(munchkinId, 'merged.person@example.com'), email: 'merged.person@example.com', leadId: lead.id + 10_000, at: new Date(world.clock.now()).toISOString() });
@@ -21,8 +22,8 @@ describe('push clone runner: record-level Marketo codes', () => {
     await world.runUntilDone();
 
     expect(world.listEmails()).toEqual(['merged.person@example.com']);
-    // The wrong ID is forgotten; with one audience on the instance the right one lives on the membership only (cacheIsShared).
-    expect(await world.store.get(keys.leadId(munchkinId, 'merged.person@example.com'))).toBeUndefined();
+    // The wrong ID is forgotten, and the one looked up again is cached and on the membership.
+    expect(await world.store.get(keys.leadId(munchkinId, 'merged.person@example.com'))).toMatchObject({ leadId: lead.id });
     expect(membershipSchema.parse(await world.store.get(keys.membership(destination.destinationId, 'merged', 'merged.person@example.com'))).leadId).toBe(lead.id);
   });
 
@@ -33,6 +34,22 @@ describe('push clone runner: record-level Marketo codes', () => {
     await world.runUntilDone();
     const [lead] = world.sandbox.leadsByEmail('shared.person@example.com');
     expect(await world.store.get(keys.leadId(world.munchkinId, 'shared.person@example.com'))).toMatchObject({ leadId: lead?.id });
+  });
+
+  it('with one audience, reads the lead ID cache for removals only: an ID an older bulk import left there spares the exit its lookup', async () => {
+    const world = await worlds.fresh();
+    const { munchkinId, sandbox } = world;
+    const destination = await world.destination({ mode: 'createMissing', audiences: [world.audience('legacy')] });
+    await world.deliver(destination, realize('legacy', ['legacy.person@example.com']));
+    await world.runUntilDone();
+    const [lead] = sandbox.leadsByEmail('legacy.person@example.com');
+    // As an earlier version's bulk import left it: the ID in the instance's cache only, not on the membership.
+    const key = keys.membership(destination.destinationId, 'legacy', 'legacy.person@example.com');
+    await world.store.update(key, { expression: 'REMOVE leadId' });
+    await world.store.put({ ...keys.leadId(munchkinId, 'legacy.person@example.com'), email: 'legacy.person@example.com', leadId: lead!.id, at: new Date(world.clock.now()).toISOString() });
+    await world.deliver(destination, exit('legacy', ['legacy.person@example.com']));
+    expect((await world.callsUntilDone()).byKind).toEqual({ removeFromList: 1 });
+    expect(world.listEmails()).toEqual([]);
   });
 
   it('counts a removal of someone already out of the list (1015) as removed, not failed', async () => {

@@ -23,12 +23,18 @@ export class BatchLeadIds {
     return this.ids.get(email);
   }
 
-  /** Reads the cache for the people of `items` whose membership does not carry the ID. */
+  /**
+   * Reads the cache for the people of `items` whose membership does not carry
+   * the ID. With one audience on the instance (`persist` off) nobody writes
+   * the cache any more, so additions skip it (a first push reads nothing);
+   * removals still look there, for the IDs that bulk imports of earlier
+   * versions left only in the cache.
+   */
   async load(items: readonly WorkItem[]): Promise<void> {
     const missing = new Set<string>();
-    for (const { membership } of items) {
+    for (const { membership, action } of items) {
       if (membership.leadId !== undefined) this.ids.set(membership.email, membership.leadId);
-      else if (!this.ids.has(membership.email)) missing.add(membership.email);
+      else if (!this.ids.has(membership.email) && (this.persist || action === 'remove')) missing.add(membership.email);
     }
     // The cache is sharded by email: one range read per shard that holds enough of the batch.
     const unread: string[] = [];
