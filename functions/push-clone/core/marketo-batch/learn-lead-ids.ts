@@ -37,7 +37,6 @@ import type { Store } from '#shared/store/index.ts';
  */
 /** The states this module moves a job through. */
 export const LEARNING_STATES = ['learning', 'extract-created', 'extract-queued'] as const;
-export type LearningState = (typeof LEARNING_STATES)[number];
 
 export function isLearning(job: BulkJob | undefined): boolean {
   return job !== undefined && (LEARNING_STATES as readonly string[]).includes(job.state);

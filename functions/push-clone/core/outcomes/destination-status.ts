@@ -11,6 +11,7 @@ import { audienceStatsSchema, keys, MARKETO_CALLS_FIELD, membershipSchema, SKIPP
 import { readQuarantine, type QuarantineView } from '#functions/push-clone/core/ingest/quarantine.ts';
 import { readUsage } from '#functions/push-clone/core/instance/instance-quota.ts';
 import { readBulkJob, type BulkJob } from '#functions/push-clone/persistence/bulk-jobs.ts';
+import { readAudienceStats, readMarketoCalls } from '#functions/push-clone/persistence/stats.ts';
 
 /** Pending people of one audience, and those among them whose transient failure waits for its retry. */
 export interface PendingCounts {
@@ -115,8 +116,8 @@ export async function destinationStatus(
   const day = centralDay(now);
   const [pending, stats, callsItem, instance, intake, quarantined, usage, bulkJob] = await Promise.all([
     pendingByDestination ? (pendingByDestination.get(destinationId) ?? new Map<string, PendingCounts>()) : countPending(ports.store, destination.munchkinId, new Date(now).toISOString()).then((all) => all.get(destinationId) ?? new Map<string, PendingCounts>()),
-    Promise.all(destination.audiences.map((audience) => ports.store.get(keys.stats(destinationId, audience.audienceId)))),
-    ports.store.get(keys.callsPerDay(destination.munchkinId, day)),
+    Promise.all(destination.audiences.map((audience) => readAudienceStats(ports.store, destinationId, audience.audienceId))),
+    readMarketoCalls(ports.store, destination.munchkinId, day),
     readInstance(ports.store, destination.munchkinId),
     readIntake(ports.store, destinationId),
     readQuarantine(ports.store, destinationId, now),
